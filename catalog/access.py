@@ -1,0 +1,127 @@
+"""Who may see and watch a lesson: the one rule playback and tracking share.
+
+- Course staff (owner, co-instructors) and admins see every lesson of the course and may
+  watch it, draft or not.
+- Everyone else sees only lessons of a published course that are in its latest published
+  version (anything else is a 404), and may watch them with an active enrolment, or, for a
+  preview lesson, when signed in.
+
+The facts needed for that decision are cached per lesson (they change only when an
+instructor publishes, restores, archives or edits), so a heartbeat costs no catalogue read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bson import ObjectId
+
+from accounts.roles import is_admin, is_signed_in, user_id_of
+from catalog.documents import Course, CourseStatus, CourseVersion, Lesson
+from catalog.enrollment_cache import enrollment_is_active
+from learnstream.cache import cache_delete_many, cache_get, cache_set
+from learnstream.errors import NotFound, PermissionDenied
+from learnstream.ids import object_id_or_404
+
+FACTS_TTL_S = 60
+
+
+@dataclass(frozen=True)
+class LessonFacts:
+    lesson_id: str
+    course_id: str
+    course_slug: str
+    instructor_ids: tuple[int, ...]
+    course_published: bool
+    in_published_version: bool
+    is_preview: bool  # as published
+    duration_s: float
+    removed: bool
+
+
+@dataclass(frozen=True)
+class LessonAccess:
+    facts: LessonFacts
+    is_course_staff: bool
+    can_watch: bool
+
+
+def _facts_key(lesson_id: str) -> str:
+    return f"lesson-facts:v1:{lesson_id}"
+
+
+def _load_facts(lesson_oid: ObjectId) -> LessonFacts | None:
+    lesson = Lesson.objects(id=lesson_oid).only("course_id", "duration_s", "removed_at").first()
+    if lesson is None:
+        return None
+    course = (
+        Course.objects(id=lesson.course_id)
+        .only("slug", "owner_id", "co_instructor_ids", "status", "version")
+        .first()
+    )
+    if course is None:
+        return None
+    published_entry = None
+    if course.status == CourseStatus.PUBLISHED and course.version:
+        snapshot = (
+            CourseVersion.objects(course_id=course.id, version=course.version)
+            .only("lessons")
+            .first()
+        )
+        published_entry = snapshot.lesson(lesson.id) if snapshot else None
+    return LessonFacts(
+        lesson_id=str(lesson.id),
+        course_id=str(course.id),
+        course_slug=course.slug,
+        instructor_ids=tuple(course.instructor_ids()),
+        course_published=course.status == CourseStatus.PUBLISHED,
+        in_published_version=published_entry is not None,
+        is_preview=bool(published_entry and published_entry.is_preview),
+        duration_s=float(lesson.duration_s or 0),
+        removed=lesson.removed_at is not None,
+    )
+
+
+def lesson_facts_get(*, lesson_id: Any) -> LessonFacts:
+    lesson_oid = object_id_or_404(lesson_id, "Lesson")
+    key = _facts_key(str(lesson_oid))
+    facts = cache_get(key)
+    if facts is None:
+        facts = _load_facts(lesson_oid)
+        if facts is None:
+            raise NotFound("Lesson not found.")
+        cache_set(key, facts, timeout=FACTS_TTL_S)
+    return facts
+
+
+def lesson_facts_invalidate(*, lesson_ids: list[Any]) -> None:
+    """Call after any write that changes a lesson's course, publication, preview flag,
+    duration or removal."""
+    cache_delete_many([_facts_key(str(lesson_id)) for lesson_id in lesson_ids])
+
+
+def course_is_staff(*, user: Any, instructor_ids: tuple[int, ...] | list[int]) -> bool:
+    return is_admin(user) or (is_signed_in(user) and user_id_of(user) in instructor_ids)
+
+
+def lesson_get_for_viewer(*, user: Any, lesson_id: Any) -> LessonAccess:
+    """Raises NotFound when the viewer may not even know the lesson exists."""
+    facts = lesson_facts_get(lesson_id=lesson_id)
+    if course_is_staff(user=user, instructor_ids=facts.instructor_ids):
+        return LessonAccess(facts=facts, is_course_staff=True, can_watch=True)
+    if not (facts.course_published and facts.in_published_version):
+        raise NotFound("Lesson not found.")
+    can_watch = is_signed_in(user) and (
+        facts.is_preview
+        or enrollment_is_active(user_id=user_id_of(user), course_id=facts.course_id)
+    )
+    return LessonAccess(facts=facts, is_course_staff=False, can_watch=can_watch)
+
+
+def lesson_get_watchable(*, user: Any, lesson_id: Any) -> LessonAccess:
+    """Raises NotFound, then PermissionDenied (enrol first) — the contract's order."""
+    access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
+    if not access.can_watch:
+        raise PermissionDenied("Enrol in this course to watch this lesson.")
+    return access

@@ -1,0 +1,148 @@
+"""The catalogue in MongoDB: courses (the editable draft), lessons, published versions.
+
+Students always see the latest `CourseVersion` of a published course; instructors edit the
+`Course` and `Lesson` documents (the draft). Lesson ids survive publish and restore.
+"""
+
+from __future__ import annotations
+
+import mongoengine as me
+from django.conf import settings
+from django.utils import timezone
+
+from playback.documents import LessonVideo
+
+SLUG_REGEX = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+class CourseStatus:
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+    ALL = (DRAFT, PUBLISHED, ARCHIVED)
+
+
+class CourseLevel:
+    BEGINNER = "beginner"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+    ALL = (BEGINNER, INTERMEDIATE, ADVANCED)
+
+
+def _meta(collection: str, indexes: list) -> dict:
+    return {
+        "collection": collection,
+        "indexes": indexes,
+        "auto_create_index": settings.MONGODB_AUTO_CREATE_INDEX,
+    }
+
+
+class PublishedSummary(me.EmbeddedDocument):
+    """What the catalogue lists for a published course, copied from its latest version so
+    the listing is one indexed query."""
+
+    version = me.IntField(min_value=1)
+    title = me.StringField()
+    subtitle = me.StringField()
+    level = me.StringField()
+    language = me.StringField()
+    tags = me.ListField(me.StringField())
+    # Lower-cased words of title, subtitle and tags: the catalogue search matches their
+    # prefixes with anchored regexes (no $text index needed, so any MongoDB-wire server works).
+    keywords = me.ListField(me.StringField())
+    cover_url = me.StringField()
+    lesson_count = me.IntField(default=0)
+    duration_s = me.FloatField(default=0)
+    published_at = me.DateTimeField()
+
+
+class Course(me.Document):
+    slug = me.StringField(required=True, max_length=80, regex=SLUG_REGEX)
+    title = me.StringField(required=True, max_length=200)
+    subtitle = me.StringField(max_length=300, default="")
+    description = me.StringField(max_length=20000, default="")  # Markdown
+    cover_url = me.StringField(max_length=500, default="")
+    level = me.StringField(choices=CourseLevel.ALL, default=CourseLevel.BEGINNER)
+    language = me.StringField(max_length=16, default="en")
+    tags = me.ListField(me.StringField(max_length=40), max_length=20, default=list)
+    owner_id = me.IntField(required=True)
+    co_instructor_ids = me.ListField(me.IntField(), default=list)
+    status = me.StringField(choices=CourseStatus.ALL, default=CourseStatus.DRAFT)
+    version = me.IntField(default=0)  # the latest published version; 0 before the first
+    published = me.EmbeddedDocumentField(PublishedSummary)
+    # Bumped on every draft write: a stale form (admin) or PATCH can be refused (409).
+    revision = me.IntField(default=1)
+    created_at = me.DateTimeField(default=timezone.now)
+    updated_at = me.DateTimeField(default=timezone.now)
+
+    meta = _meta(
+        "courses",
+        [
+            {"fields": ["slug"], "unique": True},
+            "owner_id",
+            "co_instructor_ids",
+            ("status", "published.title"),
+            ("status", "published.keywords"),
+            ("status", "published.tags"),
+            ("status", "published.level", "published.language"),
+        ],
+    )
+
+    def instructor_ids(self) -> list[int]:
+        return [self.owner_id, *self.co_instructor_ids]
+
+
+class Lesson(me.Document):
+    course_id = me.ObjectIdField(required=True)
+    section = me.StringField(max_length=200, default="")
+    title = me.StringField(required=True, max_length=200)
+    summary = me.StringField(max_length=2000, default="")
+    body = me.StringField(max_length=50000, default="")  # Markdown
+    position = me.IntField(required=True, min_value=0)
+    is_preview = me.BooleanField(default=False)
+    duration_s = me.FloatField(default=0, min_value=0)
+    video = me.EmbeddedDocumentField(LessonVideo, default=LessonVideo)
+    # Removing a lesson from the draft keeps the document: published versions that list it
+    # still play it until the next publish, and a restore can bring it back.
+    removed_at = me.DateTimeField()
+    created_at = me.DateTimeField(default=timezone.now)
+    updated_at = me.DateTimeField(default=timezone.now)
+
+    meta = _meta(
+        "lessons",
+        [("course_id", "position"), "video.pending.upload_id", "video.pending.asset_id"],
+    )
+
+
+class VersionLesson(me.EmbeddedDocument):
+    lesson_id = me.ObjectIdField(required=True)
+    title = me.StringField()
+    section = me.StringField()
+    summary = me.StringField()
+    body = me.StringField()
+    position = me.IntField()
+    is_preview = me.BooleanField(default=False)
+
+
+class CourseVersion(me.Document):
+    """An immutable snapshot of a course as students see it, made at each publish."""
+
+    course_id = me.ObjectIdField(required=True)
+    version = me.IntField(required=True, min_value=1)
+    published_at = me.DateTimeField(required=True)
+    published_by = me.IntField(required=True)
+    restored_from = me.IntField()
+    title = me.StringField()
+    subtitle = me.StringField()
+    description = me.StringField()
+    description_html = me.StringField()
+    cover_url = me.StringField()
+    level = me.StringField()
+    language = me.StringField()
+    tags = me.ListField(me.StringField())
+    lessons = me.ListField(me.EmbeddedDocumentField(VersionLesson))
+
+    meta = _meta("course_versions", [{"fields": ["course_id", "-version"], "unique": True}])
+
+    def lesson(self, lesson_id) -> VersionLesson | None:
+        return next((item for item in self.lessons if item.lesson_id == lesson_id), None)

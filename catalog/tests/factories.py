@@ -1,0 +1,41 @@
+import factory
+from factory.mongoengine import MongoEngineFactory
+
+from catalog.documents import Course, CourseLevel, Lesson
+
+
+class CourseFactory(MongoEngineFactory):
+    class Meta:
+        model = Course
+
+    slug = factory.Sequence(lambda n: f"course-{n}")
+    title = factory.Sequence(lambda n: f"Course {n}")
+    subtitle = "Learn something useful"
+    description = "A **good** course."
+    level = CourseLevel.BEGINNER
+    language = "en"
+    tags = factory.LazyFunction(lambda: ["python"])
+    owner_id = 1
+
+
+class LessonFactory(MongoEngineFactory):
+    class Meta:
+        model = Lesson
+
+    course_id = factory.LazyAttribute(lambda o: CourseFactory().id)
+    title = factory.Sequence(lambda n: f"Lesson {n}")
+    section = "Basics"
+    position = factory.Sequence(lambda n: n)
+    duration_s = 0
+
+
+def published_course(*, owner, lessons: int = 2, preview_first: bool = False, **course_fields):
+    """A course owned by `owner` with `lessons` lessons, published as version 1."""
+    from catalog.services import course_publish
+
+    course = CourseFactory(owner_id=owner.id, **course_fields)
+    for index in range(lessons):
+        LessonFactory(course_id=course.id, position=index, is_preview=preview_first and index == 0)
+    course_publish(course=course, user=owner)
+    course.reload()
+    return course

@@ -1,0 +1,90 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+_mongo_process = None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Start the session's SecantusDB before any test touches MongoDB."""
+    global _mongo_process
+    from django.conf import settings
+
+    from learnstream.testing import mongo_server
+
+    port = getattr(settings, "MONGODB_TEST_SERVER_PORT", None)
+    if port is not None and _mongo_process is None:
+        _mongo_process = mongo_server.start(port, ":memory:")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from learnstream.testing import mongo_server
+
+    if _mongo_process is not None:
+        mongo_server.stop(_mongo_process)
+
+
+@pytest.fixture(autouse=True)
+def _clean_mongo():
+    """Every test starts from empty collections. delete_many (not drop) keeps the unique
+    indexes mongoengine created, which tests rely on."""
+    from learnstream import mongo
+
+    yield
+    database = mongo.database()
+    for name in database.list_collection_names():
+        if not name.startswith("system."):
+            database[name].delete_many({})
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def student(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(role="student")
+
+
+@pytest.fixture
+def instructor(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(role="instructor")
+
+
+@pytest.fixture
+def other_instructor(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(role="instructor")
+
+
+@pytest.fixture
+def admin_user(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(role="admin")
+
+
+def client_for(user) -> APIClient:
+    """An API client authenticated as `user` (None: anonymous)."""
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user=user)
+    return client

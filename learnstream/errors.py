@@ -1,0 +1,227 @@
+"""The one error contract of the API: RFC 7807 problem+json with a machine-readable `code`.
+
+Domain code raises an `ApplicationError` subclass; DRF views hand every exception to
+`api_exception_handler`; non-DRF code paths under /api/ (unknown routes, oversized bodies,
+outages caught by middleware, 500s) build the same body through `problem_response`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from learnstream.outages import is_outage
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class ApplicationError(Exception):
+    status = 400
+    code = "bad_request"
+    title = "Bad request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: dict[str, list[str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.detail = detail or self.title
+        self.errors = errors
+        self.headers = headers or {}
+        super().__init__(self.detail)
+
+
+class ValidationError(ApplicationError):
+    status, code, title = 400, "validation_error", "Invalid input"
+
+
+class NotAuthenticated(ApplicationError):
+    status, code, title = 401, "not_authenticated", "Authentication required"
+
+
+class InvalidCredentials(ApplicationError):
+    status, code, title = 401, "invalid_credentials", "Invalid email or password"
+
+
+class TokenInvalid(ApplicationError):
+    status, code, title = 401, "token_invalid", "Token is invalid or expired"
+
+
+class TokenReused(ApplicationError):
+    status, code, title = 401, "token_reused", "Refresh token was already used"
+
+
+class PermissionDenied(ApplicationError):
+    status, code, title = 403, "permission_denied", "Permission denied"
+
+
+class NotFound(ApplicationError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class Conflict(ApplicationError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class VideoNotReady(ApplicationError):
+    status, code, title = 409, "video_not_ready", "The video is not ready"
+
+
+class Throttled(ApplicationError):
+    status, code, title = 429, "throttled", "Too many requests"
+
+    def __init__(self, retry_after: int, detail: str | None = None) -> None:
+        retry_after = max(1, int(retry_after))
+        super().__init__(
+            detail or f"Try again in {retry_after} seconds.",
+            headers={"Retry-After": str(retry_after)},
+        )
+        self.retry_after = retry_after
+
+
+class UpstreamError(ApplicationError):
+    status, code, title = 502, "upstream_error", "The video service failed"
+
+
+class ServiceUnavailable(ApplicationError):
+    status, code, title = 503, "service_unavailable", "Service temporarily unavailable"
+
+
+def problem_body(
+    *, status: int, code: str, title: str, detail: str, errors: dict | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"urn:learnstream:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def problem_response(error: ApplicationError) -> JsonResponse:
+    """A plain Django response for code paths outside DRF views."""
+    response = JsonResponse(
+        problem_body(
+            status=error.status,
+            code=error.code,
+            title=error.title,
+            detail=error.detail,
+            errors=error.errors,
+        ),
+        status=error.status,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+    for name, value in error.headers.items():
+        response[name] = value
+    return response
+
+
+def _field_errors(detail: Any) -> dict[str, list[str]]:
+    """Flatten DRF's nested ValidationError detail into {field: [messages]}."""
+    if isinstance(detail, list):
+        detail = {"non_field_errors": detail}
+    if not isinstance(detail, dict):
+        return {"non_field_errors": [str(detail)]}
+    flat: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, list) and value and not all(isinstance(v, str) for v in value):
+            for index, inner in enumerate(value):
+                if inner:
+                    walk(f"{prefix}.{index}", inner)
+        else:
+            messages = value if isinstance(value, list) else [value]
+            flat.setdefault(prefix or "non_field_errors", []).extend(str(m) for m in messages)
+
+    walk("", detail)
+    return flat
+
+
+_DRF_MAPPING: list[tuple[type[Exception], type[ApplicationError]]] = [
+    (drf.ParseError, ValidationError),
+    (drf.NotAuthenticated, NotAuthenticated),
+    (drf.AuthenticationFailed, TokenInvalid),
+    (drf.PermissionDenied, PermissionDenied),
+    (DjangoPermissionDenied, PermissionDenied),
+    (drf.NotFound, NotFound),
+    (Http404, NotFound),
+]
+
+
+def to_application_error(exc: Exception) -> ApplicationError | None:
+    """Translate framework and outage exceptions into the contract; None if unknown."""
+    if isinstance(exc, ApplicationError):
+        return exc
+    if isinstance(exc, drf.ValidationError):
+        return ValidationError(errors=_field_errors(exc.detail))
+    if isinstance(exc, drf.Throttled):
+        return Throttled(int(exc.wait or 1))
+    if isinstance(exc, drf.MethodNotAllowed):
+        error = ApplicationError(str(exc.detail))
+        error.status, error.code, error.title = 405, "method_not_allowed", "Method not allowed"
+        return error
+    if isinstance(exc, drf.UnsupportedMediaType):
+        error = ApplicationError(str(exc.detail))
+        error.status, error.code = 415, "unsupported_media_type"
+        error.title = "Unsupported media type"
+        return error
+    if isinstance(exc, drf.NotAcceptable):
+        error = ApplicationError(str(exc.detail))
+        error.status, error.code, error.title = 406, "not_acceptable", "Not acceptable"
+        return error
+    for exc_type, error_type in _DRF_MAPPING:
+        if isinstance(exc, exc_type):
+            detail = getattr(exc, "detail", None)
+            return error_type(str(detail) if detail else None)
+    if is_outage(exc):
+        logger.warning("Backing service unavailable: %s", type(exc).__name__)
+        return ServiceUnavailable("A backing service is unavailable; please retry shortly.")
+    return None
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    error = to_application_error(exc)
+    if error is None:
+        logger.exception("Unhandled API error", exc_info=exc)
+        error = ApplicationError("An unexpected error occurred.")
+        error.status, error.code, error.title = 500, "server_error", "Server error"
+    set_rollback()
+    response = Response(
+        problem_body(
+            status=error.status,
+            code=error.code,
+            title=error.title,
+            detail=error.detail,
+            errors=error.errors,
+        ),
+        status=error.status,
+        headers=error.headers,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+    request = context.get("request")
+    if error.status == 401 and request is not None:
+        view = context.get("view")
+        authenticate_header = view.get_authenticate_header(request) if view else None
+        response["WWW-Authenticate"] = authenticate_header or 'Bearer realm="api"'
+    return response
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")

@@ -1,0 +1,101 @@
+"""Project middleware: request ids and access logs, body size limit, outage → 503."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from learnstream.errors import (
+    ApplicationError,
+    ServiceUnavailable,
+    is_api_request,
+    problem_response,
+)
+from learnstream.logging import request_id_var
+from learnstream.outages import is_outage
+
+access_logger = logging.getLogger("learnstream.access")
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestIdMiddleware:
+    """Accept a sane upstream X-Request-ID or mint one; log one line per request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            user = getattr(request, "user", None)
+            access_logger.info(
+                "%s %s %s %.1fms user=%s",
+                request.method,
+                request.path,
+                response.status_code,
+                (time.perf_counter() - started) * 1000,
+                getattr(user, "id", None) if user is not None else None,
+            )
+            return response
+        finally:
+            request_id_var.reset(token)
+
+
+class PayloadTooLarge(ApplicationError):
+    status, code, title = 413, "payload_too_large", "Request body too large"
+
+
+class BodySizeLimitMiddleware:
+    """DRF's JSON parser reads the stream itself, so Django's upload limits don't cover API
+    bodies; refuse oversized bodies by their declared length before anything reads them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.MAX_REQUEST_BODY_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            error = PayloadTooLarge(f"The request body may be at most {limit} bytes.")
+            if is_api_request(request):
+                return problem_response(error)
+            return HttpResponse(error.detail, status=413, content_type="text/plain")
+        return self.get_response(request)
+
+
+class ServiceUnavailableMiddleware:
+    """A MongoDB or Redis outage outside DRF views (pages, webhooks) answers a fast 503."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_outage(exception):
+            return None
+        logging.getLogger(__name__).warning(
+            "Backing service unavailable: %s", type(exception).__name__
+        )
+        if is_api_request(request):
+            return problem_response(ServiceUnavailable())
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = "5"
+        return response

@@ -1,0 +1,6 @@
+"""The default settings: plain HTTP on localhost, embedded services unless told otherwise."""
+
+from learnstream.settings.base import *  # noqa: F403
+from learnstream.settings.env import env
+
+DEBUG = env.bool("DEBUG", default=True)

@@ -1,0 +1,39 @@
+"""Video state of a lesson (embedded in `catalog.documents.Lesson`).
+
+A lesson's video is live data, not part of a published snapshot. Each upload starts a new
+generation; the lesson keeps playing its `current` (ready) generation until the `pending`
+one becomes ready, so replacing a video never leaves students without one.
+"""
+
+from __future__ import annotations
+
+import mongoengine as me
+
+
+class VideoState:
+    NONE = "none"
+    AWAITING_UPLOAD = "awaiting_upload"
+    PROCESSING = "processing"
+    READY = "ready"
+    ERRORED = "errored"
+    CANCELLED = "cancelled"
+    DELETED = "deleted"
+
+    ALL = (NONE, AWAITING_UPLOAD, PROCESSING, READY, ERRORED, CANCELLED, DELETED)
+
+
+class VideoGeneration(me.EmbeddedDocument):
+    upload_id = me.StringField(max_length=128)
+    asset_id = me.StringField(max_length=128)
+    playback_id = me.StringField(max_length=128)
+    state = me.StringField(choices=VideoState.ALL, default=VideoState.AWAITING_UPLOAD)
+    duration_s = me.FloatField(min_value=0)
+    aspect_ratio = me.StringField(max_length=16)
+    error = me.StringField(max_length=2000)
+    created_at = me.DateTimeField()
+    updated_at = me.DateTimeField()
+
+
+class LessonVideo(me.EmbeddedDocument):
+    current = me.EmbeddedDocumentField(VideoGeneration)
+    pending = me.EmbeddedDocumentField(VideoGeneration)

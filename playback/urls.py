@@ -1,0 +1,3 @@
+"""HTML page routes of this app."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Webhook routes (mounted under /webhooks/)."""
+
+urlpatterns: list = []
