@@ -21,8 +21,6 @@ def progress_resume_position(*, user_id: int, lesson_id: str) -> float:
     return 0.0
 
 
-def course_progress_for_user(
-    *, user_id: int, course_ids: list[str]
-) -> dict[str, CourseProgress]:
+def course_progress_for_user(*, user_id: int, course_ids: list[str]) -> dict[str, CourseProgress]:
     """Course progress for many courses in a constant number of queries."""
     return {}

@@ -2,9 +2,9 @@
 
 from datetime import timedelta
 
-from learnstream.settings.env import BASE_DIR, VAR_DIR, env
 from learnstream.settings.accounts import *  # noqa: F403
 from learnstream.settings.catalog import *  # noqa: F403
+from learnstream.settings.env import BASE_DIR, VAR_DIR, env
 from learnstream.settings.mongo import *  # noqa: F403
 from learnstream.settings.mux import *  # noqa: F403
 from learnstream.settings.playback import *  # noqa: F403
