@@ -361,6 +361,9 @@ def start_in_thread(**options: object) -> SimulatorHandle:
     """Run the simulator in this process (for tests); port=0 picks a free port."""
     options.setdefault("port", 0)
     server = create_server(**options)  # type: ignore[arg-type]
-    thread = threading.Thread(target=server.serve_forever, name="mux-sim-http", daemon=True)
+    # A short poll interval makes stop() quick; tests start and stop many simulators.
+    thread = threading.Thread(
+        target=server.serve_forever, args=(0.05,), name="mux-sim-http", daemon=True
+    )
     thread.start()
     return SimulatorHandle(server, thread)

@@ -115,7 +115,7 @@ class TokenVerifier:
             raise TokenError("token expired") from exc
         except jwt.InvalidAudienceError as exc:
             raise TokenError("token audience does not match this resource") from exc
-        except jwt.InvalidSubjectError as exc:
+        except jwt.exceptions.InvalidSubjectError as exc:
             raise TokenError("token is for another playback id") from exc
         except jwt.PyJWTError as exc:
             raise TokenError(f"invalid token: {exc}") from exc
