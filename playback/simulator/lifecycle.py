@@ -126,13 +126,16 @@ def refresh_upload(sim: Simulator, upload_id: str) -> dict | None:
 
     Checked lazily on access: nothing observes a timeout between accesses anyway.
     """
+    upload = sim.store.get("uploads", upload_id)
+    if upload is None or upload["status"] != "waiting":
+        return upload
+    if time.time() <= upload["_created"] + upload["timeout"]:
+        return upload
     with sim.store.tx() as data:
-        upload = data["uploads"].get(upload_id)
-        if upload is None:
-            return None
-        if upload["status"] == "waiting" and time.time() > upload["_created"] + upload["timeout"]:
-            upload["status"] = "timed_out"
-        return dict(upload)
+        current = data["uploads"][upload_id]
+        if current["status"] == "waiting":
+            current["status"] = "timed_out"
+        return dict(current)
 
 
 def cancel_upload(sim: Simulator, upload_id: str) -> dict:
@@ -338,7 +341,13 @@ def delete_playback_id(sim: Simulator, asset_id: str, playback_id: str) -> None:
 
 
 def resume_pending(sim: Simulator) -> None:
-    """After a restart, transcode again whatever was still preparing when we stopped."""
+    """After a restart, transcode again whatever was still preparing when we stopped.
+
+    Also point upload URLs at the address we listen on now (the port may have changed).
+    """
+    with sim.store.tx() as data:
+        for upload in data["uploads"].values():
+            upload["url"] = f"{sim.public_url}/upload/{upload['id']}"
     for asset in sim.store.all("assets"):
         if asset["status"] == "preparing":
             sim.schedule_transcode(asset["id"])

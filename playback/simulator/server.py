@@ -348,7 +348,11 @@ def create_server(
     public_url: str | None = None,
 ) -> _Server:
     sim = Simulator(data_dir, token_id, token_secret, webhook_url, webhook_secret, public_url)
-    server = _Server((host, port), sim)
+    try:
+        server = _Server((host, port), sim)
+    except OSError:
+        sim.stop()  # e.g. port in use: don't leave the worker threads behind
+        raise
     if not sim.public_url:
         # Known only after binding when port=0; a wildcard bind is still reached via loopback.
         shown = "127.0.0.1" if host in ("", "0.0.0.0") else host

@@ -105,14 +105,15 @@ class WebhookDispatcher:
     def _attempt(self, job: dict) -> None:
         cfg = self._config()
         entry = job["log"]
-        if not cfg.get("deliver_webhooks", True):
-            entry["state"] = "dropped"
-            return
         url, secret = cfg.get("webhook_url"), cfg.get("webhook_secret") or ""
-        if not url:
-            entry["state"] = "skipped"
-            entry["last_error"] = "no webhook_url configured"
-            return
+        with self._cond:
+            if not cfg.get("deliver_webhooks", True):
+                entry["state"] = "dropped"
+                return
+            if not url:
+                entry["state"] = "skipped"
+                entry["last_error"] = "no webhook_url configured"
+                return
         body = json.dumps(job["event"]).encode()
         status, error = None, None
         request = urllib.request.Request(

@@ -477,7 +477,7 @@ def test_stream_and_images_need_a_valid_token(sim, clip):
     assert get(stream, token).status_code == 403
 
 
-def test_registered_pkcs8_key_and_deleted_asset(sim, clip):
+def test_registered_pkcs8_key_and_deleted_asset(sim, sink, clip):
     asset = ready_asset(sim, clip)
     playback_id = asset.playback_ids[0].id
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -499,6 +499,11 @@ def test_registered_pkcs8_key_and_deleted_asset(sim, clip):
     mux_python.AssetsApi(sdk(sim)).delete_asset(asset.id)
     gone = requests.get(stream, params={"token": token}, timeout=TIMEOUT)
     assert gone.status_code == 404
+    deleted = sink.events(4)[3]
+    assert (deleted["type"], deleted["object"]["id"]) == ("video.asset.deleted", asset.id)
+    with pytest.raises(ApiException) as excinfo:
+        mux_python.AssetsApi(sdk(sim)).get_asset(asset.id)
+    assert excinfo.value.status == 404
 
 
 # --- persistence and process -------------------------------------------------------------
@@ -520,6 +525,7 @@ def test_state_survives_restart(tmp_path, sink, clip):
         assert again.to_dict() == asset.to_dict()
         upload = mux_python.DirectUploadsApi(sdk(second)).get_direct_upload(waiting.id).data
         assert (upload.status, upload.new_asset_settings.passthrough) == ("waiting", "later")
+        assert upload.url == f"{second.url}/upload/{waiting.id}"
         playback_id = asset.playback_ids[0].id
         token = playback_token(private_pem, kid, playback_id, "v")
         response = requests.get(
