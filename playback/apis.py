@@ -3,7 +3,7 @@ instructors. Validate → selector/service → serialize; the rules live in the 
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,18 +14,12 @@ from playback.documents import VideoState
 from playback.selectors import lesson_playback_get, lesson_video_status_get
 from playback.services import video_upload_create
 
-PROBLEM = inline_serializer(
-    "Problem",
-    fields={
-        "type": serializers.CharField(),
-        "title": serializers.CharField(),
-        "status": serializers.IntegerField(),
-        "detail": serializers.CharField(),
-        "code": serializers.CharField(),
-    },
-)
+
+def problem(description: str) -> OpenApiResponse:
+    return OpenApiResponse(description=f"application/problem+json: {description}")
 
 
+@extend_schema_serializer(component_name="PlaybackTokens")
 class PlaybackTokensSerializer(serializers.Serializer):
     video = serializers.CharField()
     thumbnail = serializers.CharField()
@@ -37,6 +31,7 @@ class LessonPlaybackGetApi(APIView):
 
     permission_classes = [IsSignedIn]
 
+    @extend_schema_serializer(component_name="LessonPlayback")
     class OutputSerializer(serializers.Serializer):
         playback_id = serializers.CharField()
         stream_url = serializers.CharField()
@@ -49,11 +44,11 @@ class LessonPlaybackGetApi(APIView):
         request=None,
         responses={
             200: OutputSerializer,
-            401: PROBLEM,
-            403: PROBLEM,
-            404: PROBLEM,
-            409: PROBLEM,
-            503: PROBLEM,
+            401: problem("not_authenticated"),
+            403: problem("permission_denied (no token)"),
+            404: problem("not_found"),
+            409: problem("video_not_ready"),
+            503: problem("service_unavailable (no signing key configured)"),
         },
     )
     def get(self, request: Request, lesson_id: str) -> Response:
@@ -69,6 +64,7 @@ class LessonUploadCreateApi(APIView):
 
     permission_classes = [IsSignedIn]
 
+    @extend_schema_serializer(component_name="DirectUpload")
     class OutputSerializer(serializers.Serializer):
         upload_id = serializers.CharField(source="id")
         url = serializers.CharField()
@@ -78,11 +74,11 @@ class LessonUploadCreateApi(APIView):
         request=None,
         responses={
             201: OutputSerializer,
-            401: PROBLEM,
-            403: PROBLEM,
-            404: PROBLEM,
-            502: PROBLEM,
-            503: PROBLEM,
+            401: problem("not_authenticated"),
+            403: problem("permission_denied"),
+            404: problem("not_found"),
+            502: problem("upstream_error (Mux refused; nothing was written)"),
+            503: problem("service_unavailable (Mux unreachable; nothing was written)"),
         },
     )
     def post(self, request: Request, lesson_id: str) -> Response:
@@ -95,6 +91,7 @@ class LessonVideoGetApi(APIView):
 
     permission_classes = [IsSignedIn]
 
+    @extend_schema_serializer(component_name="LessonVideo")
     class OutputSerializer(serializers.Serializer):
         state = serializers.ChoiceField(choices=VideoState.ALL)
         error = serializers.CharField(allow_null=True)
@@ -105,7 +102,12 @@ class LessonVideoGetApi(APIView):
 
     @extend_schema(
         request=None,
-        responses={200: OutputSerializer, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM},
+        responses={
+            200: OutputSerializer,
+            401: problem("not_authenticated"),
+            403: problem("permission_denied"),
+            404: problem("not_found"),
+        },
     )
     def get(self, request: Request, lesson_id: str) -> Response:
         video = lesson_video_status_get(user=request.user, lesson_id=lesson_id)

@@ -51,9 +51,7 @@ def _video_of(lesson_oid: ObjectId) -> dict[str, Any]:
 
 def _ready(generation: dict[str, Any] | None) -> bool:
     return bool(
-        generation
-        and generation.get("state") == VideoState.READY
-        and generation.get("playback_id")
+        generation and generation.get("state") == VideoState.READY and generation.get("playback_id")
     )
 
 

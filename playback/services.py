@@ -16,6 +16,7 @@ without a transaction across PostgreSQL and MongoDB: process (idempotent), then 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from datetime import datetime
@@ -46,6 +47,7 @@ PREDECESSORS: dict[str, tuple[str, ...]] = {
 }
 
 ERROR_MAX_CHARS = 2000
+NO_SIGNED_PLAYBACK_ID = "The asset has no signed playback id."
 
 
 def _lessons() -> Any:
@@ -101,16 +103,12 @@ def video_remove(*, user: Any, lesson_id: Any) -> None:
     video = (doc or {}).get("video") or {}
     pending, current = video.get("pending") or {}, video.get("current") or {}
     if pending.get("state") == S.AWAITING_UPLOAD and pending.get("upload_id"):
-        try:
+        with contextlib.suppress(NotFound):  # already gone at Mux
             mux_client.direct_upload_cancel(upload_id=pending["upload_id"])
-        except NotFound:
-            pass
     for generation in (pending, current):
         if generation.get("asset_id") and generation.get("state") != S.DELETED:
-            try:
+            with contextlib.suppress(NotFound):  # already gone at Mux
                 mux_client.asset_delete(asset_id=generation["asset_id"])
-            except NotFound:
-                pass
     now = timezone.now()
     if pending.get("state") == S.AWAITING_UPLOAD and pending.get("upload_id"):
         _move(
@@ -270,7 +268,7 @@ def webhook_event_process(*, event: dict[str, Any]) -> bool:
                     slot="pending",
                     match=match,
                     to=S.ERRORED,
-                    changes={"asset_id": object_id, "error": "The asset has no signed playback id."},
+                    changes={"asset_id": object_id, "error": NO_SIGNED_PLAYBACK_ID},
                     now=now,
                 )
             else:

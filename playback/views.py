@@ -3,7 +3,7 @@ video upload page. Access rules live in the selectors; these only render."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -69,7 +69,7 @@ def lesson_page(request: HttpRequest, slug: str, lesson_id: str) -> HttpResponse
         "page": page,
         "playback_url": reverse("lesson-playback", args=[page.lesson_id]),
         "progress_url": f"/api/v1/lessons/{page.lesson_id}/progress",
-        "login_url": f"{settings.LOGIN_URL}?next={request.get_full_path()}",
+        "login_url": f"{settings.LOGIN_URL}?next={quote(request.get_full_path(), safe='/')}",
     }
     return _with_media_csp(render(request, "playback/lesson.html", context))
 

@@ -17,8 +17,8 @@ from playback import mux_client
 from playback.simulator.server import SimulatorHandle, start_in_thread
 
 TOKEN_ID = "test-token-id"
-TOKEN_SECRET = "test-token-secret"  # noqa: S105
-WEBHOOK_SECRET = "test-webhook-secret"  # noqa: S105
+TOKEN_SECRET = "test-token-secret"
+WEBHOOK_SECRET = "test-webhook-secret"
 
 
 @dataclass

@@ -77,9 +77,7 @@ def deliver(
     signature = header if header is not None else sign(body, secret, timestamp)
     if signature:
         headers["Mux-Signature"] = signature
-    return client.post(
-        "/webhooks/mux", data=body, content_type="application/json", headers=headers
-    )
+    return client.post("/webhooks/mux", data=body, content_type="application/json", headers=headers)
 
 
 def set_video(

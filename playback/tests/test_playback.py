@@ -109,7 +109,7 @@ def test_tokens_play_their_own_media_only(mux_sim, lessons, enrolled, ready_asse
     assert stream.text.startswith("#EXTM3U")
     assert requests.get(a["thumbnail_url"], timeout=10).status_code == 200
     storyboard = f"{mux_sim.url}/image/{a['playback_id']}/storyboard.vtt"
-    assert requests.get(storyboard, params={"token": a["tokens"]["storyboard"]}).ok
+    assert requests.get(storyboard, params={"token": a["tokens"]["storyboard"]}, timeout=10).ok
 
     # Lesson A's token does not play lesson B.
     foreign = f"{mux_sim.url}/stream/{b['playback_id']}.m3u8?token={a['tokens']['video']}"
@@ -144,9 +144,7 @@ def test_expired_token_is_refused(mux_sim, lessons, ready_assets):
         ("anonymous", 0, 401),
     ],
 )
-def test_playback_permissions(
-    mux_sim, lessons, enrolled, instructor, who, lesson_index, status
-):
+def test_playback_permissions(mux_sim, lessons, enrolled, instructor, who, lesson_index, status):
     user = {
         "anonymous": None,
         "unenrolled": UserFactory(role="student"),

@@ -17,7 +17,7 @@ from playback.documents import VideoState
 from playback.models import WebhookEvent
 from playback.tests.helpers import asset_data, deliver, event, set_video, sign, upload_data
 
-SECRET = "whsec-test"  # noqa: S105
+SECRET = "whsec-test"
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,216 @@
+"""Playback benchmarks: webhook handling, and playback-token issue next to a bare
+authenticated request in the same run.
+
+    python bench/bench_playback.py [--n 300]
+
+Runs the real request stack in-process (Django test client: middleware, auth, DRF) against
+a throw-away SQL test database (PostgreSQL at DATABASE_URL, else SQLite), a SecantusDB
+started for the run, and the cache at REDIS_URL (else local memory). SecantusDB is a Python
+server and dominates anything that touches MongoDB (TRAPS.md), so every figure is printed
+next to a floor measured in the same run:
+
+- webhook: a state-changing event (signature check, ledger lookup, one conditional Mongo
+  update, ledger insert), a replay (signature check + ledger hit only), an ignored type;
+- playback: GET /api/v1/lessons/{id}/playback vs a bare authenticated DRF view (bearer JWT,
+  same middleware), interleaved so both see the same machine load; plus token signing alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnstream.settings.test")
+
+
+def _stats(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[int(len(ordered) * 0.95) - 1]
+    return f"median {statistics.median(ordered):7.2f} ms   p95 {p95:7.2f} ms   (n={len(ordered)})"
+
+
+def _timed(call: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=300, help="requests per measurement")
+    args = parser.parse_args()
+
+    from django.conf import settings
+
+    from learnstream.testing import mongo_server
+
+    mongo = mongo_server.start(settings.MONGODB_TEST_SERVER_PORT, ":memory:")
+    try:
+        import django
+
+        django.setup()
+        from django.db import connection
+
+        connection.creation.create_test_db(verbosity=0, autoclobber=True)
+        try:
+            run(args.n)
+        finally:
+            connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+    finally:
+        mongo_server.stop(mongo)
+    return 0
+
+
+def run(n: int) -> None:
+    import logging
+
+    logging.disable(logging.INFO)  # one access-log line per request would be measured too
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from django.conf import settings
+    from django.test import Client
+    from django.test.utils import override_settings
+    from django.urls import include, path
+    from rest_framework.response import Response
+    from rest_framework.test import APIClient
+    from rest_framework.views import APIView
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from accounts.permissions import IsSignedIn
+    from accounts.roles import user_id_of
+    from accounts.tests.factories import UserFactory
+    from catalog.documents import Lesson
+    from catalog.services import enrollment_create
+    from catalog.tests.factories import LessonFactory, published_course
+    from playback import signing
+    from playback.documents import VideoState
+    from playback.tests.helpers import deliver, event, set_video, upload_data
+
+    # A signing key made here: token issue is local work, no Mux call is involved.
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+
+    class WhoAmI(APIView):
+        """The floor: authentication, permission check and a JSON answer, nothing else."""
+
+        permission_classes = [IsSignedIn]
+
+        def get(self, request):
+            return Response({"id": user_id_of(request.user)})
+
+    urlconf = type(
+        "BenchUrls",
+        (),
+        {
+            "urlpatterns": [
+                path("bench/whoami", WhoAmI.as_view()),
+                path("", include(settings.ROOT_URLCONF)),
+            ]
+        },
+    )
+    secret = "bench-webhook-secret"
+    with override_settings(
+        ROOT_URLCONF=urlconf,
+        MUX_WEBHOOK_SECRET=secret,
+        MUX_SIGNING_KEY_ID="bench-key",
+        MUX_SIGNING_PRIVATE_KEY=base64.b64encode(pem).decode(),
+    ):
+        instructor = UserFactory(role="instructor")
+        student = UserFactory(role="student")
+        course = published_course(owner=instructor, lessons=1)
+        enrollment_create(user=student, course=course)
+        lesson = Lesson.objects(course_id=course.id).first()
+        ready = {"asset_id": "a", "playback_id": "pb", "state": "ready", "duration_s": 600.0}
+        set_video(lesson, current=ready)
+
+        # --- webhooks ------------------------------------------------------------------
+        lessons = [
+            set_video(
+                LessonFactory(course_id=course.id, position=i + 1),
+                pending={"upload_id": f"up-{i}", "state": VideoState.AWAITING_UPLOAD},
+            )
+            for i in range(n)
+        ]
+        events = [
+            event(
+                "video.upload.asset_created",
+                upload_data(
+                    upload_id=f"up-{i}",
+                    lesson_id=str(item.id),
+                    status="asset_created",
+                    asset_id=f"as-{i}",
+                ),
+            )
+            for i, item in enumerate(lessons)
+        ]
+        web = Client()
+        applied: list[float] = []
+        for payload in events:
+            body = json.dumps(payload).encode()
+            applied.append(_timed(lambda body=body: deliver(web, body, secret=secret)))
+        replayed = [_timed(lambda p=payload: deliver(web, p, secret=secret)) for payload in events]
+        ignored = [
+            _timed(
+                lambda: deliver(
+                    web,
+                    event("video.asset.track.ready", {"id": str(uuid.uuid4())}),
+                    secret=secret,
+                )
+            )
+            for _ in range(n)
+        ]
+        assert all(
+            Lesson._get_collection().find_one({"_id": item.id})["video"]["pending"]["state"]
+            == VideoState.PROCESSING
+            for item in lessons
+        )
+
+        # --- playback tokens -----------------------------------------------------------
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(student)}")
+        playback_url = f"/api/v1/lessons/{lesson.id}/playback"
+        for url in ("/bench/whoami", playback_url):  # warm caches (facts, enrolment)
+            assert api.get(url).status_code == 200
+        bare, playback = [], []
+        for _ in range(n):
+            bare.append(_timed(lambda: api.get("/bench/whoami")))
+            playback.append(_timed(lambda: api.get(playback_url)))
+        mongo_floor = [
+            _timed(lambda: Lesson._get_collection().find_one({"_id": lesson.id}, {"video": 1}))
+            for _ in range(n)
+        ]
+        signing_only = [
+            _timed(lambda: signing.playback_tokens_issue(playback_id="pb", duration_s=600))
+            for _ in range(n)
+        ]
+
+    database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    cache = "redis" if settings.REDIS_URL else "locmem"
+    print(f"LearnStream playback benchmarks (SQL: {database}, cache: {cache}, Mongo: SecantusDB)")
+    print(f"  webhook, state change + ledger insert   {_stats(applied)}")
+    print(f"  webhook, replay (ledger hit)            {_stats(replayed)}")
+    print(f"  webhook, ignored type                   {_stats(ignored)}")
+    print(f"  bare authenticated request (floor)      {_stats(bare)}")
+    print(f"  GET playback (3 RS256 tokens)           {_stats(playback)}")
+    print(f"  token signing alone (3 RS256 tokens)    {_stats(signing_only)}")
+    print(f"  one Mongo find_one by _id (floor)       {_stats(mongo_floor)}")
+    extra = statistics.median(playback) - statistics.median(bare)
+    print(f"  playback over the floor: {extra:.2f} ms (median difference)")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
