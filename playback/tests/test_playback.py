@@ -174,7 +174,7 @@ def test_cancelled_enrolment_is_403(mux_sim, lessons, enrolled, course):
 
 
 def test_unpublished_course_is_404_for_students(mux_sim, student):
-    lesson = LessonFactory(course_id=CourseFactory().id)
+    lesson = LessonFactory(course_id=CourseFactory(owner_id=999_999).id)
     assert client_for(student).get(playback_url(lesson)).status_code == 404
 
 
