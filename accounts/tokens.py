@@ -27,7 +27,7 @@ class TokenPair:
     refresh: str
     access_expires_at: datetime
     refresh_expires_at: datetime
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
 
 
 def jti_hash(jti: str) -> str:

@@ -5,7 +5,7 @@ With Redis (`django_redis` cache) a counter is one `INCR` plus, on the window's 
 for the last slot (DRF's `SimpleRateThrottle` is read-modify-write and can). Without Redis
 (local-memory cache: the one-command default) a per-process counter with the same
 semantics is used. If Redis is configured but down, the per-process counter takes over:
-limits stay on (per worker, so N workers allow up to N × limit), never unlimited, never
+limits stay on (per worker, so N workers allow up to N x limit), never unlimited, never
 a 500.
 
 API:
@@ -86,8 +86,6 @@ class _LocalWindows:
 
 
 _local = _LocalWindows()
-_script_lock = threading.Lock()
-_script = None
 
 
 def _uses_redis() -> bool:
@@ -96,13 +94,11 @@ def _uses_redis() -> bool:
 
 
 def _redis_script():
-    global _script
-    with _script_lock:
-        if _script is None:
-            from django_redis import get_redis_connection
+    # Registering is local (it only computes the SHA1); the call uses EVALSHA and loads the
+    # script once per server. Not cached globally: the connection may change (tests).
+    from django_redis import get_redis_connection
 
-            _script = get_redis_connection("default").register_script(_INCR_SCRIPT)
-        return _script
+    return get_redis_connection("default").register_script(_INCR_SCRIPT)
 
 
 def _locmem_incr(key: str, window_s: int) -> tuple[int, float]:
