@@ -203,6 +203,7 @@ def _with_real_key(**claims) -> str:
         pytest.param(lambda pair: "garbage", id="garbage"),
     ],
 )
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 def test_bad_bearer_tokens_are_token_invalid(existing, make_token):
     _, pair = existing
     response = APIClient().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {make_token(pair)}")
