@@ -94,6 +94,20 @@ REGISTER_OK = {"email": "new@example.com", "password": PASSWORD, "name": "New Pe
         ),
         ("/api/v1/auth/register", {**REGISTER_OK, "name": "   "}, 400, "validation_error", "name"),
         ("/api/v1/auth/register", [REGISTER_OK], 400, "validation_error", "non_field_errors"),
+        (
+            "/api/v1/auth/register",
+            {**REGISTER_OK, "name": "Nul\x00"},
+            400,
+            "validation_error",
+            "name",
+        ),
+        (
+            "/api/v1/auth/register",
+            {**REGISTER_OK, "password": PASSWORD + "\ud800"},
+            400,
+            "validation_error",
+            "password",
+        ),
         ("/api/v1/auth/token", {"email": "kept@example.com"}, 400, "validation_error", "password"),
         (
             "/api/v1/auth/token",
@@ -124,7 +138,8 @@ REGISTER_OK = {"email": "new@example.com", "password": PASSWORD, "name": "New Pe
 )
 def test_json_bad_input(existing, path, body, status, code, field):
     before = snapshot()
-    response = APIClient().post(path, body, format="json")
+    # json.dumps escapes lone surrogates (\ud800), as a hostile client would send them.
+    response = APIClient().post(path, data=json.dumps(body), content_type="application/json")
     assert response.status_code == status, response.content
     assert response["Content-Type"] == PROBLEM
     problem = response.json()
