@@ -8,6 +8,7 @@ fetch the course that way before calling a write here).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -90,7 +91,10 @@ def _free_slug(title: str) -> str:
     base = slug_from_title(title)
     taken = {
         course.slug
-        for course in Course.objects(slug__startswith=base).only("slug")  # one query
+        # One query; a "$regex" string (not a BSON regex) works on every wire server.
+        for course in Course.objects(__raw__={"slug": {"$regex": "^" + re.escape(base)}}).only(
+            "slug"
+        )
     }
     if base not in taken:
         return base
@@ -170,7 +174,9 @@ def course_publish(*, course: Course, user: Any, restored_from: int | None = Non
     and version, so two racing publishes cannot both win), then the course points at it."""
     _require_editable(course)
     lessons = lessons_in_outline(course=course)
+    # MongoDB keeps milliseconds: truncate now so the response equals what is stored.
     now = timezone.now()
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
     version = CourseVersion(
         course_id=course.id,
         version=course.version + 1,
