@@ -14,7 +14,7 @@ from typing import Any
 from bson import ObjectId
 from django.conf import settings
 
-from accounts.roles import is_admin, is_signed_in, user_id_of
+from accounts.roles import is_admin, require_user_id, user_id_of
 from catalog.access import course_is_staff
 from catalog.catalog_cache import catalog_cached
 from catalog.documents import Course, CourseLevel, CourseStatus, CourseVersion, Lesson
@@ -295,9 +295,10 @@ def _public_detail(slug: str) -> dict[str, Any]:
 
 
 def enrollment_get(*, user: Any, course_id: str) -> Enrollment | None:
-    if not is_signed_in(user):
+    user_id = user_id_of(user)
+    if user_id is None:
         return None
-    return Enrollment.objects.filter(user_id=user_id_of(user), course_id=course_id).first()
+    return Enrollment.objects.filter(user_id=user_id, course_id=course_id).first()
 
 
 def enrollment_summary(enrollment: Enrollment | None) -> dict[str, Any] | None:
@@ -411,7 +412,8 @@ def enrollment_list_for_user(
     from tracking.selectors import course_progress_for_user
 
     number = _page_number(page)
-    rows_query = Enrollment.objects.filter(user_id=user_id_of(user)).order_by("-enrolled_at", "-id")
+    user_id = require_user_id(user)
+    rows_query = Enrollment.objects.filter(user_id=user_id).order_by("-enrolled_at", "-id")
     if status != "all":
         rows_query = rows_query.filter(status=status)
     start = (number - 1) * INSTRUCTOR_PAGE_SIZE
@@ -426,9 +428,7 @@ def enrollment_list_for_user(
         )
     }
     progress = (
-        course_progress_for_user(user_id=user_id_of(user), course_ids=course_ids)
-        if course_ids
-        else {}
+        course_progress_for_user(user_id=user_id, course_ids=course_ids) if course_ids else {}
     )
     results = []
     for row in rows:
@@ -459,7 +459,11 @@ def _progress_dict(progress: Any, total_lessons: int) -> dict[str, Any]:
     if progress is None:
         return {"completed_lessons": 0, "total_lessons": total_lessons, "percent": 0.0}
     # The tracking helper may add fields (e.g. where to continue): pass them through.
-    extra = dataclasses.asdict(progress) if dataclasses.is_dataclass(progress) else {}
+    extra = (
+        dataclasses.asdict(progress)
+        if dataclasses.is_dataclass(progress) and not isinstance(progress, type)
+        else {}
+    )
     return {
         **extra,
         "completed_lessons": int(progress.completed_lessons),
@@ -471,5 +475,5 @@ def _progress_dict(progress: Any, total_lessons: int) -> dict[str, Any]:
 def course_progress_of_viewer(*, user: Any, course_id: str, total_lessons: int) -> dict[str, Any]:
     from tracking.selectors import course_progress_for_user
 
-    progress = course_progress_for_user(user_id=user_id_of(user), course_ids=[course_id])
+    progress = course_progress_for_user(user_id=require_user_id(user), course_ids=[course_id])
     return _progress_dict(progress.get(course_id), total_lessons)

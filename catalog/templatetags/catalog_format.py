@@ -18,8 +18,8 @@ def clock(seconds: float | int | None) -> str:
 
 @register.filter
 def length(seconds: float | int | None) -> str:
-    """ "1 h 05 min", "12 min", "45 s" — a course or lesson length."""
-    total = int(round(seconds or 0))
+    """A course or lesson length: "1 h 05 min", "12 min", "45 s"."""
+    total = round(float(seconds or 0))
     if total <= 0:
         return ""
     hours, rest = divmod(total, 3600)

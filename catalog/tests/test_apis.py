@@ -15,10 +15,16 @@ MISSING_ID = "0123456789abcdef01234567"
 
 
 def test_catalogue_list_shape_and_search(instructor):
-    python = published_course(owner=instructor, title="Python Basics", slug="python-basics",
-                              tags=["python"], lessons=3)
-    published_course(owner=instructor, title="Cooking Pasta", slug="pasta", tags=["food"],
-                     subtitle="Italian classics")
+    python = published_course(
+        owner=instructor, title="Python Basics", slug="python-basics", tags=["python"], lessons=3
+    )
+    published_course(
+        owner=instructor,
+        title="Cooking Pasta",
+        slug="pasta",
+        tags=["food"],
+        subtitle="Italian classics",
+    )
     CourseFactory(owner_id=instructor.id, title="Python Draft", slug="python-draft")
     response = client_for(None).get("/api/v1/courses", {"q": "pyth"})
     assert response.status_code == 200
@@ -87,8 +93,13 @@ def test_course_detail_never_shows_a_playback_id_and_shows_enrollment(instructor
     mine = client.get("/api/v1/me/enrollments").json()
     assert mine["results"] == [
         {
-            "course": {"id": str(course.id), "slug": course.slug, "title": course.title,
-                       "status": "published", "cover_url": ""},
+            "course": {
+                "id": str(course.id),
+                "slug": course.slug,
+                "title": course.title,
+                "status": "published",
+                "cover_url": "",
+            },
             "status": "active",
             "enrolled_at": created.json()["enrolled_at"],
             "progress": {"completed_lessons": 0, "total_lessons": 2, "percent": 0.0},
@@ -142,7 +153,10 @@ def test_instructor_authoring_flow(instructor):
     assert created.status_code == 201
     course = created.json()
     assert (course["slug"], course["status"], course["version"], course["tags"]) == (
-        "rust-for-pythonistas", "draft", 0, ["rust", "systems"]
+        "rust-for-pythonistas",
+        "draft",
+        0,
+        ["rust", "systems"],
     )
     base = f"/api/v1/instructor/courses/{course['id']}"
     lessons = [
@@ -157,8 +171,11 @@ def test_instructor_authoring_flow(instructor):
         format="json",
     )
     assert reordered.status_code == 200
-    assert [item["title"] for item in reordered.json()["lessons"]] == ["Cargo", "Ownership",
-                                                                        "Borrowing"]
+    assert [item["title"] for item in reordered.json()["lessons"]] == [
+        "Cargo",
+        "Ownership",
+        "Borrowing",
+    ]
     patched = client.patch(
         f"/api/v1/instructor/lessons/{lessons[0]['id']}", {"is_preview": True}, format="json"
     )
@@ -169,8 +186,9 @@ def test_instructor_authoring_flow(instructor):
     published = client.post(f"{base}/publish")  # no body, no Content-Type
     assert published.status_code == 201 and published.json()["version"] == 1
     detail = client_for(None).get("/api/v1/courses/rust-for-pythonistas").json()
-    assert [(s["title"], [lesson["title"] for lesson in s["lessons"]]) for s in
-            detail["sections"]] == [("Tools", ["Cargo"]), ("Core", ["Ownership"])]
+    assert [
+        (s["title"], [lesson["title"] for lesson in s["lessons"]]) for s in detail["sections"]
+    ] == [("Tools", ["Cargo"]), ("Core", ["Ownership"])]
 
     stale = client.patch(base, {"title": "X", "expected_revision": 1}, format="json")
     assert stale.status_code == 200  # revision 1 is current: creation is revision 1
@@ -223,13 +241,17 @@ def test_instructor_endpoint_permissions(request, instructor, role):
     refused = {"anonymous": 401, "student": 403, "other_instructor": 404}.get(role)
     for method, url, body, ok in _instructor_requests(course, lessons):
         before = catalogue_state(course.id)
-        response = getattr(client, method)(url, body, format="json") if body else getattr(
-            client, method
-        )(url)
+        response = (
+            getattr(client, method)(url, body, format="json")
+            if body
+            else getattr(client, method)(url)
+        )
         assert response.status_code == (refused or ok), (method, url, response.content)
         if refused:
-            assert response.json()["code"] == {401: "not_authenticated", 403: "permission_denied",
-                                               404: "not_found"}[refused]
+            assert (
+                response.json()["code"]
+                == {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}[refused]
+            )
             assert catalogue_state(course.id) == before
 
 
@@ -268,19 +290,33 @@ def test_co_instructor_may_edit(instructor, other_instructor):
         ("patch", "/courses/not-an-id", {"title": "Ok"}, 404, None),
         ("patch", f"/courses/{MISSING_ID}", {"title": "Ok"}, 404, None),
         ("post", "/courses/{course}/lessons", {"title": ""}, 400, "title"),
-        ("post", "/courses/{course}/lessons", {"title": "Ok", "is_preview": "maybe"}, 400,
-         "is_preview"),
+        (
+            "post",
+            "/courses/{course}/lessons",
+            {"title": "Ok", "is_preview": "maybe"},
+            400,
+            "is_preview",
+        ),
         ("post", "/courses/{course}/lessons", {"title": "Ok", "position": 3}, 400, "position"),
         ("post", "/courses/nope/lessons", {"title": "Ok"}, 404, None),
         ("patch", "/lessons/{lesson}", {"summary": "x" * 2001}, 400, "summary"),
         ("patch", "/lessons/xyz", {"title": "Ok"}, 404, None),
-        ("post", "/courses/{course}/lessons/order", {"lesson_ids": ["{foreign}", "{lesson}"]},
-         400, "lesson_ids"),
-        ("post", "/courses/{course}/lessons/order", {"lesson_ids": ["{lesson}"]}, 400,
-         "lesson_ids"),
+        (
+            "post",
+            "/courses/{course}/lessons/order",
+            {"lesson_ids": ["{foreign}", "{lesson}"]},
+            400,
+            "lesson_ids",
+        ),
+        (
+            "post",
+            "/courses/{course}/lessons/order",
+            {"lesson_ids": ["{lesson}"]},
+            400,
+            "lesson_ids",
+        ),
         ("post", "/courses/{course}/lessons/order", {"lesson_ids": "nope"}, 400, "lesson_ids"),
-        ("post", "/courses/{course}/lessons/order", {"lesson_ids": ["short"]}, 400,
-         "lesson_ids.0"),
+        ("post", "/courses/{course}/lessons/order", {"lesson_ids": ["short"]}, 400, "lesson_ids.0"),
         ("post", "/courses/{course}/versions/9/restore", None, 404, None),
         ("post", "/courses/{course}/versions/x/restore", None, 404, None),
     ],
@@ -294,15 +330,16 @@ def test_bad_input_matrix(instructor, method, path, body, status, field):
     if isinstance(body, dict):
         body = {
             key: [item.format(**values) for item in value]
-            if key == "lesson_ids" and isinstance(value, list) else value
+            if key == "lesson_ids" and isinstance(value, list)
+            else value
             for key, value in body.items()
         }
     before = catalogue_state(course.id)
     count = Course.objects.count()
     client = client_for(instructor)
-    response = getattr(client, method)(url, body, format="json") if body else getattr(
-        client, method
-    )(url)
+    response = (
+        getattr(client, method)(url, body, format="json") if body else getattr(client, method)(url)
+    )
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/problem+json"
     if field:
