@@ -123,6 +123,7 @@ class CourseListApi(APIView):
             OpenApiParameter("cursor", str, description="From a `next`/`previous` link"),
         ],
         responses=list_of(OutputSerializer, "CourseListPage"),
+        operation_id="courses_list",
     )
     def get(self, request: Request) -> Response:
         params = {
@@ -341,6 +342,7 @@ class InstructorCoursesApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("page", int)],
         responses=list_of(InstructorCourseSerializer, "InstructorCourseListPage"),
+        operation_id="instructor_courses_list",
     )
     def get(self, request: Request) -> Response:
         page = selectors.course_list_for_instructor(
@@ -546,3 +548,21 @@ class LessonReorderApi(APIView):
         return Response(
             self.OutputSerializer({"lessons": [_lesson_brief(lesson) for lesson in lessons]}).data
         )
+
+
+def _name_nested_serializers() -> None:
+    """Give every nested Input/Output/Filter serializer a unique OpenAPI component name
+    (e.g. CourseListOutput); by default they would all be called "Output"."""
+    from drf_spectacular.utils import extend_schema_serializer
+
+    for api in list(globals().values()):
+        if not (isinstance(api, type) and issubclass(api, APIView) and api is not APIView):
+            continue
+        for attr in ("InputSerializer", "OutputSerializer", "FilterSerializer"):
+            serializer = api.__dict__.get(attr)
+            if serializer is not None:
+                name = api.__name__.removesuffix("Api") + attr.removesuffix("Serializer")
+                extend_schema_serializer(component_name=name)(serializer)
+
+
+_name_nested_serializers()
