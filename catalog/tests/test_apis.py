@@ -357,3 +357,32 @@ def test_catalogue_filter_validation():
     response = client_for(None).get("/api/v1/courses", {"level": "guru", "q": "x" * 201})
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"level", "q"}
+
+
+def test_bodiless_posts_need_no_content_type(instructor, student):
+    from django.test import Client
+
+    course, _ = _owned_course(instructor)
+    client = Client()
+    client.force_login(student)
+    enrol = client.generic("POST", f"/api/v1/courses/{course.slug}/enrollment")
+    assert enrol.status_code == 201
+    client.force_login(instructor)
+    base = f"/api/v1/instructor/courses/{course.id}"
+    assert client.generic("POST", f"{base}/publish").status_code == 201
+    assert client.generic("POST", f"{base}/versions/1/restore").json()["version"] == 3
+
+
+def test_cached_course_detail_follows_a_video_becoming_ready(instructor):
+    from catalog.services import catalog_cache_invalidate
+
+    course, lessons = _owned_course(instructor)
+    url = f"/api/v1/courses/{course.slug}"
+    assert client_for(None).get(url).json()["sections"][0]["lessons"][0]["has_video"] is False
+    Lesson.objects(id=lessons[0].id).update_one(
+        set__video__current__state="ready", set__video__current__playback_id="pb"
+    )
+    # Still the cached answer until playback says the video is ready.
+    assert client_for(None).get(url).json()["sections"][0]["lessons"][0]["has_video"] is False
+    catalog_cache_invalidate(course_id=course.id)
+    assert client_for(None).get(url).json()["sections"][0]["lessons"][0]["has_video"] is True
