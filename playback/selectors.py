@@ -14,9 +14,14 @@ from catalog.access import LessonAccess, lesson_get_for_viewer, lesson_get_watch
 from catalog.documents import Course, CourseVersion, Lesson
 from catalog.markdown import render_markdown
 from catalog.services import lessons_in_outline
+from catalog.video_state import (
+    lesson_has_ready_video,
+    lesson_video_duration,
+    lesson_video_state,
+)
 from learnstream.errors import NotFound, PermissionDenied, ServiceUnavailable, VideoNotReady
 from playback import signing
-from playback.documents import VideoState
+from playback.documents import LessonVideo, VideoState
 from tracking.selectors import progress_resume_position
 
 
@@ -42,30 +47,22 @@ class LessonVideoStatus:
     playable: bool
 
 
-def _video_of(lesson_oid: ObjectId) -> dict[str, Any]:
-    doc = Lesson._get_collection().find_one({"_id": lesson_oid}, {"video": 1})
-    if doc is None:
+def _lesson_video(lesson_oid: ObjectId) -> Lesson:
+    lesson = Lesson.objects(id=lesson_oid).only("video", "duration_s").first()
+    if lesson is None:
         raise NotFound("Lesson not found.")
-    return doc.get("video") or {}
-
-
-def _ready(generation: dict[str, Any] | None) -> bool:
-    return bool(
-        generation and generation.get("state") == VideoState.READY and generation.get("playback_id")
-    )
+    return lesson
 
 
 def lesson_playback_get(*, user: Any, lesson_id: Any) -> LessonPlayback:
     """Signed playback for a viewer who may watch: 404, then 403 (no token), then 409."""
     access = lesson_get_watchable(user=user, lesson_id=lesson_id)
-    current = _video_of(ObjectId(access.facts.lesson_id)).get("current")
-    if not _ready(current):
+    lesson = _lesson_video(ObjectId(access.facts.lesson_id))
+    if not lesson_has_ready_video(lesson):
         raise VideoNotReady("This lesson has no playable video yet.")
-    assert current is not None
-    playback_id: str = current["playback_id"]
+    playback_id: str = lesson.video.current.playback_id
     tokens = signing.playback_tokens_issue(
-        playback_id=playback_id,
-        duration_s=float(current.get("duration_s") or access.facts.duration_s or 0),
+        playback_id=playback_id, duration_s=lesson_video_duration(lesson)
     )
     viewer_id = user_id_of(user)
     resume = (
@@ -83,22 +80,15 @@ def lesson_playback_get(*, user: Any, lesson_id: Any) -> LessonPlayback:
     )
 
 
-def lesson_video_state(video: dict[str, Any] | None) -> str:
-    """The one state shown for a lesson's video: the newest generation's."""
-    video = video or {}
-    generation = video.get("pending") or video.get("current")
-    return generation.get("state", VideoState.NONE) if generation else VideoState.NONE
-
-
-def _signed_thumbnail(generation: dict[str, Any]) -> str | None:
+def _signed_thumbnail(lesson: Lesson) -> str | None:
+    playback_id = lesson.video.current.playback_id
     try:
         tokens = signing.playback_tokens_issue(
-            playback_id=generation["playback_id"],
-            duration_s=float(generation.get("duration_s") or 0),
+            playback_id=playback_id, duration_s=lesson_video_duration(lesson)
         )
     except ServiceUnavailable:
         return None  # no signing key configured: the status is still worth showing
-    return signing.thumbnail_url(playback_id=generation["playback_id"], token=tokens.thumbnail)
+    return signing.thumbnail_url(playback_id=playback_id, token=tokens.thumbnail)
 
 
 def lesson_video_status_get(*, user: Any, lesson_id: Any) -> LessonVideoStatus:
@@ -106,18 +96,19 @@ def lesson_video_status_get(*, user: Any, lesson_id: Any) -> LessonVideoStatus:
     access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
     if not access.is_course_staff:
         raise PermissionDenied("Only the course's instructors can manage its videos.")
-    video = _video_of(ObjectId(access.facts.lesson_id))
-    current, pending = video.get("current"), video.get("pending")
-    shown = pending or current or {}
+    lesson = _lesson_video(ObjectId(access.facts.lesson_id))
+    video = lesson.video or LessonVideo()
+    shown = video.pending or video.current
     # Facts about the video come from the newest generation that has them.
-    described = shown if shown.get("duration_s") is not None else (current or {})
+    described = shown if shown and shown.duration_s is not None else video.current
+    playable = lesson_has_ready_video(lesson)
     return LessonVideoStatus(
-        state=lesson_video_state(video),
-        error=shown.get("error") if shown.get("state") == VideoState.ERRORED else None,
-        duration_s=described.get("duration_s"),
-        aspect_ratio=described.get("aspect_ratio"),
-        thumbnail_url=_signed_thumbnail(current) if current and _ready(current) else None,
-        playable=_ready(current),
+        state=lesson_video_state(lesson),
+        error=shown.error if shown and shown.state == VideoState.ERRORED else None,
+        duration_s=described.duration_s if described else None,
+        aspect_ratio=described.aspect_ratio if described else None,
+        thumbnail_url=_signed_thumbnail(lesson) if playable else None,
+        playable=playable,
     )
 
 
@@ -203,7 +194,7 @@ def lesson_page_get(*, user: Any, course_slug: str, lesson_id: Any) -> LessonPag
             raise NotFound("Lesson not found.")
     else:
         shown = entries[index]
-    has_video = _ready(_video_of(ObjectId(access.facts.lesson_id)).get("current"))
+    has_video = lesson_has_ready_video(_lesson_video(ObjectId(access.facts.lesson_id)))
     return LessonPage(
         course_slug=access.facts.course_slug,
         course_title=course_title,

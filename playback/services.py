@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from catalog.access import lesson_facts_invalidate, lesson_get_for_viewer
 from catalog.documents import Lesson
+from catalog.services import catalog_cache_invalidate, course_refresh_published_stats
 from learnstream.errors import NotFound, PermissionDenied
 from learnstream.ids import is_object_id
 from playback import mux_client
@@ -324,29 +325,14 @@ def _asset_deleted(*, lesson_oid: ObjectId, asset_id: str, now: datetime) -> boo
 
 
 def lesson_video_changed(*, lesson_oid: ObjectId) -> None:
-    """The playable video (and so the lesson's duration) changed: drop cached facts and let
-    the catalogue refresh what it derives from durations."""
+    """The playable video (and so the lesson's duration) changed: drop the cached lesson
+    facts, and let the catalogue recompute the published duration and retire its cached
+    listings (has_video and durations show there)."""
     lesson_facts_invalidate(lesson_ids=[lesson_oid])
     doc = _lessons().find_one({"_id": lesson_oid}, {"course_id": 1})
     if doc is not None:
-        course_video_changed_hook(course_id=str(doc["course_id"]))
-
-
-def course_video_changed_hook(*, course_id: str) -> None:
-    """HOOK for the lead: a lesson of `course_id` gained or lost its playable video, so the
-    course's cached catalogue entries and its published duration are stale.
-
-    Wire to `catalog.services.catalog_cache_invalidate(course_id=)` and
-    `course_refresh_published_stats(course_id=)` once the catalogue provides them (they were
-    not on main when this was written). Until then the published summary keeps the duration
-    it had at publish time; lesson facts are already invalidated by the caller.
-    """
-    from catalog import services as catalog_services
-
-    for name in ("catalog_cache_invalidate", "course_refresh_published_stats"):
-        refresh = getattr(catalog_services, name, None)
-        if refresh is not None:
-            refresh(course_id=course_id)
+        course_refresh_published_stats(course_id=doc["course_id"])
+        catalog_cache_invalidate(course_id=doc["course_id"])
 
 
 # --- the webhook ledger --------------------------------------------------------------------

@@ -410,3 +410,17 @@ def test_asset_deleted_marks_the_current_video_deleted(client: Client):
     # Nothing moves a deleted video back.
     deliver(client, asset_ready_event(lesson), secret=SECRET)
     assert lesson_doc(lesson)["video"]["current"]["state"] == VideoState.DELETED
+
+
+def test_ready_video_refreshes_the_published_course_duration(client: Client, instructor):
+    from catalog.documents import Course
+    from catalog.tests.factories import published_course
+
+    course = published_course(owner=instructor, lessons=2)
+    first, second = Lesson.objects(course_id=course.id).order_by("position")
+    set_video(first, pending={"upload_id": "up-1", "state": VideoState.AWAITING_UPLOAD})
+    set_video(
+        second, current={"asset_id": "x", "playback_id": "p", "state": "ready", "duration_s": 7.5}
+    )
+    deliver(client, asset_ready_event(first, duration=12.5), secret=SECRET)
+    assert Course.objects(id=course.id).first().published.duration_s == 20.0
