@@ -128,6 +128,25 @@ def video_remove(*, user: Any, lesson_id: Any) -> None:
 # --- the webhook state machine -------------------------------------------------------------
 
 
+def _generation_query(
+    *, lesson_oid: ObjectId, slot: str, match: dict[str, Any], to: str
+) -> dict[str, Any] | None:
+    """The filter for "the generation in `slot` identified by any of `match`'s ids, in a state
+    that may precede `to`"; None when no id is known."""
+    alternatives = [{f"video.{slot}.{key}": value} for key, value in match.items() if value]
+    if not alternatives:
+        return None
+    query: dict[str, Any] = {
+        "_id": lesson_oid,
+        f"video.{slot}.state": {"$in": list(PREDECESSORS[to])},
+    }
+    if len(alternatives) == 1:
+        query.update(alternatives[0])  # a plain field match is cheaper than a one-branch $or
+    else:
+        query["$or"] = alternatives
+    return query
+
+
 def _move(
     *,
     lesson_oid: ObjectId,
@@ -140,14 +159,9 @@ def _move(
 ) -> bool:
     """Move the generation in `slot` that matches `match` (any of the given ids) to `to`,
     if it is in a state that may precede it. True if something changed."""
-    alternatives = [{f"video.{slot}.{key}": value} for key, value in match.items() if value]
-    if not alternatives:
+    query = _generation_query(lesson_oid=lesson_oid, slot=slot, match=match, to=to)
+    if query is None:
         return False
-    query = {
-        "_id": lesson_oid,
-        "$or": alternatives,
-        f"video.{slot}.state": {"$in": list(PREDECESSORS[to])},
-    }
     update = {f"video.{slot}.{key}": value for key, value in changes.items()}
     update.update({f"video.{slot}.state": to, f"video.{slot}.updated_at": now, "updated_at": now})
     update.update(extra or {})
@@ -158,14 +172,9 @@ def _promote_ready(
     *, lesson_oid: ObjectId, match: dict[str, Any], ready: dict[str, Any], now: datetime
 ) -> bool:
     """The pending generation is ready: it becomes `current` in one conditional update."""
-    alternatives = [{f"video.pending.{key}": value} for key, value in match.items() if value]
-    if not alternatives:
+    query = _generation_query(lesson_oid=lesson_oid, slot="pending", match=match, to=S.READY)
+    if query is None:
         return False
-    query = {
-        "_id": lesson_oid,
-        "$or": alternatives,
-        "video.pending.state": {"$in": list(PREDECESSORS[S.READY])},
-    }
     doc = _lessons().find_one(query, {"video.pending": 1})
     if doc is None:
         return False
