@@ -7,6 +7,8 @@ from learnstream.settings.catalog import *  # noqa: F403
 from learnstream.settings.env import BASE_DIR, VAR_DIR, env
 from learnstream.settings.mongo import *  # noqa: F403
 from learnstream.settings.mux import *  # noqa: F403
+from learnstream.settings.ops import *  # noqa: F403
+from learnstream.settings.ops import LOG_FORMAT, SENTRY_DSN
 from learnstream.settings.playback import *  # noqa: F403
 from learnstream.settings.tracking import *  # noqa: F403
 
@@ -38,6 +40,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "learnstream.middleware.RequestIdMiddleware",
+    "learnstream.security.SecurityHeadersMiddleware",
     "learnstream.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -203,11 +206,12 @@ LOGGING = {
     "filters": {"request_id": {"()": "learnstream.logging.RequestIdFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "learnstream.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["request_id"],
         },
     },
@@ -218,3 +222,8 @@ LOGGING = {
     },
 }
 CSRF_FAILURE_VIEW = "learnstream.views.csrf_failure"
+
+if SENTRY_DSN:  # never imported, let alone initialised, without a DSN
+    from learnstream.error_reporting import sentry_init
+
+    sentry_init()
