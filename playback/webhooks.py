@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from learnstream.errors import ApplicationError, NotAuthenticated, ValidationError, problem_response
+from learnstream.metrics import webhook_event_count
 from playback.services import webhook_event_handle
 
 logger = logging.getLogger(__name__)
@@ -110,7 +111,9 @@ def mux_webhook(request: HttpRequest) -> HttpResponse:
     except ApplicationError as error:
         # The reason is safe to log; the header, body and secret are not logged.
         logger.warning("Mux webhook refused: %s", error.detail)
+        webhook_event_count(event_type="other", outcome="refused")
         return problem_response(error)
     applied = webhook_event_handle(event=event, received_at=received_at)
     logger.info("Mux webhook %s %s applied=%s", event["type"], event["id"], applied)
+    webhook_event_count(event_type=event["type"], outcome="applied" if applied else "ignored")
     return JsonResponse({"received": True, "applied": applied})
