@@ -160,7 +160,8 @@ def test_production_logs_json():
 def _sentry_state(**env: str) -> str:
     code = (
         "import sys, django; django.setup(); "
-        "active = 'sentry_sdk' in sys.modules and sys.modules['sentry_sdk'].get_client().is_active(); "
+        "sdk = sys.modules.get('sentry_sdk'); "
+        "active = sdk is not None and sdk.get_client().is_active(); "
         "print('sentry_sdk' in sys.modules, active)"
     )
     return run_manage("shell", "--no-imports", "-c", code, **env).stdout.strip()

@@ -47,7 +47,7 @@ def test_attempts_are_bounded_and_fast(mux_sim, caplog, settings):
         mux_client.direct_upload_create(passthrough="x")
     elapsed = time.monotonic() - started
     assert retries_logged(caplog) == 2  # 3 attempts in all
-    # 3 × 100 ms latency + two waits of at most 0.2 s and 0.4 s (capped at 1 s each).
+    # 3 x 100 ms latency + two waits of at most 0.2 s and 0.4 s (capped at 1 s each).
     assert elapsed < 0.3 + 0.6 + 0.5
 
 
