@@ -47,4 +47,5 @@ class RetiredAsset(me.EmbeddedDocument):
 class LessonVideo(me.EmbeddedDocument):
     current = me.EmbeddedDocumentField(VideoGeneration)
     pending = me.EmbeddedDocumentField(VideoGeneration)
-    retired = me.EmbeddedDocumentListField(RetiredAsset)
+    # default None: lessons that never retired an asset carry no empty list.
+    retired = me.ListField(me.EmbeddedDocumentField(RetiredAsset), default=None)

@@ -122,6 +122,9 @@ def _call(operation: str, call: Callable[..., T], *args: Any, not_found_ok: bool
             reason = f"HTTP {exc.status} {(exc.body or '')[:300]}"
             retryable = exc.status in RETRYABLE_STATUSES
             retry_after, cause = _retry_after_of(exc), exc
+        except urllib3.exceptions.NewConnectionError as exc:
+            # Refused at once (it subclasses ConnectTimeoutError, but cost no time): retry.
+            failure, reason, retryable, cause = _unreachable(), type(exc).__name__, True, exc
         except urllib3.exceptions.TimeoutError as exc:
             # Not retried: it already spent the whole timeout (and may have been applied).
             failure, reason, retryable, cause = _unreachable(), "timed out", False, exc
