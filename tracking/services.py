@@ -206,6 +206,7 @@ def _beat_filter(*, user_id: int, lesson_id: ObjectId, beat: Beat, now: datetime
         (beat.span_s - settings.PROGRESS_SPAN_SLACK_S) / settings.PROGRESS_MAX_PLAYBACK_RATE,
     )
     bound = now - timedelta(seconds=needed_gap_s)
+    last_beat: dict[str, Any]
     if beat.span_s <= settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S:
         # `$not $gt` also matches a document without any beat yet (e.g. made by /complete),
         # which may take a first beat. (Not `$or`: planners, SecantusDB's among them, fall
