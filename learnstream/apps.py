@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 
 
 class LearnStreamConfig(AppConfig):
@@ -9,3 +10,10 @@ class LearnStreamConfig(AppConfig):
         from learnstream import mongo
 
         mongo.connect()
+
+
+class LearnStreamAdminConfig(AdminConfig):
+    """Replaces "django.contrib.admin" in INSTALLED_APPS so `admin.site` is our site (with
+    the MongoDB catalogue pages) everywhere, including third-party `admin.py` modules."""
+
+    default_site = "learnstream.admin.LearnStreamAdminSite"
