@@ -1,18 +1,26 @@
-"""Catalogue writes: courses, lessons, publishing, enrolment.
+"""Catalogue writes: courses, lessons, publishing, restoring, enrolment, the catalogue cache.
 
 No transaction spans MongoDB and PostgreSQL, so writes are ordered to leave nothing
-broken after a crash between them (see each function).
+broken after a crash between them (see each function). Ownership is checked by the callers
+through `catalog.selectors.course_get_for_instructor` (the instructor API and admin pages
+fetch the course that way before calling a write here).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
+from bson import ObjectId
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from mongoengine.errors import NotUniqueError
+from pymongo import UpdateMany, UpdateOne
 
 from accounts.roles import require_user_id
 from catalog.access import lesson_facts_invalidate
+from catalog.catalog_cache import catalog_cache_bump
 from catalog.documents import (
     Course,
     CourseStatus,
@@ -24,7 +32,15 @@ from catalog.documents import (
 from catalog.enrollment_cache import enrollment_cache_invalidate
 from catalog.markdown import render_markdown
 from catalog.models import Enrollment, EnrollmentStatus
-from learnstream.errors import NotFound
+from catalog.validation import (
+    clean_course_fields,
+    clean_lesson_fields,
+    slug_from_title,
+)
+from catalog.video_state import lesson_video_duration
+from learnstream.errors import Conflict, NotFound, ValidationError
+
+# ---------------------------------------------------------------- helpers
 
 
 def _keywords(*texts: str, tags: list[str]) -> list[str]:
@@ -38,20 +54,135 @@ def _keywords(*texts: str, tags: list[str]) -> list[str]:
     return sorted(words)
 
 
+def search_words(text: str) -> list[str]:
+    """The same tokenisation as the stored keywords, for the catalogue search."""
+    return _keywords(text, tags=[])
+
+
 def lessons_in_outline(*, course: Course) -> list[Lesson]:
     return list(Lesson.objects(course_id=course.id, removed_at=None).order_by("position"))
 
 
-def course_publish(*, course: Course, user: Any) -> CourseVersion:
+def catalog_cache_invalidate(*, course_id: Any = None) -> None:
+    """Retire the cached catalogue listing and course details. The playback helper calls
+    this when a video becomes ready (has_video and durations change)."""
+    catalog_cache_bump()
+
+
+def _require_editable(course: Course) -> None:
+    if course.status == CourseStatus.ARCHIVED:
+        raise Conflict("This course is archived; it can no longer be changed.")
+
+
+def _slug_taken(slug: str, *, except_id: ObjectId | None = None) -> bool:
+    query = Course.objects(slug=slug)
+    if except_id is not None:
+        query = query.filter(id__ne=except_id)
+    return query.only("id").first() is not None
+
+
+def _duplicate_slug() -> ValidationError:
+    return ValidationError(
+        "Some fields are invalid.", errors={"slug": ["A course with this slug already exists."]}
+    )
+
+
+def _free_slug(title: str) -> str:
+    base = slug_from_title(title)
+    taken = {
+        course.slug
+        # One query; a "$regex" string (not a BSON regex) works on every wire server.
+        for course in Course.objects(__raw__={"slug": {"$regex": "^" + re.escape(base)}}).only(
+            "slug"
+        )
+    }
+    if base not in taken:
+        return base
+    suffix = 2
+    while f"{base[:74]}-{suffix}" in taken:
+        suffix += 1
+    return f"{base[:74]}-{suffix}"
+
+
+# ---------------------------------------------------------------- courses
+
+
+def course_create(*, user: Any, **fields: Any) -> Course:
+    """A new draft course owned by `user`. Without a slug one is made from the title."""
+    owner_id = require_user_id(user)
+    if "title" not in fields:
+        raise ValidationError(
+            "Some fields are invalid.", errors={"title": ["This field is required."]}
+        )
+    cleaned = clean_course_fields(fields)
+    slug = cleaned.pop("slug", None) or _free_slug(cleaned["title"])
+    if _slug_taken(slug):
+        raise _duplicate_slug()
+    now = timezone.now()
+    course = Course(slug=slug, owner_id=owner_id, created_at=now, updated_at=now, **cleaned)
+    try:
+        course.save(force_insert=True)
+    except NotUniqueError as exc:  # a concurrent create took the slug
+        raise _duplicate_slug() from exc
+    return course
+
+
+def course_update(*, course: Course, expected_revision: int | None = None, **fields: Any) -> Course:
+    """Edit the draft. Students see nothing of it until the next publish. With
+    `expected_revision`, a stale editor (someone saved in between) gets 409 `conflict`."""
+    _require_editable(course)
+    cleaned = clean_course_fields(fields)
+    if "slug" in cleaned and cleaned["slug"] != course.slug:
+        if course.version:
+            raise ValidationError(
+                "Some fields are invalid.",
+                errors={"slug": ["The slug cannot change once the course is published."]},
+            )
+        if _slug_taken(cleaned["slug"], except_id=course.id):
+            raise _duplicate_slug()
+    query = Course.objects(id=course.id)
+    if expected_revision is not None:
+        query = query.filter(revision=expected_revision)
+    updates = {f"set__{name}": value for name, value in cleaned.items()}
+    try:
+        updated = query.update_one(**updates, inc__revision=1, set__updated_at=timezone.now())
+    except NotUniqueError as exc:
+        raise _duplicate_slug() from exc
+    if not updated:
+        raise Conflict("The course was changed by someone else; reload and try again.")
+    course.reload()
+    return course
+
+
+def course_archive(*, course: Course) -> Course:
+    """Take the course off the catalogue for good. Enrolment rows stay (history); lessons
+    stop being visible to students at once."""
+    if course.status == CourseStatus.ARCHIVED:
+        return course
+    Course.objects(id=course.id).update_one(
+        set__status=CourseStatus.ARCHIVED, inc__revision=1, set__updated_at=timezone.now()
+    )
+    course.reload()
+    lesson_ids = [lesson.id for lesson in Lesson.objects(course_id=course.id).only("id")]
+    lesson_facts_invalidate(lesson_ids=lesson_ids)
+    catalog_cache_invalidate(course_id=course.id)
+    return course
+
+
+def course_publish(*, course: Course, user: Any, restored_from: int | None = None) -> CourseVersion:
     """Snapshot the draft as version n+1. The snapshot is written first (unique per course
     and version, so two racing publishes cannot both win), then the course points at it."""
+    _require_editable(course)
     lessons = lessons_in_outline(course=course)
+    # MongoDB keeps milliseconds: truncate now so the response equals what is stored.
     now = timezone.now()
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
     version = CourseVersion(
         course_id=course.id,
         version=course.version + 1,
         published_at=now,
         published_by=require_user_id(user),
+        restored_from=restored_from,
         title=course.title,
         subtitle=course.subtitle,
         description=course.description,
@@ -72,14 +203,16 @@ def course_publish(*, course: Course, user: Any) -> CourseVersion:
             )
             for index, lesson in enumerate(lessons)
         ],
-    ).save(force_insert=True)
+    )
+    try:
+        version.save(force_insert=True)
+    except NotUniqueError as exc:
+        raise Conflict("Someone published this course at the same time; reload.") from exc
     return _course_point_at_version(course=course, version=version, lessons=lessons)
 
 
-def _course_point_at_version(
-    *, course: Course, version: CourseVersion, lessons: list[Lesson]
-) -> CourseVersion:
-    summary = PublishedSummary(
+def _published_summary(version: CourseVersion, lessons: Iterable[Lesson]) -> PublishedSummary:
+    return PublishedSummary(
         version=version.version,
         title=version.title,
         subtitle=version.subtitle,
@@ -89,19 +222,202 @@ def _course_point_at_version(
         keywords=_keywords(version.title, version.subtitle, tags=list(version.tags)),
         cover_url=version.cover_url,
         lesson_count=len(version.lessons),
-        duration_s=sum(float(lesson.duration_s or 0) for lesson in lessons),
+        duration_s=sum(lesson_video_duration(lesson) for lesson in lessons),
         published_at=version.published_at,
+    )
+
+
+def _course_point_at_version(
+    *, course: Course, version: CourseVersion, lessons: list[Lesson]
+) -> CourseVersion:
+    previous = (
+        CourseVersion.objects(course_id=course.id, version=course.version).only("lessons").first()
+        if course.version
+        else None
     )
     Course.objects(id=course.id, version__lt=version.version).update_one(
         set__version=version.version,
         set__status=CourseStatus.PUBLISHED,
-        set__published=summary,
+        set__published=_published_summary(version, lessons),
         set__updated_at=timezone.now(),
     )
     course.reload()
-    lesson_facts_invalidate(lesson_ids=[item.lesson_id for item in version.lessons])
-    lesson_facts_invalidate(lesson_ids=[lesson.id for lesson in lessons])
+    # Lessons of the old and the new version may change visibility or preview flag.
+    affected = {item.lesson_id for item in version.lessons} | {lesson.id for lesson in lessons}
+    if previous is not None:
+        affected |= {item.lesson_id for item in previous.lessons}
+    lesson_facts_invalidate(lesson_ids=sorted(affected))
+    catalog_cache_invalidate(course_id=course.id)
     return version
+
+
+def course_version_restore(*, course: Course, user: Any, version: int) -> CourseVersion:
+    """Publish version `version`'s content as a new version. The draft takes that content
+    first (course fields; lessons keep their ids: lessons removed since come back, lessons
+    not in that snapshot leave the draft), then it is published as usual. A crash in
+    between leaves a changed draft and an unchanged published course — nothing broken."""
+    _require_editable(course)
+    snapshot = CourseVersion.objects(course_id=course.id, version=version).first()
+    if snapshot is None:
+        raise NotFound(f"Version {version} not found.")
+    now = timezone.now()
+    Course.objects(id=course.id).update_one(
+        set__title=snapshot.title,
+        set__subtitle=snapshot.subtitle,
+        set__description=snapshot.description,
+        set__cover_url=snapshot.cover_url,
+        set__level=snapshot.level,
+        set__language=snapshot.language,
+        set__tags=list(snapshot.tags),
+        inc__revision=1,
+        set__updated_at=now,
+    )
+    kept = [item.lesson_id for item in snapshot.lessons]
+    operations: list[UpdateOne | UpdateMany] = [
+        UpdateOne(
+            {"_id": item.lesson_id, "course_id": course.id},
+            {
+                "$set": {
+                    "title": item.title,
+                    "section": item.section,
+                    "summary": item.summary,
+                    "body": item.body,
+                    "position": item.position,
+                    "is_preview": item.is_preview,
+                    "updated_at": now,
+                },
+                "$unset": {"removed_at": ""},
+            },
+        )
+        for item in snapshot.lessons
+    ]
+    operations.append(
+        UpdateMany(
+            {"course_id": course.id, "_id": {"$nin": kept}, "removed_at": None},
+            {"$set": {"removed_at": now, "updated_at": now}},
+        )
+    )
+    Lesson._get_collection().bulk_write(operations, ordered=True)
+    course.reload()
+    return course_publish(course=course, user=user, restored_from=version)
+
+
+def course_refresh_published_stats(*, course_id: Any) -> None:
+    """Recompute the listing's `published.duration_s` from the live durations of the
+    published lessons (the playback helper calls this when a video becomes ready)."""
+    course = Course.objects(id=course_id).only("version", "status").first()
+    if course is None or not course.version:
+        return
+    snapshot = (
+        CourseVersion.objects(course_id=course.id, version=course.version).only("lessons").first()
+    )
+    if snapshot is None:
+        return
+    lesson_ids = [item.lesson_id for item in snapshot.lessons]
+    lessons = Lesson.objects(id__in=lesson_ids).only("duration_s", "video")
+    total = sum(lesson_video_duration(lesson) for lesson in lessons)
+    Course.objects(id=course.id, version=course.version).update_one(
+        set__published__duration_s=total
+    )
+    lesson_facts_invalidate(lesson_ids=lesson_ids)
+    catalog_cache_invalidate(course_id=course.id)
+
+
+# ---------------------------------------------------------------- lessons
+
+
+def lesson_create(*, course: Course, **fields: Any) -> Lesson:
+    """A new draft lesson at the end of the outline (students see it after the next
+    publish)."""
+    _require_editable(course)
+    if "title" not in fields:
+        raise ValidationError(
+            "Some fields are invalid.", errors={"title": ["This field is required."]}
+        )
+    cleaned = clean_lesson_fields(fields)
+    last = (
+        Lesson.objects(course_id=course.id, removed_at=None)
+        .order_by("-position")
+        .only("position")
+        .first()
+    )
+    now = timezone.now()
+    lesson = Lesson(
+        course_id=course.id,
+        position=(last.position + 1) if last else 0,
+        created_at=now,
+        updated_at=now,
+        **cleaned,
+    )
+    lesson.save(force_insert=True)
+    return lesson
+
+
+def lesson_update(*, lesson: Lesson, course: Course, **fields: Any) -> Lesson:
+    """Edit a draft lesson; the published version keeps its snapshot until the next
+    publish."""
+    _require_editable(course)
+    if lesson.removed_at is not None:
+        raise NotFound("Lesson not found.")
+    cleaned = clean_lesson_fields(fields)
+    if cleaned:
+        Lesson.objects(id=lesson.id).update_one(
+            **{f"set__{name}": value for name, value in cleaned.items()},
+            set__updated_at=timezone.now(),
+        )
+        lesson.reload()
+    return lesson
+
+
+def lesson_delete(*, lesson: Lesson, course: Course) -> None:
+    """Remove from the draft (soft): the published version still lists and plays it until
+    the next publish, and a restore can bring it back."""
+    _require_editable(course)
+    if lesson.removed_at is not None:
+        return
+    now = timezone.now()
+    Lesson.objects(id=lesson.id, removed_at=None).update_one(
+        set__removed_at=now, set__updated_at=now
+    )
+    lesson.reload()
+    lesson_facts_invalidate(lesson_ids=[lesson.id])
+
+
+def lesson_reorder(*, course: Course, lesson_ids: list[Any]) -> list[Lesson]:
+    """Set the outline order. `lesson_ids` must name every lesson of the draft exactly once;
+    otherwise 400 and nothing changes. Returns the lessons in their new order."""
+    _require_editable(course)
+    lessons = lessons_in_outline(course=course)
+    by_id = {str(lesson.id): lesson for lesson in lessons}
+    given = [str(value) for value in lesson_ids] if isinstance(lesson_ids, list) else None
+    problems: list[str] = []
+    if given is None:
+        problems.append("Must be a list of lesson ids.")
+    else:
+        if len(set(given)) != len(given):
+            problems.append("Each lesson may appear only once.")
+        unknown = [value for value in given if value not in by_id]
+        if unknown:
+            problems.append(f"Not lessons of this course: {', '.join(sorted(set(unknown))[:5])}.")
+        missing = set(by_id) - set(given)
+        if missing:
+            problems.append(f"Missing lessons of this course: {', '.join(sorted(missing)[:5])}.")
+    if problems:
+        raise ValidationError("Some fields are invalid.", errors={"lesson_ids": problems})
+    assert given is not None
+    now = timezone.now()
+    operations = [
+        UpdateOne({"_id": ObjectId(value)}, {"$set": {"position": index, "updated_at": now}})
+        for index, value in enumerate(given)
+    ]
+    if operations:
+        Lesson._get_collection().bulk_write(operations, ordered=False)
+    for index, value in enumerate(given):
+        by_id[value].position = index
+    return [by_id[value] for value in given]
+
+
+# ---------------------------------------------------------------- enrolment
 
 
 def enrollment_create(*, user: Any, course: Course) -> tuple[Enrollment, bool]:

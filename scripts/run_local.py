@@ -70,6 +70,7 @@ def main() -> int:
             mongo_server.start(MONGO_PORT, str(VAR / "mongo"), log_path=VAR / "mongo.log")
         )
         manage("migrate", "--noinput", "-v", "0")
+        manage("seed_demo")
         app = subprocess.Popen(
             [PYTHON, "manage.py", "runserver", APP_ADDRESS, "--noreload"], cwd=ROOT
         )
@@ -77,7 +78,10 @@ def main() -> int:
         time.sleep(1.5)
         print(
             f"\nLearnStream is running at http://{APP_ADDRESS}/  (admin: /admin/, "
-            "API docs: /api/v1/docs/)\nPress Ctrl-C to stop.\n"
+            "API docs: /api/v1/docs/)\n"
+            "Demo logins (password learnstream-demo): admin@learnstream.local, "
+            "instructor@learnstream.local, student@learnstream.local\n"
+            "Press Ctrl-C to stop.\n"
         )
         while all(child.poll() is None for child in children):
             time.sleep(0.5)

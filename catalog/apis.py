@@ -1,0 +1,548 @@
+"""Catalogue JSON API (/api/v1/): validate → selector/service → serialize.
+
+Where two operations share a path (GET and POST on one collection, POST and DELETE on an
+enrolment), one APIView carries both methods — DRF routes a path to a single view; each
+method still follows validate → service → serialize.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsInstructor, IsSignedIn
+from catalog import selectors, services
+from catalog.documents import Course, CourseLevel, Lesson
+from catalog.models import EnrollmentStatus
+from catalog.pagination import url_with
+from catalog.video_state import lesson_video_duration, lesson_video_state
+
+# ---------------------------------------------------------------- shared pieces
+
+
+class StrictSerializer(serializers.Serializer):
+    """Unknown fields are a 400, not silently ignored (a typo must not look like success)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _list_response(
+    request: Request, results: list[Any], *, next_params: dict | None, previous_params: dict | None
+) -> Response:
+    base = request.build_absolute_uri(request.path)
+    params = {key: request.query_params.get(key) for key in request.query_params}
+    return Response(
+        {
+            "results": results,
+            "next": url_with(base, params, **next_params) if next_params else None,
+            "previous": url_with(base, params, **previous_params) if previous_params else None,
+        }
+    )
+
+
+def _numbered_links(page: selectors.NumberedPage) -> dict[str, dict | None]:
+    return {
+        "next_params": {"page": page.page + 1} if page.has_next else None,
+        "previous_params": (
+            {"page": page.page - 1 if page.page > 2 else None} if page.page > 1 else None
+        ),
+    }
+
+
+class InstructorRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class EnrollmentSummarySerializer(serializers.Serializer):
+    status = serializers.CharField()
+    enrolled_at = serializers.DateTimeField()
+
+
+def list_of(item: type[serializers.Serializer], name: str) -> Any:
+    return inline_serializer(
+        name=name,
+        fields={
+            "results": item(many=True),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+        },
+    )
+
+
+# ---------------------------------------------------------------- catalogue
+
+
+class CourseListApi(APIView):
+    permission_classes = [AllowAny]
+
+    class FilterSerializer(serializers.Serializer):
+        q = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+        level = serializers.CharField(required=False, allow_blank=True)
+        language = serializers.CharField(required=False, allow_blank=True)
+        tag = serializers.CharField(required=False, allow_blank=True)
+        cursor = serializers.CharField(required=False, allow_blank=True)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.CharField()
+        slug = serializers.CharField()
+        title = serializers.CharField()
+        subtitle = serializers.CharField()
+        level = serializers.CharField()
+        language = serializers.CharField()
+        tags = serializers.ListField(child=serializers.CharField())
+        lesson_count = serializers.IntegerField()
+        duration_s = serializers.FloatField()
+        cover_url = serializers.CharField()
+        instructor = InstructorRefSerializer()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Search title, subtitle and tags"),
+            OpenApiParameter("level", str, enum=list(CourseLevel.ALL)),
+            OpenApiParameter("language", str),
+            OpenApiParameter("tag", str),
+            OpenApiParameter("cursor", str, description="From a `next`/`previous` link"),
+        ],
+        responses=list_of(OutputSerializer, "CourseListPage"),
+    )
+    def get(self, request: Request) -> Response:
+        params = {
+            key: request.query_params.get(key, "")
+            for key in ("q", "level", "language", "tag", "cursor")
+        }
+        filters = selectors.catalogue_filters_clean(
+            q=params["q"], level=params["level"], language=params["language"], tag=params["tag"]
+        )
+        page = selectors.course_list_published(filters=filters, cursor=params["cursor"] or None)
+        return _list_response(
+            request,
+            self.OutputSerializer(page.results, many=True).data,
+            next_params={"cursor": page.next_cursor} if page.next_cursor else None,
+            previous_params={"cursor": page.previous_cursor} if page.previous_cursor else None,
+        )
+
+
+class OutlineLessonSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+    position = serializers.IntegerField()
+    duration_s = serializers.FloatField()
+    is_preview = serializers.BooleanField()
+    has_video = serializers.BooleanField()
+
+
+class OutlineSectionSerializer(serializers.Serializer):
+    title = serializers.CharField(allow_blank=True)
+    lessons = OutlineLessonSerializer(many=True)
+
+
+class CourseDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.CharField()
+        slug = serializers.CharField()
+        title = serializers.CharField()
+        subtitle = serializers.CharField(allow_blank=True)
+        description_html = serializers.CharField(allow_blank=True)
+        level = serializers.CharField()
+        language = serializers.CharField()
+        tags = serializers.ListField(child=serializers.CharField())
+        cover_url = serializers.CharField(allow_blank=True)
+        version = serializers.IntegerField()
+        published_at = serializers.DateTimeField()
+        lesson_count = serializers.IntegerField()
+        duration_s = serializers.FloatField()
+        instructor = InstructorRefSerializer()
+        sections = OutlineSectionSerializer(many=True)
+        enrollment = EnrollmentSummarySerializer(allow_null=True)
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        detail = selectors.course_detail_for_viewer(user=request.user, slug=slug)
+        return Response(self.OutputSerializer(detail).data)
+
+
+class EnrollmentApi(APIView):
+    """POST enrols (201, or 200 when already active); DELETE unenrols (204)."""
+
+    permission_classes = [IsSignedIn]
+
+    @extend_schema(
+        request=None, responses={200: EnrollmentSummarySerializer, 201: EnrollmentSummarySerializer}
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        course = selectors.course_get_published_by_slug(slug=slug)
+        enrollment, created = services.enrollment_create(user=request.user, course=course)
+        return Response(
+            EnrollmentSummarySerializer(selectors.enrollment_summary(enrollment)).data,
+            status=201 if created else 200,
+        )
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, slug: str) -> Response:
+        course = selectors.course_get_enrollable_or_enrolled(slug=slug)
+        services.enrollment_cancel(user=request.user, course_id=str(course.id))
+        return Response(status=204)
+
+
+class MyEnrollmentListApi(APIView):
+    permission_classes = [IsSignedIn]
+
+    class FilterSerializer(StrictSerializer):
+        status = serializers.ChoiceField(
+            choices=[EnrollmentStatus.ACTIVE, EnrollmentStatus.CANCELLED, "all"],
+            required=False,
+            default=EnrollmentStatus.ACTIVE,
+        )
+        page = serializers.IntegerField(required=False, min_value=1, default=1)
+
+    class OutputSerializer(serializers.Serializer):
+        course = inline_serializer(
+            name="EnrolledCourse",
+            fields={
+                "id": serializers.CharField(),
+                "slug": serializers.CharField(),
+                "title": serializers.CharField(),
+                "status": serializers.CharField(),
+                "cover_url": serializers.CharField(),
+            },
+        )
+        status = serializers.CharField()
+        enrolled_at = serializers.DateTimeField()
+        progress = inline_serializer(
+            name="EnrollmentProgress",
+            fields={
+                "completed_lessons": serializers.IntegerField(),
+                "total_lessons": serializers.IntegerField(),
+                "percent": serializers.FloatField(),
+            },
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=["active", "cancelled", "all"]),
+            OpenApiParameter("page", int),
+        ],
+        responses=list_of(OutputSerializer, "EnrollmentListPage"),
+    )
+    def get(self, request: Request) -> Response:
+        filters = _validated(self.FilterSerializer, request.query_params.dict())
+        page = selectors.enrollment_list_for_user(
+            user=request.user, status=filters["status"], page=filters["page"]
+        )
+        return _list_response(
+            request, self.OutputSerializer(page.results, many=True).data, **_numbered_links(page)
+        )
+
+
+# ---------------------------------------------------------------- instructor: courses
+
+
+class InstructorLessonBriefSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+    section = serializers.CharField(allow_blank=True)
+    position = serializers.IntegerField()
+    is_preview = serializers.BooleanField()
+    video_state = serializers.CharField()
+
+
+class InstructorCourseSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    subtitle = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(allow_blank=True)
+    level = serializers.CharField()
+    language = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    cover_url = serializers.CharField(allow_blank=True)
+    status = serializers.CharField()
+    version = serializers.IntegerField()
+    revision = serializers.IntegerField()
+    owner_id = serializers.IntegerField()
+    co_instructor_ids = serializers.ListField(child=serializers.IntegerField())
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    lessons = InstructorLessonBriefSerializer(many=True)
+
+
+def _lesson_brief(lesson: Lesson) -> dict[str, Any]:
+    return {
+        "id": str(lesson.id),
+        "title": lesson.title,
+        "section": lesson.section or "",
+        "position": lesson.position,
+        "is_preview": lesson.is_preview,
+        "video_state": lesson_video_state(lesson),
+    }
+
+
+def _instructor_course(course: Course, lessons: list[Lesson]) -> dict[str, Any]:
+    return InstructorCourseSerializer(
+        {
+            **{
+                name: getattr(course, name)
+                for name in InstructorCourseSerializer().fields
+                if name not in ("id", "lessons")
+            },
+            "id": str(course.id),
+            "lessons": [_lesson_brief(lesson) for lesson in lessons],
+        }
+    ).data
+
+
+def _course_with_lessons(course: Course) -> dict[str, Any]:
+    return _instructor_course(course, services.lessons_in_outline(course=course))
+
+
+class CourseInputSerializer(StrictSerializer):
+    """Types only; the rules (lengths, slug, level, tags) live in catalog.validation, which
+    the services apply for every caller."""
+
+    title = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    slug = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    subtitle = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    cover_url = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    level = serializers.CharField(required=False)
+    language = serializers.CharField(required=False)
+    tags = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False)
+
+
+class InstructorCoursesApi(APIView):
+    """GET lists the instructor's courses; POST creates a draft (201)."""
+
+    permission_classes = [IsInstructor]
+
+    class InputSerializer(CourseInputSerializer):
+        title = serializers.CharField(trim_whitespace=False)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int)],
+        responses=list_of(InstructorCourseSerializer, "InstructorCourseListPage"),
+    )
+    def get(self, request: Request) -> Response:
+        page = selectors.course_list_for_instructor(
+            user=request.user, page=request.query_params.get("page", 1)
+        )
+        lessons = selectors.course_lessons_for_instructor(
+            course_ids=[course.id for course in page.results]
+        )
+        results = [
+            _instructor_course(course, lessons.get(course.id, [])) for course in page.results
+        ]
+        return _list_response(request, results, **_numbered_links(page))
+
+    @extend_schema(request=InputSerializer, responses={201: InstructorCourseSerializer})
+    def post(self, request: Request) -> Response:
+        data = _validated(self.InputSerializer, request.data)
+        course = services.course_create(user=request.user, **data)
+        return Response(_instructor_course(course, []), status=201)
+
+
+class InstructorCourseApi(APIView):
+    """GET the draft; PATCH edits it (optional `expected_revision` → 409 when stale);
+    DELETE archives it (204)."""
+
+    permission_classes = [IsInstructor]
+
+    class InputSerializer(CourseInputSerializer):
+        expected_revision = serializers.IntegerField(required=False, min_value=1)
+
+    @extend_schema(responses=InstructorCourseSerializer)
+    def get(self, request: Request, course_id: str) -> Response:
+        course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+        return Response(_course_with_lessons(course))
+
+    @extend_schema(request=InputSerializer, responses=InstructorCourseSerializer)
+    def patch(self, request: Request, course_id: str) -> Response:
+        course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+        data = _validated(self.InputSerializer, request.data)
+        expected = data.pop("expected_revision", None)
+        course = services.course_update(course=course, expected_revision=expected, **data)
+        return Response(_course_with_lessons(course))
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, course_id: str) -> Response:
+        course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+        services.course_archive(course=course)
+        return Response(status=204)
+
+
+class CoursePublishApi(APIView):
+    permission_classes = [IsInstructor]
+
+    class OutputSerializer(serializers.Serializer):
+        version = serializers.IntegerField()
+        published_at = serializers.DateTimeField()
+
+    @extend_schema(request=None, responses={201: OutputSerializer})
+    def post(self, request: Request, course_id: str) -> Response:
+        course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+        version = services.course_publish(course=course, user=request.user)
+        return Response(self.OutputSerializer(version).data, status=201)
+
+
+class CourseVersionListApi(APIView):
+    permission_classes = [IsInstructor]
+
+    class OutputSerializer(serializers.Serializer):
+        version = serializers.IntegerField()
+        published_at = serializers.DateTimeField()
+        published_by = serializers.IntegerField()
+        restored_from = serializers.IntegerField(allow_null=True)
+
+    @extend_schema(responses=list_of(OutputSerializer, "CourseVersionList"))
+    def get(self, request: Request, course_id: str) -> Response:
+        course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+        versions = selectors.course_versions_list(course=course)
+        return _list_response(
+            request,
+            self.OutputSerializer(versions, many=True).data,
+            next_params=None,
+            previous_params=None,
+        )
+
+
+class CourseVersionRestoreApi(APIView):
+    permission_classes = [IsInstructor]
+
+    class OutputSerializer(serializers.Serializer):
+        version = serializers.IntegerField()
+        published_at = serializers.DateTimeField()
+        restored_from = serializers.IntegerField()
+
+    @extend_schema(request=None, responses={201: OutputSerializer})
+    def post(self, request: Request, course_id: str, version: int) -> Response:
+        course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+        restored = services.course_version_restore(
+            course=course, user=request.user, version=version
+        )
+        return Response(self.OutputSerializer(restored).data, status=201)
+
+
+# ---------------------------------------------------------------- instructor: lessons
+
+
+class InstructorLessonSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    course_id = serializers.CharField()
+    title = serializers.CharField()
+    section = serializers.CharField(allow_blank=True)
+    summary = serializers.CharField(allow_blank=True)
+    body = serializers.CharField(allow_blank=True)
+    position = serializers.IntegerField()
+    is_preview = serializers.BooleanField()
+    video = inline_serializer(
+        name="LessonVideoSummary",
+        fields={"state": serializers.CharField(), "duration_s": serializers.FloatField()},
+    )
+
+
+def _instructor_lesson(lesson: Lesson) -> dict[str, Any]:
+    return InstructorLessonSerializer(
+        {
+            "id": str(lesson.id),
+            "course_id": str(lesson.course_id),
+            "title": lesson.title,
+            "section": lesson.section or "",
+            "summary": lesson.summary or "",
+            "body": lesson.body or "",
+            "position": lesson.position,
+            "is_preview": lesson.is_preview,
+            "video": {
+                "state": lesson_video_state(lesson),
+                "duration_s": lesson_video_duration(lesson),
+            },
+        }
+    ).data
+
+
+class LessonInputSerializer(StrictSerializer):
+    title = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    section = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    summary = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    is_preview = serializers.BooleanField(required=False)
+
+
+class LessonCreateApi(APIView):
+    permission_classes = [IsInstructor]
+
+    class InputSerializer(LessonInputSerializer):
+        title = serializers.CharField(trim_whitespace=False)
+
+    @extend_schema(request=InputSerializer, responses={201: InstructorLessonSerializer})
+    def post(self, request: Request, course_id: str) -> Response:
+        course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+        data = _validated(self.InputSerializer, request.data)
+        lesson = services.lesson_create(course=course, **data)
+        return Response(_instructor_lesson(lesson), status=201)
+
+
+class InstructorLessonApi(APIView):
+    """GET / PATCH a draft lesson; DELETE removes it from the draft (204)."""
+
+    permission_classes = [IsInstructor]
+
+    @extend_schema(responses=InstructorLessonSerializer)
+    def get(self, request: Request, lesson_id: str) -> Response:
+        lesson, _course = selectors.lesson_get_for_instructor(
+            user=request.user, lesson_id=lesson_id
+        )
+        return Response(_instructor_lesson(lesson))
+
+    @extend_schema(request=LessonInputSerializer, responses=InstructorLessonSerializer)
+    def patch(self, request: Request, lesson_id: str) -> Response:
+        lesson, course = selectors.lesson_get_for_instructor(user=request.user, lesson_id=lesson_id)
+        data = _validated(LessonInputSerializer, request.data)
+        lesson = services.lesson_update(lesson=lesson, course=course, **data)
+        return Response(_instructor_lesson(lesson))
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, lesson_id: str) -> Response:
+        lesson, course = selectors.lesson_get_for_instructor(user=request.user, lesson_id=lesson_id)
+        services.lesson_delete(lesson=lesson, course=course)
+        return Response(status=204)
+
+
+class LessonReorderApi(APIView):
+    permission_classes = [IsInstructor]
+
+    class InputSerializer(StrictSerializer):
+        lesson_ids = serializers.ListField(
+            child=serializers.CharField(max_length=24, min_length=24), max_length=1000
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        lessons = InstructorLessonBriefSerializer(many=True)
+
+    @extend_schema(request=InputSerializer, responses=OutputSerializer)
+    def post(self, request: Request, course_id: str) -> Response:
+        course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+        data = _validated(self.InputSerializer, request.data)
+        lessons = services.lesson_reorder(course=course, lesson_ids=data["lesson_ids"])
+        return Response(
+            self.OutputSerializer({"lessons": [_lesson_brief(lesson) for lesson in lessons]}).data
+        )

@@ -1,0 +1,63 @@
+"""Seed demo users and published courses. Idempotent: users (by email) and courses (by
+slug) that already exist are left exactly as they are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from catalog.demo_content import DEMO_COURSES, DEMO_PASSWORD, DEMO_USERS
+
+
+class Command(BaseCommand):
+    help = "Create demo users (admin, instructor, student) and published demo courses."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        users = self._users()
+        self._courses(owner=users["instructor"])
+        self.stdout.write("Demo logins (password: %s):" % DEMO_PASSWORD)
+        for email, _name, role in DEMO_USERS:
+            self.stdout.write(f"  {role:<10} {email}")
+
+    @transaction.atomic
+    def _users(self) -> dict[str, Any]:
+        from accounts.models import User
+
+        users = {}
+        for email, name, role in DEMO_USERS:
+            user = User.objects.filter(email__iexact=email).first()
+            if user is None:
+                user = User(email=email, name=name, role=role, email_verified=True)
+                user.set_password(DEMO_PASSWORD)
+                user.apply_role_flags()
+                user.save()
+            users[role] = user
+        return users
+
+    def _courses(self, *, owner: Any) -> None:
+        from catalog.documents import Course
+        from catalog.services import course_create, course_publish, lesson_create
+
+        for spec in DEMO_COURSES:
+            if Course.objects(slug=spec["slug"]).only("id").first() is not None:
+                continue
+            fields = {
+                key: spec[key]
+                for key in ("slug", "title", "subtitle", "description", "level", "language", "tags")
+            }
+            course = course_create(user=owner, **fields)
+            for section, title, is_preview, duration_s in spec["lessons"]:
+                lesson = lesson_create(
+                    course=course,
+                    section=section,
+                    title=title,
+                    summary=f"{title}.",
+                    is_preview=is_preview,
+                )
+                # Planned length, shown until a video is uploaded (playback replaces it).
+                type(lesson).objects(id=lesson.id).update_one(set__duration_s=duration_s)
+            course.reload()
+            course_publish(course=course, user=owner)
+            self.stdout.write(f"Published demo course: {spec['title']}")

@@ -1,0 +1,475 @@
+"""Catalogue reads: the published listing, course pages, instructor views, enrolments.
+
+Every selector issues a fixed number of queries whatever the number of courses or lessons
+(tests count them): lists are fetched with one query per store and joined in Python.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bson import ObjectId
+from django.conf import settings
+
+from accounts.roles import is_admin, is_signed_in, user_id_of
+from catalog.access import course_is_staff
+from catalog.catalog_cache import catalog_cached
+from catalog.documents import Course, CourseLevel, CourseStatus, CourseVersion, Lesson
+from catalog.models import Enrollment, EnrollmentStatus
+from catalog.pagination import Cursor, PageOf, cursor_decode, cursor_encode
+from catalog.services import search_words
+from catalog.validation import slug_errors
+from catalog.video_state import lesson_has_ready_video, lesson_video_duration
+from learnstream.errors import NotFound, ValidationError
+from learnstream.ids import object_id_or_404
+
+MAX_QUERY_LENGTH = 200
+MAX_QUERY_WORDS = 8
+INSTRUCTOR_PAGE_SIZE = 50
+
+
+# ---------------------------------------------------------------- people (SQL)
+
+
+def _user_names(user_ids: set[int]) -> dict[int, str]:
+    """Display names for many users in one SQL query. (Read-only use of the accounts
+    table: names live only there, and denormalising them into MongoDB would go stale.)"""
+    if not user_ids:
+        return {}
+    from accounts.models import User
+
+    return dict(User.objects.filter(id__in=user_ids).values_list("id", "name"))
+
+
+def _instructor(owner_id: int, names: dict[int, str]) -> dict[str, Any]:
+    return {"id": owner_id, "name": names.get(owner_id, "")}
+
+
+# ---------------------------------------------------------------- published listing
+
+
+@dataclass(frozen=True)
+class CatalogueFilters:
+    q: str = ""
+    level: str = ""
+    language: str = ""
+    tag: str = ""
+
+    def as_params(self) -> dict[str, str]:
+        return {key: value for key, value in self.__dict__.items() if value}
+
+
+def catalogue_filters_clean(
+    *, q: Any = "", level: Any = "", language: Any = "", tag: Any = ""
+) -> CatalogueFilters:
+    """Validate the listing's query parameters (400 `validation_error` with field errors)."""
+    errors: dict[str, list[str]] = {}
+    values = {"q": q or "", "level": level or "", "language": language or "", "tag": tag or ""}
+    for name, value in values.items():
+        if not isinstance(value, str) or "\x00" in value:
+            errors.setdefault(name, []).append("Invalid value.")
+    if not errors:
+        if len(values["q"]) > MAX_QUERY_LENGTH:
+            errors["q"] = [f"At most {MAX_QUERY_LENGTH} characters."]
+        if values["level"] and values["level"] not in CourseLevel.ALL:
+            errors["level"] = [f"Choose one of: {', '.join(CourseLevel.ALL)}."]
+        if len(values["language"]) > 16:
+            errors["language"] = ["At most 16 characters."]
+        if len(values["tag"]) > 40:
+            errors["tag"] = ["At most 40 characters."]
+    if errors:
+        raise ValidationError("Invalid catalogue filters.", errors=errors)
+    return CatalogueFilters(
+        q=values["q"].strip(),
+        level=values["level"],
+        language=values["language"].strip(),
+        tag=" ".join(values["tag"].strip().lower().split()),
+    )
+
+
+def _listing_filter(filters: CatalogueFilters) -> dict[str, Any]:
+    query: dict[str, Any] = {"status": CourseStatus.PUBLISHED}
+    words = search_words(filters.q)[:MAX_QUERY_WORDS]
+    if words:
+        # Each word must prefix one of the course's keywords. Escaped and anchored, so the
+        # server can walk the keywords index; no $text (SecantusDB has none).
+        query["$and"] = [
+            {"published.keywords": {"$regex": "^" + re.escape(word)}} for word in words
+        ]
+    if filters.level:
+        query["published.level"] = filters.level
+    if filters.language:
+        query["published.language"] = filters.language
+    if filters.tag:
+        query["published.tags"] = filters.tag
+    return query
+
+
+_SORT_KEY = "published.title"
+
+
+def _after(cursor: Cursor, *, before: bool) -> dict[str, Any]:
+    op = "$lt" if before else "$gt"
+    return {
+        "$or": [
+            {_SORT_KEY: {op: cursor.key}},
+            {_SORT_KEY: cursor.key, "_id": {op: ObjectId(cursor.id)}},
+        ]
+    }
+
+
+def _listing_item(doc: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
+    published = doc.get("published") or {}
+    return {
+        "id": str(doc["_id"]),
+        "slug": doc["slug"],
+        "title": published.get("title", ""),
+        "subtitle": published.get("subtitle", ""),
+        "level": published.get("level", ""),
+        "language": published.get("language", ""),
+        "tags": list(published.get("tags") or []),
+        "lesson_count": int(published.get("lesson_count") or 0),
+        "duration_s": float(published.get("duration_s") or 0),
+        "cover_url": published.get("cover_url") or "",
+        "instructor": _instructor(doc["owner_id"], names),
+        "_sort": published.get("title", ""),
+    }
+
+
+def _listing_page(filters: CatalogueFilters, cursor: Cursor | None, size: int) -> PageOf:
+    query = _listing_filter(filters)
+    backwards = cursor is not None and cursor.direction == "p"
+    if cursor is not None:
+        query = {"$and": [query, _after(cursor, before=backwards)]}
+    order = -1 if backwards else 1
+    docs = list(
+        Course._get_collection()
+        .find(query, {"slug": 1, "owner_id": 1, "published": 1})
+        .sort([(_SORT_KEY, order), ("_id", order)])
+        .limit(size + 1)
+    )
+    has_more = len(docs) > size
+    docs = docs[:size]
+    if backwards:
+        docs.reverse()
+    names = _user_names({doc["owner_id"] for doc in docs})
+    items = [_listing_item(doc, names) for doc in docs]
+
+    def anchor(item: dict[str, Any], direction: str) -> str:
+        return cursor_encode(Cursor(key=item["_sort"], id=item["id"], direction=direction))
+
+    next_cursor = previous_cursor = None
+    if items:
+        if has_more or backwards:
+            next_cursor = anchor(items[-1], "n")
+        if cursor is not None and (has_more or not backwards):
+            previous_cursor = anchor(items[0], "p")
+    for item in items:
+        del item["_sort"]
+    return PageOf(results=items, next_cursor=next_cursor, previous_cursor=previous_cursor)
+
+
+def course_list_published(
+    *,
+    filters: CatalogueFilters | None = None,
+    cursor: str | None = None,
+    page_size: int | None = None,
+) -> PageOf:
+    """Published courses matching the filters, ordered by title (then id, so the order is
+    total and pages never skip or repeat a course). Cached; see catalog_cache."""
+    filters = filters or CatalogueFilters()
+    size = page_size or settings.CATALOG_PAGE_SIZE
+    decoded = cursor_decode(cursor) if cursor else None
+    return catalog_cached(
+        "list",
+        {"f": filters.as_params(), "c": cursor or "", "s": size},
+        lambda: _listing_page(filters, decoded, size),
+    )
+
+
+def catalogue_languages() -> list[str]:
+    """Languages of published courses, for the catalogue's filter (cached)."""
+
+    def compute() -> list[str]:
+        values = Course._get_collection().distinct(
+            "published.language", {"status": CourseStatus.PUBLISHED}
+        )
+        return sorted(value for value in values if value)
+
+    return catalog_cached("languages", {}, compute)
+
+
+# ---------------------------------------------------------------- one published course
+
+
+def course_get_published_by_slug(*, slug: Any) -> Course:
+    """The published course with this slug; drafts, archived and unknown slugs are 404."""
+    if slug_errors(slug):
+        raise NotFound("Course not found.")
+    course = Course.objects(slug=slug, status=CourseStatus.PUBLISHED).first()
+    if course is None:
+        raise NotFound("Course not found.")
+    return course
+
+
+def course_get_enrollable_or_enrolled(*, slug: Any) -> Course:
+    """A course a student may hold an enrolment in: published, or archived since (so they
+    can still leave it). Drafts and unknown slugs are 404."""
+    if slug_errors(slug):
+        raise NotFound("Course not found.")
+    course = Course.objects(
+        slug=slug, status__in=[CourseStatus.PUBLISHED, CourseStatus.ARCHIVED]
+    ).first()
+    if course is None or not course.version:
+        raise NotFound("Course not found.")
+    return course
+
+
+def course_outline_sections(lessons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Group lessons (already ordered by position) by section, sections in order of first
+    appearance."""
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for lesson in lessons:
+        sections.setdefault(lesson["section"], []).append(lesson)
+    return [
+        {
+            "title": title,
+            "lessons": [{k: v for k, v in item.items() if k != "section"} for item in items],
+        }
+        for title, items in sections.items()
+    ]
+
+
+def _public_detail(slug: str) -> dict[str, Any]:
+    course = course_get_published_by_slug(slug=slug)
+    snapshot = CourseVersion.objects(course_id=course.id, version=course.version).first()
+    if snapshot is None:  # the pointer is written after the snapshot, so this is a bug
+        raise NotFound("Course not found.")
+    ordered = sorted(snapshot.lessons, key=lambda item: item.position)
+    # Live video facts for every lesson in one query; the playback id is never read out.
+    live = {
+        lesson.id: lesson
+        for lesson in Lesson.objects(id__in=[item.lesson_id for item in ordered]).only(
+            "duration_s",
+            "video.current.state",
+            "video.current.duration_s",
+            "video.current.playback_id",
+        )
+    }
+    lessons = []
+    for item in ordered:
+        lesson = live.get(item.lesson_id)
+        lessons.append(
+            {
+                "id": str(item.lesson_id),
+                "title": item.title,
+                "section": item.section or "",
+                "position": item.position,
+                "duration_s": lesson_video_duration(lesson) if lesson else 0.0,
+                "is_preview": bool(item.is_preview),
+                "has_video": bool(lesson and lesson_has_ready_video(lesson)),
+            }
+        )
+    names = _user_names({course.owner_id})
+    return {
+        "id": str(course.id),
+        "slug": course.slug,
+        "title": snapshot.title,
+        "subtitle": snapshot.subtitle or "",
+        "description_html": snapshot.description_html or "",
+        "level": snapshot.level,
+        "language": snapshot.language,
+        "tags": list(snapshot.tags),
+        "cover_url": snapshot.cover_url or "",
+        "version": snapshot.version,
+        "published_at": snapshot.published_at,
+        "instructor": _instructor(course.owner_id, names),
+        "instructor_ids": course.instructor_ids(),
+        "lesson_count": len(lessons),
+        "duration_s": sum(lesson["duration_s"] for lesson in lessons),
+        "sections": course_outline_sections(lessons),
+    }
+
+
+def enrollment_get(*, user: Any, course_id: str) -> Enrollment | None:
+    if not is_signed_in(user):
+        return None
+    return Enrollment.objects.filter(user_id=user_id_of(user), course_id=course_id).first()
+
+
+def enrollment_summary(enrollment: Enrollment | None) -> dict[str, Any] | None:
+    if enrollment is None:
+        return None
+    return {"status": enrollment.status, "enrolled_at": enrollment.enrolled_at}
+
+
+def course_detail_for_viewer(*, user: Any, slug: Any) -> dict[str, Any]:
+    """The published course as a student sees it: the latest version's outline with live
+    video facts (has_video, duration; never a playback id) and the viewer's enrolment
+    (`null` or `{status, enrolled_at}`). The public part is cached."""
+    if slug_errors(slug):
+        raise NotFound("Course not found.")
+    detail = dict(catalog_cached("detail", {"slug": slug}, lambda: _public_detail(slug)))
+    detail["enrollment"] = enrollment_summary(enrollment_get(user=user, course_id=detail["id"]))
+    return detail
+
+
+# Backwards-compatible name from the issue text.
+course_get_for_viewer = course_detail_for_viewer
+
+
+# ---------------------------------------------------------------- instructors
+
+
+def course_get_for_instructor(*, user: Any, course_id: Any) -> Course:
+    """A course its owner, a co-instructor or an admin may edit; anyone else gets 404 (not
+    403: they may not learn that it exists)."""
+    course_oid = object_id_or_404(course_id, "Course")
+    course = Course.objects(id=course_oid).first()
+    if course is None or not course_is_staff(user=user, instructor_ids=course.instructor_ids()):
+        raise NotFound("Course not found.")
+    return course
+
+
+def lesson_get_for_instructor(*, user: Any, lesson_id: Any) -> tuple[Lesson, Course]:
+    """A (not removed) lesson and its course, for its course's staff; else 404."""
+    lesson_oid = object_id_or_404(lesson_id, "Lesson")
+    lesson = Lesson.objects(id=lesson_oid, removed_at=None).first()
+    if lesson is None:
+        raise NotFound("Lesson not found.")
+    try:
+        course = course_get_for_instructor(user=user, course_id=lesson.course_id)
+    except NotFound:
+        raise NotFound("Lesson not found.") from None
+    return lesson, course
+
+
+def course_lessons_for_instructor(*, course_ids: list[ObjectId]) -> dict[ObjectId, list[Lesson]]:
+    """Draft lessons (not removed) of many courses, ordered by position, in one query."""
+    grouped: dict[ObjectId, list[Lesson]] = {course_id: [] for course_id in course_ids}
+    for lesson in Lesson.objects(course_id__in=course_ids, removed_at=None).order_by(
+        "course_id", "position"
+    ):
+        grouped.setdefault(lesson.course_id, []).append(lesson)
+    return grouped
+
+
+@dataclass(frozen=True)
+class NumberedPage:
+    results: list[Any]
+    page: int
+    has_next: bool
+
+
+def _page_number(page: Any) -> int:
+    try:
+        number = int(page or 1)
+    except (TypeError, ValueError):
+        number = 0
+    if number < 1 or number > 100000:
+        raise ValidationError("Invalid page.", errors={"page": ["A positive page number."]})
+    return number
+
+
+def course_list_for_instructor(*, user: Any, page: Any = 1) -> NumberedPage:
+    """Courses the user owns or co-teaches (an admin: every course), newest first."""
+    number = _page_number(page)
+    query = Course.objects()
+    if not is_admin(user):
+        user_id = user_id_of(user)
+        query = Course.objects(
+            __raw__={"$or": [{"owner_id": user_id}, {"co_instructor_ids": user_id}]}
+        )
+    start = (number - 1) * INSTRUCTOR_PAGE_SIZE
+    courses = list(query.order_by("-id").skip(start).limit(INSTRUCTOR_PAGE_SIZE + 1))
+    return NumberedPage(
+        results=courses[:INSTRUCTOR_PAGE_SIZE],
+        page=number,
+        has_next=len(courses) > INSTRUCTOR_PAGE_SIZE,
+    )
+
+
+def course_versions_list(*, course: Course) -> list[CourseVersion]:
+    return list(
+        CourseVersion.objects(course_id=course.id)
+        .only("version", "published_at", "published_by", "restored_from")
+        .order_by("-version")
+    )
+
+
+# ---------------------------------------------------------------- enrolments
+
+
+def enrollment_list_for_user(
+    *, user: Any, status: str = EnrollmentStatus.ACTIVE, page: Any = 1
+) -> NumberedPage:
+    """The user's enrolments (newest first) with course summary and progress: one SQL
+    query, one MongoDB query and one progress call for the whole page."""
+    from tracking.selectors import course_progress_for_user
+
+    number = _page_number(page)
+    rows_query = Enrollment.objects.filter(user_id=user_id_of(user)).order_by("-enrolled_at", "-id")
+    if status != "all":
+        rows_query = rows_query.filter(status=status)
+    start = (number - 1) * INSTRUCTOR_PAGE_SIZE
+    rows = list(rows_query[start : start + INSTRUCTOR_PAGE_SIZE + 1])
+    has_next = len(rows) > INSTRUCTOR_PAGE_SIZE
+    rows = rows[:INSTRUCTOR_PAGE_SIZE]
+    course_ids = [row.course_id for row in rows]
+    courses = {
+        str(course.id): course
+        for course in Course.objects(id__in=[ObjectId(value) for value in course_ids]).only(
+            "slug", "title", "status", "published"
+        )
+    }
+    progress = (
+        course_progress_for_user(user_id=user_id_of(user), course_ids=course_ids)
+        if course_ids
+        else {}
+    )
+    results = []
+    for row in rows:
+        course = courses.get(row.course_id)
+        if course is None:  # deleted out of band; nothing to show
+            continue
+        published = course.published
+        total = int(published.lesson_count) if published else 0
+        course_progress = progress.get(row.course_id)
+        results.append(
+            {
+                "course": {
+                    "id": row.course_id,
+                    "slug": course.slug,
+                    "title": published.title if published else course.title,
+                    "status": course.status,
+                    "cover_url": (published.cover_url if published else "") or "",
+                },
+                "status": row.status,
+                "enrolled_at": row.enrolled_at,
+                "progress": _progress_dict(course_progress, total),
+            }
+        )
+    return NumberedPage(results=results, page=number, has_next=has_next)
+
+
+def _progress_dict(progress: Any, total_lessons: int) -> dict[str, Any]:
+    if progress is None:
+        return {"completed_lessons": 0, "total_lessons": total_lessons, "percent": 0.0}
+    # The tracking helper may add fields (e.g. where to continue): pass them through.
+    extra = dataclasses.asdict(progress) if dataclasses.is_dataclass(progress) else {}
+    return {
+        **extra,
+        "completed_lessons": int(progress.completed_lessons),
+        "total_lessons": int(progress.total_lessons),
+        "percent": float(progress.percent),
+    }
+
+
+def course_progress_of_viewer(*, user: Any, course_id: str, total_lessons: int) -> dict[str, Any]:
+    from tracking.selectors import course_progress_for_user
+
+    progress = course_progress_for_user(user_id=user_id_of(user), course_ids=[course_id])
+    return _progress_dict(progress.get(course_id), total_lessons)

@@ -1,0 +1,43 @@
+"""What a lesson's live video looks like from outside playback: one place for the rules, so
+the instructor API, the student outline and the playback helper agree.
+
+A lesson's video is live data (not part of a published snapshot). An upload in progress is
+the `pending` generation; the lesson keeps playing its `current` one until the pending one
+becomes ready. None of these helpers ever exposes a playback id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playback.documents import VideoState
+
+
+def lesson_video_state(lesson: Any) -> str:
+    """The state an instructor sees: the pending upload's state while one exists (that is
+    what they are waiting for), else the current generation's, else "none"."""
+    video = getattr(lesson, "video", None)
+    if video is None:
+        return VideoState.NONE
+    if video.pending is not None and video.pending.state:
+        return video.pending.state
+    if video.current is not None and video.current.state:
+        return video.current.state
+    return VideoState.NONE
+
+
+def lesson_has_ready_video(lesson: Any) -> bool:
+    """Whether students can play something now: the current generation is ready."""
+    video = getattr(lesson, "video", None)
+    current = video.current if video is not None else None
+    return bool(current is not None and current.state == VideoState.READY and current.playback_id)
+
+
+def lesson_video_duration(lesson: Any) -> float:
+    """The lesson's duration in seconds: its own field when set (playback fills it when a
+    video becomes ready), else the ready generation's duration, else 0."""
+    if lesson.duration_s:
+        return float(lesson.duration_s)
+    if lesson_has_ready_video(lesson):
+        return float(lesson.video.current.duration_s or 0)
+    return 0.0

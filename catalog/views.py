@@ -1,0 +1,128 @@
+"""Student pages (session auth): catalogue, course page, enrol/unenrol, my learning.
+
+They call the same selectors and services as the API; a NotFound becomes the site's 404
+page, a bad filter re-renders the form with the error (status 400).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.roles import is_signed_in
+from catalog import selectors, services
+from catalog.documents import CourseLevel
+from learnstream.errors import NotFound, ValidationError
+
+
+def _not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.detail) from exc
+
+    return wrapper
+
+
+@require_GET
+def catalogue(request: HttpRequest) -> HttpResponse:
+    raw = {key: request.GET.get(key, "") for key in ("q", "level", "language", "tag")}
+    context: dict[str, Any] = {
+        "form": raw,
+        "levels": CourseLevel.ALL,
+        "languages": selectors.catalogue_languages(),
+        "errors": {},
+    }
+    try:
+        filters = selectors.catalogue_filters_clean(**raw)
+        page = selectors.course_list_published(
+            filters=filters, cursor=request.GET.get("cursor") or None
+        )
+    except ValidationError as exc:
+        context["errors"] = exc.errors or {}
+        context["courses"] = []
+        return render(request, "catalog/catalogue.html", context, status=400)
+    params = filters.as_params()
+    context.update(
+        courses=page.results,
+        filtered=bool(params),
+        next_url=f"?{urlencode({**params, 'cursor': page.next_cursor})}"
+        if page.next_cursor
+        else None,
+        previous_url=f"?{urlencode({**params, 'cursor': page.previous_cursor})}"
+        if page.previous_cursor
+        else None,
+    )
+    return render(request, "catalog/catalogue.html", context)
+
+
+@require_GET
+@_not_found_as_404
+def course_page(request: HttpRequest, slug: str) -> HttpResponse:
+    course = selectors.course_detail_for_viewer(user=request.user, slug=slug)
+    enrollment = course["enrollment"]
+    enrolled = bool(enrollment and enrollment["status"] == "active")
+    progress = (
+        selectors.course_progress_of_viewer(
+            user=request.user, course_id=course["id"], total_lessons=course["lesson_count"]
+        )
+        if enrolled
+        else None
+    )
+    lessons = [lesson for section in course["sections"] for lesson in section["lessons"]]
+    return render(
+        request,
+        "catalog/course.html",
+        {
+            "course": course,
+            "enrolled": enrolled,
+            "progress": progress,
+            "first_lesson": lessons[0] if lessons else None,
+            "login_url": f"/accounts/login/?{urlencode({'next': request.path})}",
+        },
+    )
+
+
+def _login_redirect(request: HttpRequest, next_path: str) -> HttpResponse:
+    return redirect(f"/accounts/login/?{urlencode({'next': next_path})}")
+
+
+@require_POST
+@_not_found_as_404
+def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
+    course_path = f"/courses/{slug}/"
+    if not is_signed_in(request.user):
+        return _login_redirect(request, course_path)
+    course = selectors.course_get_published_by_slug(slug=slug)
+    _enrollment, created = services.enrollment_create(user=request.user, course=course)
+    if created:
+        messages.success(request, f"You are enrolled in “{course.published.title}”.")
+    return redirect(course_path)
+
+
+@require_POST
+@_not_found_as_404
+def course_unenrol(request: HttpRequest, slug: str) -> HttpResponse:
+    if not is_signed_in(request.user):
+        return _login_redirect(request, f"/courses/{slug}/")
+    course = selectors.course_get_enrollable_or_enrolled(slug=slug)
+    services.enrollment_cancel(user=request.user, course_id=str(course.id))
+    messages.success(request, "You have left the course.")
+    return redirect("/my/")
+
+
+@require_GET
+@login_required
+def my_learning(request: HttpRequest) -> HttpResponse:
+    page = selectors.enrollment_list_for_user(user=request.user, page=1)
+    return render(request, "catalog/my_learning.html", {"enrollments": page.results})
