@@ -35,7 +35,19 @@ class StatelessUser:
 
 
 class StatelessJWTAuthentication(JWTStatelessUserAuthentication):
+    """Bearer access tokens only: SimpleJWT's backend accepts the configured algorithm
+    alone (no `alg: none`, no algorithm switching), checks signature, `exp`, `iss`, `aud`,
+    and `AccessToken` refuses any other `token_type` (a refresh token is not an access
+    token). Every failure is one plain 401 `token_invalid`."""
+
     www_authenticate_realm = "api"
+
+    def get_validated_token(self, raw_token: bytes) -> Any:
+        try:
+            return super().get_validated_token(raw_token)
+        except InvalidToken as exc:
+            # SimpleJWT's detail is a nested dict per token class; clients get one message.
+            raise InvalidToken("The access token is invalid or expired.") from exc
 
     def get_user(self, validated_token: Any) -> StatelessUser:  # type: ignore[override]
         try:

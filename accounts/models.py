@@ -43,3 +43,49 @@ class User(AbstractBaseUser, PermissionsMixin):
         students never enter the admin."""
         self.is_staff = self.role in (Role.ADMIN, Role.INSTRUCTOR)
         self.is_superuser = self.role == Role.ADMIN
+
+
+class RefreshToken(models.Model):
+    """One issued refresh token, stored only as the SHA-256 of its `jti` (never the token).
+
+    A *family* is one sign-in and every rotation that followed it; all its rows share
+    `family`. At most one row of a live family is unconsumed and unrevoked: the token the
+    client holds now. Consumed rows are kept until they expire so that a replay is
+    recognised as theft (`token_reused`) rather than as an unknown token.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_tokens")
+    family = models.UUIDField(db_index=True)
+    jti_hash = models.CharField(max_length=64, unique=True)
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    # Absolute end of the family (the first sign-in + REFRESH_FAMILY_MAX_AGE), copied to
+    # every row so a rotation never has to look further than the presented row.
+    family_expires_at = models.DateTimeField()
+    consumed_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=256, blank=True, default="")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "revoked_at"], name="accounts_rt_user_revoked"),
+            models.Index(fields=["expires_at"], name="accounts_rt_expires"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("issued_at")),
+                name="accounts_rt_expires_after_issue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"refresh family {self.family} of user {self.user_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return (
+            self.consumed_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )

@@ -1,24 +1,389 @@
-"""Account writes."""
+"""Account writes: registration, sign-in, refresh-token families, profile and password,
+roles and deactivation. Every rule of issue 3 lives here; APIs, pages and the admin call
+these functions.
+
+Refresh tokens: SimpleJWT mints them, we keep only SHA-256(jti) per token in
+`RefreshToken`, grouped in families (one sign-in and its rotations). See
+`refresh_token_rotate` for the rotation/theft-detection rules.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.managers import normalize_email
-from accounts.models import User
+from accounts.models import RefreshToken, User
 from accounts.roles import Role
-from learnstream.errors import NotFound, ValidationError
+from accounts.tokens import (
+    TokenPair,
+    access_token_mint,
+    jti_hash,
+    refresh_token_mint,
+    refresh_token_read,
+)
+from learnstream.errors import (
+    InvalidCredentials,
+    NotFound,
+    TokenInvalid,
+    TokenReused,
+    ValidationError,
+)
+from learnstream.ratelimit import rate_limit_count_named, rate_limit_named, throttled_for
+
+USER_AGENT_MAX = 256
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """Where a request came from, recorded on the refresh tokens it gets."""
+
+    ip: str | None = None
+    user_agent: str = ""
+
+
+# --- passwords -----------------------------------------------------------------------------
+
+
+def password_check_length(*, password: str, field: str = "password") -> None:
+    """Refuse absurd passwords before anything hashes them (a 1 MB password would make the
+    hash itself the attack)."""
+    limit = settings.PASSWORD_MAX_LENGTH
+    if len(password) > limit:
+        raise ValidationError(
+            errors={field: [f"Ensure this field has no more than {limit} characters."]}
+        )
+
+
+def password_validate(*, password: str, user: User, field: str = "password") -> None:
+    """Length bounds, then Django's validators (minimum length, common passwords, similarity
+    to the email and name, all-numeric)."""
+    password_check_length(password=password, field=field)
+    try:
+        validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise ValidationError(errors={field: list(exc.messages)}) from exc
+
+
+_dummy_password_hash: str | None = None
+
+
+def _dummy_hash() -> str:
+    """A real hash with the current hasher, so an unknown email costs one verify too."""
+    global _dummy_password_hash
+    if _dummy_password_hash is None:
+        _dummy_password_hash = make_password("not-the-password-of-anyone-1f9c")
+    return _dummy_password_hash
+
+
+def _account_subject(email: str) -> str:
+    # Rate-limit keys carry a digest, not the address itself.
+    return hashlib.sha256(normalize_email(email).encode()).hexdigest()[:32]
+
+
+def _password_check_throttled(*, user: User, password: str, field: str) -> None:
+    """Check `password` of a signed-in user (email/password change), limited like a login to
+    the account so a stolen access token cannot brute-force the password."""
+    password_check_length(password=password, field=field)
+    rate_limit_named("login_account", _account_subject(user.email))
+    if not user.check_password(password):
+        raise ValidationError(errors={field: ["The current password is not correct."]})
+
+
+# --- registration and sign-in ---------------------------------------------------------------
+
+
+def user_register(*, email: str, password: str, name: str, ip: str) -> User:
+    """A new student. Order: password policy (400) → registration limit per IP (429) →
+    duplicate email (400) → hash and insert."""
+    email = normalize_email(email)
+    name = name.strip()
+    password_validate(password=password, user=User(email=email, name=name))
+    rate_limit_named("register_ip", ip)
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(errors={"email": ["An account with this email already exists."]})
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(email, password, name=name, role=Role.STUDENT)
+    except IntegrityError as exc:  # a concurrent registration won the unique constraint
+        raise ValidationError(
+            errors={"email": ["An account with this email already exists."]}
+        ) from exc
+
+
+def user_authenticate(*, email: str, password: str, ip: str) -> User:
+    """Email + password → active user, or `InvalidCredentials` that looks the same (status,
+    body, one password verify) for an unknown email, a wrong password and an inactive
+    account. Both limits (per IP and per account) count every attempt and are checked
+    before hashing."""
+    password_check_length(password=password)
+    refusal = throttled_for(
+        rate_limit_count_named("login_ip", ip),
+        rate_limit_count_named("login_account", _account_subject(email)),
+    )
+    if refusal is not None:
+        raise refusal
+    user = User.objects.filter(email=normalize_email(email)).first()
+    if user is None:
+        check_password(password, _dummy_hash())
+        raise InvalidCredentials()
+    if not user.check_password(password) or not user.is_active:
+        raise InvalidCredentials()
+    return user
+
+
+# --- refresh-token families -----------------------------------------------------------------
+
+
+def _client_fields(client: ClientInfo) -> dict[str, Any]:
+    return {"ip": client.ip or None, "user_agent": (client.user_agent or "")[:USER_AGENT_MAX]}
+
+
+def token_pair_issue(
+    *,
+    user: User,
+    client: ClientInfo,
+    family: uuid.UUID | None = None,
+    family_expires_at: datetime | None = None,
+) -> TokenPair:
+    """An access token and a refresh token; the refresh token is recorded (hashed) in
+    `family`, or in a new family when none is given (a sign-in)."""
+    now = timezone.now()
+    if family is None:
+        family = uuid.uuid4()
+        family_expires_at = now + settings.REFRESH_FAMILY_MAX_AGE
+    assert family_expires_at is not None
+    refresh, jti, refresh_expires_at = refresh_token_mint(
+        user=user, now=now, not_after=family_expires_at
+    )
+    RefreshToken.objects.create(
+        user=user,
+        family=family,
+        jti_hash=jti_hash(jti),
+        issued_at=now,
+        expires_at=refresh_expires_at,
+        family_expires_at=family_expires_at,
+        **_client_fields(client),
+    )
+    access, access_expires_at = access_token_mint(user=user)
+    return TokenPair(
+        access=access,
+        refresh=refresh,
+        access_expires_at=access_expires_at,
+        refresh_expires_at=refresh_expires_at,
+    )
+
+
+def token_pair_obtain(*, email: str, password: str, client: ClientInfo) -> TokenPair:
+    """Sign-in for API clients: check the credentials, start a new family."""
+    user = user_authenticate(email=email, password=password, ip=client.ip or "unknown")
+    return token_pair_issue(user=user, client=client)
+
+
+def refresh_family_revoke(*, family: uuid.UUID) -> int:
+    return RefreshToken.objects.filter(family=family, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def refresh_families_revoke_all(*, user_id: int) -> int:
+    """Every family of the user (logout-all, password change, deactivation)."""
+    return RefreshToken.objects.filter(user_id=user_id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def refresh_token_rotate(*, refresh: str, client: ClientInfo) -> TokenPair:
+    """Trade a refresh token for a new pair in the same family.
+
+    1. The JWT must verify (signature, algorithm, iss/aud, exp, token_type) and be ours.
+    2. A token that was already consumed is a replay: someone else holds the family. The
+       whole family is revoked and the answer is `token_reused` (before the rate limit).
+    3. Revoked or expired (own lifetime or the family's absolute one): `token_invalid`.
+    4. The per-family refresh limit (429) — checked before consuming, so a throttled client
+       keeps a working token.
+    5. In one transaction: lock the user row (a concurrent deactivation or password change
+       then either sees our new token or makes us see the inactive user), re-read role and
+       is_active, consume the token with one conditional UPDATE (`consumed_at IS NULL AND
+       revoked_at IS NULL`), insert the successor. Of N concurrent presentations exactly
+       one UPDATE matches; the others are replays (step 2).
+    """
+    user_id, jti = refresh_token_read(refresh)
+    record = RefreshToken.objects.filter(jti_hash=jti_hash(jti)).first()
+    if record is None or record.user_id != user_id:
+        raise TokenInvalid("The refresh token is invalid or expired.")
+    if record.consumed_at is not None:
+        refresh_family_revoke(family=record.family)
+        raise TokenReused(
+            "This refresh token was already used; every token of its sign-in is now revoked."
+        )
+    now = timezone.now()
+    if record.revoked_at is not None or record.expires_at <= now or record.family_expires_at <= now:
+        raise TokenInvalid("The refresh token is invalid or expired.")
+    rate_limit_named("refresh_family", str(record.family))
+
+    outcome: TokenPair | None = None
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=record.user_id).first()
+        if user is not None and user.is_active:
+            consumed = RefreshToken.objects.filter(
+                pk=record.pk, consumed_at__isnull=True, revoked_at__isnull=True
+            ).update(consumed_at=now)
+            if consumed == 1:
+                outcome = token_pair_issue(
+                    user=user,
+                    client=client,
+                    family=record.family,
+                    family_expires_at=record.family_expires_at,
+                )
+    if outcome is not None:
+        return outcome
+    # Nothing was consumed: find out why, outside the rolled-back work.
+    record.refresh_from_db(fields=["consumed_at", "revoked_at"])
+    if record.consumed_at is not None:
+        refresh_family_revoke(family=record.family)
+        raise TokenReused(
+            "This refresh token was already used; every token of its sign-in is now revoked."
+        )
+    if record.revoked_at is None:  # the user is gone or deactivated: end the family too
+        refresh_family_revoke(family=record.family)
+    raise TokenInvalid("The refresh token is invalid or expired.")
+
+
+def refresh_token_logout(*, refresh: str) -> None:
+    """Revoke the family of a (validly signed, unexpired) refresh token. Unknown or already
+    revoked families are fine: logout is idempotent."""
+    user_id, jti = refresh_token_read(refresh)
+    record = RefreshToken.objects.filter(jti_hash=jti_hash(jti), user_id=user_id).first()
+    if record is not None:
+        refresh_family_revoke(family=record.family)
+
+
+def refresh_tokens_purge(*, older_than: timedelta) -> int:
+    """Delete rows that can never matter again: expired (a JWT past `exp` fails verification
+    before any lookup) or revoked more than `older_than` ago. Consumed rows of live families
+    stay: they are what recognises a replay."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = RefreshToken.objects.filter(expires_at__lt=cutoff).delete()
+    more, _ = RefreshToken.objects.filter(revoked_at__lt=cutoff).delete()
+    return deleted + more
+
+
+# --- profile, password, role, activation ----------------------------------------------------
+
+
+def _user_for_update(user_id: int) -> User:
+    user = User.objects.select_for_update().filter(pk=user_id).first()
+    if user is None or not user.is_active:
+        raise TokenInvalid("The account no longer exists or is deactivated.")
+    return user
 
 
 @transaction.atomic
-def user_set_role(*, email: str, role: str) -> User:
-    """Set a role and the staff/superuser flags that go with it."""
+def user_update_profile(
+    *,
+    user_id: int,
+    name: str | None = None,
+    email: str | None = None,
+    current_password: str | None = None,
+) -> User:
+    """Change name and/or email; an email change needs the current password and marks the
+    new address unverified."""
+    user = _user_for_update(user_id)
+    fields: list[str] = []
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise ValidationError(errors={"name": ["This field may not be blank."]})
+        user.name = name
+        fields.append("name")
+    if email is not None and normalize_email(email) != user.email:
+        if not current_password:
+            raise ValidationError(
+                errors={"current_password": ["Required to change the email address."]}
+            )
+        _password_check_throttled(user=user, password=current_password, field="current_password")
+        new_email = normalize_email(email)
+        if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
+            raise ValidationError(errors={"email": ["An account with this email already exists."]})
+        user.email = new_email
+        user.email_verified = False
+        fields += ["email", "email_verified"]
+    if fields:
+        try:
+            with transaction.atomic():
+                user.save(update_fields=fields)
+        except IntegrityError as exc:
+            raise ValidationError(
+                errors={"email": ["An account with this email already exists."]}
+            ) from exc
+    return user
+
+
+def user_change_password(
+    *, user_id: int, current_password: str, new_password: str, client: ClientInfo
+) -> tuple[User, TokenPair]:
+    """Set a new password, revoke every refresh family, and start a fresh one for the
+    caller."""
+    with transaction.atomic():
+        user = _user_for_update(user_id)
+        password_check_length(password=new_password, field="new_password")
+        _password_check_throttled(user=user, password=current_password, field="current_password")
+        password_validate(password=new_password, user=user, field="new_password")
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        refresh_families_revoke_all(user_id=user.pk)
+        pair = token_pair_issue(user=user, client=client)
+    return user, pair
+
+
+@transaction.atomic
+def user_change_role(*, user: User, role: str) -> User:
+    """Set a role and the staff/superuser flags that go with it. Refresh re-reads the role,
+    so the next access token carries the new one."""
     if role not in Role.values:
         raise ValidationError(errors={"role": [f"Must be one of: {', '.join(Role.values)}."]})
-    user = User.objects.select_for_update().filter(email=normalize_email(email)).first()
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    locked.role = role
+    locked.apply_role_flags()
+    locked.save(update_fields=["role", "is_staff", "is_superuser"])
+    return locked
+
+
+def user_set_role(*, email: str, role: str) -> User:
+    """`manage.py set_role EMAIL ROLE`."""
+    if role not in Role.values:
+        raise ValidationError(errors={"role": [f"Must be one of: {', '.join(Role.values)}."]})
+    user = User.objects.filter(email=normalize_email(email)).first()
     if user is None:
         raise NotFound(f"No user with email {email}.")
-    user.role = role
-    user.apply_role_flags()
-    user.save(update_fields=["role", "is_staff", "is_superuser"])
-    return user
+    return user_change_role(user=user, role=role)
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> User:
+    """No more sign-ins and no more refreshes: every family is revoked. Access tokens already
+    out there die within their short lifetime; session pages refuse inactive users at once."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    refresh_families_revoke_all(user_id=locked.pk)
+    return locked
+
+
+@transaction.atomic
+def user_activate(*, user: User) -> User:
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    locked.is_active = True
+    locked.save(update_fields=["is_active"])
+    return locked

@@ -1,3 +1,13 @@
-"""HTML page routes of this app."""
+"""HTML page routes of this app (mounted at /accounts/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("register/", views.RegisterView.as_view(), name="register"),
+    path("logout/", views.logout_view, name="logout"),
+]

@@ -1,0 +1,186 @@
+"""Accounts JSON API (/api/v1/auth/*, /api/v1/me*). Validate → service → serialize.
+
+The anonymous endpoints (register, token, refresh, logout) run no authentication at all:
+a mobile client typically still sends its expired access token while refreshing, and that
+must not turn the refresh into a 401.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import update_session_auth_hash
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.permissions import IsSignedIn
+from accounts.roles import require_user_id
+from accounts.selectors import user_get_signed_in
+from accounts.serializers import StrictInputSerializer, password_field
+from accounts.services import ClientInfo
+from learnstream.client_ip import client_ip
+
+
+def client_info(request: Request) -> ClientInfo:
+    return ClientInfo(ip=client_ip(request), user_agent=request.headers.get("User-Agent", ""))
+
+
+class TokenPairOutputSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    token_type = serializers.CharField()
+    access_expires_at = serializers.DateTimeField()
+    refresh_expires_at = serializers.DateTimeField()
+
+
+class UserOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    role = serializers.CharField()
+
+
+class MeOutputSerializer(UserOutputSerializer):
+    email_verified = serializers.BooleanField()
+
+
+def _pair_response(pair: services.TokenPair, status_code: int = status.HTTP_200_OK) -> Response:
+    return Response(TokenPairOutputSerializer(pair).data, status=status_code)
+
+
+class AnonymousApi(APIView):
+    authentication_classes: list = []
+    permission_classes: list = []
+
+
+class RegisterApi(AnonymousApi):
+    class InputSerializer(StrictInputSerializer):
+        email = serializers.EmailField(max_length=254)
+        password = password_field()
+        name = serializers.CharField(max_length=150)
+
+    OutputSerializer = UserOutputSerializer
+
+    @extend_schema(request=InputSerializer, responses={201: UserOutputSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data, ip=client_ip(request))
+        return Response(self.OutputSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class TokenObtainApi(AnonymousApi):
+    class InputSerializer(StrictInputSerializer):
+        email = serializers.EmailField(max_length=254)
+        password = password_field()
+
+    OutputSerializer = TokenPairOutputSerializer
+
+    @extend_schema(
+        request=InputSerializer, responses={200: TokenPairOutputSerializer}, tags=["auth"]
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pair = services.token_pair_obtain(**data.validated_data, client=client_info(request))
+        return _pair_response(pair)
+
+
+class RefreshInputSerializer(StrictInputSerializer):
+    refresh = serializers.CharField(max_length=4096, trim_whitespace=True)
+
+
+class TokenRefreshApi(AnonymousApi):
+    InputSerializer = RefreshInputSerializer
+    OutputSerializer = TokenPairOutputSerializer
+
+    @extend_schema(
+        request=RefreshInputSerializer, responses={200: TokenPairOutputSerializer}, tags=["auth"]
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pair = services.refresh_token_rotate(
+            refresh=data.validated_data["refresh"], client=client_info(request)
+        )
+        return _pair_response(pair)
+
+
+class TokenLogoutApi(AnonymousApi):
+    """204 for any validly signed, unexpired refresh token of ours (idempotent: a revoked
+    or unknown family is fine); 401 `token_invalid` for a malformed, forged or expired one,
+    so a client learns its token was garbage rather than believing it logged out."""
+
+    InputSerializer = RefreshInputSerializer
+
+    @extend_schema(
+        request=RefreshInputSerializer,
+        responses={204: OpenApiResponse(description="Revoked")},
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.refresh_token_logout(refresh=data.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenLogoutAllApi(APIView):
+    permission_classes = [IsSignedIn]
+
+    @extend_schema(
+        request=None, responses={204: OpenApiResponse(description="All revoked")}, tags=["auth"]
+    )
+    def post(self, request: Request) -> Response:
+        services.refresh_families_revoke_all(user_id=require_user_id(request.user))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeApi(APIView):
+    permission_classes = [IsSignedIn]
+
+    class InputSerializer(StrictInputSerializer):
+        name = serializers.CharField(max_length=150, required=False)
+        email = serializers.EmailField(max_length=254, required=False)
+        current_password = password_field(required=False)
+
+    OutputSerializer = MeOutputSerializer
+
+    @extend_schema(responses={200: MeOutputSerializer}, tags=["me"])
+    def get(self, request: Request) -> Response:
+        user = user_get_signed_in(user_id=require_user_id(request.user))
+        return Response(self.OutputSerializer(user).data)
+
+    @extend_schema(request=InputSerializer, responses={200: MeOutputSerializer}, tags=["me"])
+    def patch(self, request: Request) -> Response:
+        user_id = require_user_id(request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_update_profile(user_id=user_id, **data.validated_data)
+        return Response(self.OutputSerializer(user).data)
+
+
+class MePasswordChangeApi(APIView):
+    permission_classes = [IsSignedIn]
+
+    class InputSerializer(StrictInputSerializer):
+        current_password = password_field()
+        new_password = password_field()
+
+    OutputSerializer = TokenPairOutputSerializer
+
+    @extend_schema(request=InputSerializer, responses={200: TokenPairOutputSerializer}, tags=["me"])
+    def post(self, request: Request) -> Response:
+        user_id = require_user_id(request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, pair = services.user_change_password(
+            user_id=user_id, **data.validated_data, client=client_info(request)
+        )
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            # The password hash is part of the session: keep this browser signed in.
+            update_session_auth_hash(request._request, user)
+        return _pair_response(pair)
