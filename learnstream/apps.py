@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class LearnStreamConfig(AppConfig):
@@ -12,8 +12,9 @@ class LearnStreamConfig(AppConfig):
         mongo.connect()
 
 
-class LearnStreamAdminConfig(AdminConfig):
+class LearnStreamAdminConfig(admin_apps.AdminConfig):
     """Replaces "django.contrib.admin" in INSTALLED_APPS so `admin.site` is our site (with
     the MongoDB catalogue pages) everywhere, including third-party `admin.py` modules."""
 
+    default = False  # named explicitly in INSTALLED_APPS; LearnStreamConfig stays the default
     default_site = "learnstream.admin.LearnStreamAdminSite"

@@ -288,11 +288,22 @@ def object_id(value: Any) -> ObjectId:
 # ---------------------------------------------------------------- tracking
 
 
-def course_analytics(*, course: Course) -> dict[str, Any] | None:
-    """The tracking figures in the API's shape (`GET …/analytics`), or None while the
-    tracking selectors do not provide them."""
-    try:
-        from tracking.selectors import course_analytics as analytics
-    except ImportError:
-        return None
-    return analytics(course_id=str(course.id))
+def course_analytics(*, course: Course) -> dict[str, Any]:
+    """The tracking figures in the API's shape (`GET …/analytics`)."""
+    from tracking.analytics import course_analytics as analytics
+
+    return analytics(course=course)
+
+
+def progress_reset(
+    *, user: Any, course: Course, learner_id: int, lesson: Lesson | None = None
+) -> int:
+    """Forget a learner's progress (the tracking service audits it)."""
+    from tracking.services import progress_reset as reset
+
+    return reset(
+        actor_id=require_user_id(user),
+        course_id=course.id,
+        user_id=learner_id,
+        lesson_id=lesson.id if lesson is not None else None,
+    )

@@ -48,8 +48,7 @@ def dropoff_chart(*, title: str, shares: Sequence[float]) -> SafeString:
             y = TOP + plot_h * (1 - min(max(float(share), 0.0), 1.0))
             points.append(f"{x:.1f},{y:.1f}")
         body.append(
-            f'<polyline fill="none" stroke="#417690" stroke-width="2" '
-            f'points="{" ".join(points)}"/>'
+            f'<polyline fill="none" stroke="#417690" stroke-width="2" points="{" ".join(points)}"/>'
         )
         for point, share in zip(points, shares, strict=True):
             x, y = point.split(",")
@@ -86,5 +85,7 @@ def completion_bars(*, title: str, rows: Sequence[tuple[str, int, int]]) -> Safe
             f"{completions}/{starts}</text>"
         )
     if not rows:
-        body.append(f'<text x="{LEFT}" y="{TOP + 14}" font-size="12" fill="#666">No lessons.</text>')
+        body.append(
+            f'<text x="{LEFT}" y="{TOP + 14}" font-size="12" fill="#666">No lessons.</text>'
+        )
     return _frame(title, body, height=height)

@@ -121,7 +121,9 @@ def course_diff(
             )
         if before.title != after.title:
             diff.renamed.append(
-                LessonChange(id=lesson_id, title=after.title, detail=f"{before.title} → {after.title}")
+                LessonChange(
+                    id=lesson_id, title=after.title, detail=f"{before.title} → {after.title}"
+                )
             )
         if (before.section or "") != (after.section or ""):
             diff.section_changed.append(

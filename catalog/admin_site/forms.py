@@ -17,8 +17,10 @@ COURSE_FIELDS = ("title", "slug", "subtitle", "description", "cover_url", "level
 
 
 def _text(label: str, *, required: bool = False, help_text: str = "", rows: int = 0) -> Any:
-    widget = forms.Textarea(attrs={"rows": rows, "class": "vLargeTextField"}) if rows else (
-        forms.TextInput(attrs={"class": "vTextField"})
+    widget = (
+        forms.Textarea(attrs={"rows": rows, "class": "vLargeTextField"})
+        if rows
+        else (forms.TextInput(attrs={"class": "vTextField"}))
     )
     return forms.CharField(
         label=label, required=required, help_text=help_text, widget=widget, strip=True
@@ -27,11 +29,15 @@ def _text(label: str, *, required: bool = False, help_text: str = "", rows: int 
 
 class CourseForm(forms.Form):
     title = _text("Title", required=True)
-    slug = _text("Slug", help_text="Lower-case words joined by hyphens. Left empty: made from "
-                 "the title. Fixed once the course is published.")
+    slug = _text(
+        "Slug",
+        help_text="Lower-case words joined by hyphens. Left empty: made from "
+        "the title. Fixed once the course is published.",
+    )
     subtitle = _text("Subtitle")
-    description = _text("Description", rows=12, help_text="Markdown. Use “Preview” to see it "
-                        "rendered.")
+    description = _text(
+        "Description", rows=12, help_text="Markdown. Use “Preview” to see it rendered."
+    )
     cover_url = _text("Cover image URL", help_text="An http(s) URL of a public image.")
     level = forms.ChoiceField(
         label="Level", choices=[(level, level.capitalize()) for level in CourseLevel.ALL]
@@ -115,3 +121,23 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         target = name if name in form.fields else None
         for message in messages:
             form.add_error(target, message if target else f"{name}: {message}")
+
+
+class ProgressResetForm(forms.Form):
+    """Forget one learner's progress on the whole course or on one lesson."""
+
+    email = forms.EmailField(label="Learner e-mail")
+    lesson = forms.ChoiceField(label="Lesson", required=False)
+
+    def __init__(self, *args: Any, lessons: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lessons = {str(lesson.id): lesson for lesson in lessons}
+        self.fields["lesson"].choices = [("", "Whole course")] + [
+            (key, lesson.title) for key, lesson in self.lessons.items()
+        ]
+
+    def clean_email(self) -> int:
+        user = get_user_model().objects.filter(email__iexact=self.cleaned_data["email"]).first()
+        if user is None:
+            raise forms.ValidationError("No account with this e-mail.")
+        return user.id

@@ -27,14 +27,20 @@ def catalog_admin_urls(site: AdminSite) -> list[URLPattern]:
         path("catalog/courses/", view(views_courses.course_list), name="catalog_course_changelist"),
         path("catalog/courses/add/", view(views_courses.course_add), name="catalog_course_add"),
         path(COURSE + "change/", view(views_courses.course_change), name="catalog_course_change"),
-        path(COURSE + "publish/", view(views_publish.course_publish), name="catalog_course_publish"),
-        path(COURSE + "history/", view(views_publish.course_history), name="catalog_course_history"),
+        path(
+            COURSE + "publish/", view(views_publish.course_publish), name="catalog_course_publish"
+        ),
+        path(
+            COURSE + "history/", view(views_publish.course_history), name="catalog_course_history"
+        ),
         path(
             COURSE + "versions/<int:version>/restore/",
             view(views_publish.course_restore),
             name="catalog_course_restore",
         ),
-        path(COURSE + "archive/", view(views_publish.course_archive), name="catalog_course_archive"),
+        path(
+            COURSE + "archive/", view(views_publish.course_archive), name="catalog_course_archive"
+        ),
         path(
             COURSE + "analytics/",
             view(views_analytics.course_analytics),

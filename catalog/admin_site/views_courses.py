@@ -70,7 +70,7 @@ def _initial(course: Course) -> dict[str, Any]:
 
     emails = list(
         get_user_model()
-        .objects.filter(id__in=course.co_instructor_ids)
+        .objects.filter(id__in=list(course.co_instructor_ids))
         .order_by("email")
         .values_list("email", flat=True)
     )
@@ -107,8 +107,12 @@ def _form_page(
     if course is not None:
         lessons = backend.course_lessons(course=course)
         context["lessons"] = [
-            {"lesson": lesson, "video_state": lesson_video_state(lesson), "first": index == 0,
-             "last": index == len(lessons) - 1}
+            {
+                "lesson": lesson,
+                "video_state": lesson_video_state(lesson),
+                "first": index == 0,
+                "last": index == len(lessons) - 1,
+            }
             for index, lesson in enumerate(lessons)
         ]
     return render(site, request, "admin/catalog/course_form.html", context, status=status)

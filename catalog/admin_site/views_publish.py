@@ -26,7 +26,9 @@ def pending_changes(*, course: Course) -> CourseDiff:
     published = backend.course_published_version(course=course)
     draft_lessons = [
         LessonSnapshot(
-            id=str(lesson.id), title=lesson.title, section=lesson.section,
+            id=str(lesson.id),
+            title=lesson.title,
+            section=lesson.section,
             is_preview=lesson.is_preview,
         )
         for lesson in backend.course_lessons(course=course)
@@ -42,7 +44,9 @@ def pending_changes(*, course: Course) -> CourseDiff:
         published_fields={name: getattr(published, name) for name in COURSE_FIELDS},
         published_lessons=[
             LessonSnapshot(
-                id=str(item.lesson_id), title=item.title or "", section=item.section or "",
+                id=str(item.lesson_id),
+                title=item.title or "",
+                section=item.section or "",
                 is_preview=bool(item.is_preview),
             )
             for item in sorted(published.lessons, key=lambda item: item.position or 0)
@@ -132,7 +136,9 @@ def course_archive(request: HttpRequest, course_id: str, *, site: AdminSite) -> 
     if request.method == "POST":
         backend.course_archive(user=request.user, course=course)
         messages.success(request, f"The course “{course.title}” was archived.")
-        return HttpResponseRedirect(reverse("admin:catalog_course_changelist", current_app=site.name))
+        return HttpResponseRedirect(
+            reverse("admin:catalog_course_changelist", current_app=site.name)
+        )
     return render(
         site,
         request,
