@@ -52,9 +52,10 @@ class EnrollmentAddForm(forms.ModelForm):
         courses = Course.objects(status=CourseStatus.PUBLISHED).only("title").order_by("title")
         self.fields["course_id"].choices = [(str(course.id), course.title) for course in courses]
 
-    def validate_unique(self) -> None:
-        """A cancelled enrolment is re-activated by the service, so an existing row for the
-        pair is not an error here (the service upholds the unique constraint)."""
+    def _post_clean(self) -> None:
+        """Skip the model's unique-constraint check: an existing (cancelled) row for the
+        pair is re-activated by the service, which upholds the constraints itself."""
+        self.instance = forms.models.construct_instance(self, self.instance, ["user"])
 
 
 @admin.register(Enrollment)
