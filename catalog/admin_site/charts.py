@@ -51,9 +51,9 @@ def dropoff_chart(*, title: str, shares: Sequence[float]) -> SafeString:
             f'<polyline fill="none" stroke="#417690" stroke-width="2" points="{" ".join(points)}"/>'
         )
         for point, share in zip(points, shares, strict=True):
-            x, y = point.split(",")
+            cx, cy = point.split(",")
             body.append(
-                f'<circle cx="{x}" cy="{y}" r="2.5" fill="#417690">'
+                f'<circle cx="{cx}" cy="{cy}" r="2.5" fill="#417690">'
                 f"<title>{round(float(share) * 100)}%</title></circle>"
             )
     for label, fraction in (("0%", 0), ("50%", 0.5), ("100% of the lesson", 1)):

@@ -91,3 +91,14 @@ def test_section_and_preview_changes():
     )
     assert diff.section_changed == [LessonChange(id="a", title="A", detail="(none) → Intro")]
     assert diff.preview_changed == [LessonChange(id="a", title="A", detail="now a free preview")]
+
+
+def test_charts_escape_titles_and_scale_values():
+    from catalog.admin_site.charts import completion_bars, dropoff_chart
+
+    bars = completion_bars(title="t", rows=[("<b>x</b>", 4, 1)])
+    assert "&lt;b&gt;x&lt;/b&gt;" in bars and "<b>x" not in bars
+    assert "1/4" in bars
+    line = dropoff_chart(title="<t>", shares=[1.0, 0.5, 0.0])
+    assert line.count("<circle") == 3
+    assert "&lt;t&gt;" in line and 'points="44.0,12.0 296.0,98.0 548.0,184.0"' in line
