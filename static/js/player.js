@@ -57,7 +57,7 @@
     let queue = Promise.resolve(); // serialises flushes so beats never overlap
     let completedFired = false;
 
-    const pending = []; // [{from, to, position, duration}] closed spans not yet accepted
+    const pending = []; // [{from, to, position, duration, started?}] spans not yet accepted
     const stats = {
       lastBeat: null, // last body the server accepted
       lastProgress: null, // and its answer
@@ -97,7 +97,8 @@
       const neighbour = atFront ? pending[0] : pending[pending.length - 1];
       if (neighbour) {
         const [first, second] = atFront ? [entry, neighbour] : [neighbour, entry];
-        if (second.from <= first.to + CONTIGUOUS_S && second.from >= first.from - CONTIGUOUS_S) {
+        // A "started" beat goes out on its own, unless it already failed once.
+        if (!first.started && second.from <= first.to + CONTIGUOUS_S && second.from >= first.from - CONTIGUOUS_S) {
           first.from = Math.min(first.from, second.from);
           first.to = Math.max(first.to, second.to);
           first.position = second.position; // the later report knows where playback is
@@ -149,8 +150,12 @@
 
     // Send pending spans oldest first, one request at a time. Stops at the first
     // retryable failure (the span goes back to the front of `pending`).
-    async function drain(keepalive) {
+    async function drain() {
       while (pending.length) {
+        // Once the page is hidden it may be discarded at any moment: use keepalive so
+        // the request outlives it (sendBeacon cannot carry the CSRF header), and don't
+        // hold back for Retry-After, as there may be no later chance.
+        const keepalive = document.visibilityState === "hidden";
         if (!keepalive && Date.now() < backoffUntil) return;
         const entry = pending.shift();
         if (entry.duration === null) entry.duration = duration();
@@ -173,7 +178,8 @@
           record(body, status);
           if (status === 0 || err.retryable) {
             stats.beatsFailed += 1;
-            if (status === 429) backoffUntil = Date.now() + 1000 * (err.retryAfter || 2);
+            if (status === 429) backoffUntil = Date.now() + 1000 * (err.retryAfter !== null ? err.retryAfter : 2);
+            entry.started = false; // from now on it is just a span to merge
             addPending(entry, true);
             return;
           }
@@ -189,12 +195,14 @@
       }
     }
 
-    function flush(keepalive) {
-      if (keepalive && sending) {
-        // The page is going away: waiting for the beat in flight would lose this one.
-        return drain(true);
+    // Queue a drain behind any running one, so beats never overlap in flight...
+    function flush(pageGoingAway) {
+      if (pageGoingAway && sending) {
+        // ...except when the page is going away: waiting for the beat in flight would
+        // lose this one, as our continuation may never run.
+        return drain();
       }
-      queue = queue.then(() => drain(!!keepalive));
+      queue = queue.then(drain);
       return queue;
     }
 
@@ -211,7 +219,7 @@
       if (!started) {
         started = true;
         const at = clamp(video.currentTime);
-        addPending({ from: at, to: at, position: at, duration: duration() }, false);
+        addPending({ from: at, to: at, position: at, duration: duration(), started: true }, false);
       }
       if (spanStart === null) spanStart = video.currentTime;
       lastTime = video.currentTime;
