@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 import statistics
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -149,7 +149,7 @@ def _per_lesson(course: Course, lesson_oids: list[ObjectId]) -> dict[ObjectId, d
 
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is not None and timezone.is_naive(moment):
-        return timezone.make_aware(moment, timezone.utc)
+        return timezone.make_aware(moment, UTC)
     return moment
 
 

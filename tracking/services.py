@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -235,7 +235,7 @@ def _explain_refusal(*, user_id: int, lesson_id: ObjectId, beat: Beat, now: date
             )
         return
     if timezone.is_naive(last_beat_at):
-        last_beat_at = timezone.make_aware(last_beat_at, timezone.utc)
+        last_beat_at = timezone.make_aware(last_beat_at, UTC)
     elapsed_s = max((now - last_beat_at).total_seconds(), 0.0)
     interval = _heartbeat_interval_s()
     # A beat that comes too soon is judged as if it had come at the earliest allowed moment:
