@@ -8,7 +8,7 @@ must not turn the refresh into a 401.
 from __future__ import annotations
 
 from django.contrib.auth import update_session_auth_hash
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
@@ -57,6 +57,7 @@ class AnonymousApi(APIView):
 
 
 class RegisterApi(AnonymousApi):
+    @extend_schema_serializer(component_name="RegisterInput")
     class InputSerializer(StrictInputSerializer):
         email = serializers.EmailField(max_length=254)
         password = password_field()
@@ -73,6 +74,7 @@ class RegisterApi(AnonymousApi):
 
 
 class TokenObtainApi(AnonymousApi):
+    @extend_schema_serializer(component_name="TokenObtainInput")
     class InputSerializer(StrictInputSerializer):
         email = serializers.EmailField(max_length=254)
         password = password_field()
@@ -89,6 +91,7 @@ class TokenObtainApi(AnonymousApi):
         return _pair_response(pair)
 
 
+@extend_schema_serializer(component_name="RefreshInput")
 class RefreshInputSerializer(StrictInputSerializer):
     refresh = serializers.CharField(max_length=4096, trim_whitespace=True)
 
@@ -142,6 +145,7 @@ class TokenLogoutAllApi(APIView):
 class MeApi(APIView):
     permission_classes = [IsSignedIn]
 
+    @extend_schema_serializer(component_name="MeUpdateInput")
     class InputSerializer(StrictInputSerializer):
         name = serializers.CharField(max_length=150, required=False)
         email = serializers.EmailField(max_length=254, required=False)
@@ -166,6 +170,7 @@ class MeApi(APIView):
 class MePasswordChangeApi(APIView):
     permission_classes = [IsSignedIn]
 
+    @extend_schema_serializer(component_name="PasswordChangeInput")
     class InputSerializer(StrictInputSerializer):
         current_password = password_field()
         new_password = password_field()

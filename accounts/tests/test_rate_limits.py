@@ -88,7 +88,9 @@ def test_refresh_limit_per_family_comes_after_reuse_detection(api_client, settin
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "refresh_family": (2, 60)}
     UserFactory(email="r@example.com")
     pair = login(api_client, "r@example.com", PASSWORD).json()
-    first = api_client.post("/api/v1/auth/token/refresh", {"refresh": pair["refresh"]}, format="json")
+    first = api_client.post(
+        "/api/v1/auth/token/refresh", {"refresh": pair["refresh"]}, format="json"
+    )
     second = api_client.post(
         "/api/v1/auth/token/refresh", {"refresh": first.json()["refresh"]}, format="json"
     )
@@ -98,9 +100,13 @@ def test_refresh_limit_per_family_comes_after_reuse_detection(api_client, settin
     assert throttled.status_code == 429
     assert "Retry-After" in throttled
     # The throttled token was not consumed: it still counts as the live one...
-    assert RefreshToken.objects.filter(consumed_at__isnull=True, revoked_at__isnull=True).count() == 1
+    assert (
+        RefreshToken.objects.filter(consumed_at__isnull=True, revoked_at__isnull=True).count() == 1
+    )
     # ...and a replay of an old token is still detected although the family is throttled.
-    replay = api_client.post("/api/v1/auth/token/refresh", {"refresh": pair["refresh"]}, format="json")
+    replay = api_client.post(
+        "/api/v1/auth/token/refresh", {"refresh": pair["refresh"]}, format="json"
+    )
     assert replay.status_code == 401
     assert replay.json()["code"] == "token_reused"
 
