@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsInstructor, IsSignedIn
 from accounts.roles import require_user_id
 from catalog.access import lesson_get_watchable
+from learnstream.api_schema import name_nested_serializers
 from learnstream.errors import Conflict, NotFound
 from learnstream.ids import object_id_or_404
 from tracking import analytics
@@ -211,3 +212,6 @@ class CourseProgressResetApi(APIView):
             lesson_id=lesson_oid,
         )
         return Response(status=204)
+
+
+name_nested_serializers(globals())
