@@ -1,3 +1,18 @@
 """HTML page routes of this app."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from playback import views
+
+urlpatterns = [
+    path(
+        "courses/<slug:slug>/lessons/<str:lesson_id>/",
+        views.lesson_page,
+        name="lesson-page",
+    ),
+    path(
+        "instructor/lessons/<str:lesson_id>/video/",
+        views.instructor_video_page,
+        name="instructor-lesson-video-page",
+    ),
+]

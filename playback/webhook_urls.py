@@ -1,3 +1,7 @@
 """Webhook routes (mounted under /webhooks/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from playback.webhooks import mux_webhook
+
+urlpatterns = [path("mux", mux_webhook, name="mux-webhook")]

@@ -1,19 +1,25 @@
 """`./dev run`: LearnStream on embedded defaults, one command, nothing else to install.
 
-Starts SecantusDB (data under var/mongo), migrates, seeds the demo, starts the app at
+Starts SecantusDB (data under var/mongo) and, unless MUX_API_HOST points at real Mux, the
+local Mux simulator (data under var/mux-sim, webhooks to the app); creates a signing key on
+the first run (into var/local.env); migrates, seeds the demo, starts the app at
 http://127.0.0.1:8000, and stops everything it started on Ctrl-C. Running it again keeps
 the data.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -48,6 +54,111 @@ def manage(*args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True)
 
 
+# --- the local Mux simulator ---------------------------------------------------------------
+
+
+def mux_settings() -> dict[str, str]:
+    """The Mux settings the app will run with (environment, then var/local.env, then the
+    defaults), read after ensure_local_env() so the file is current."""
+    from learnstream.settings import mux  # reads var/local.env through learnstream.settings.env
+
+    return {
+        name: getattr(mux, name)
+        for name in (
+            "MUX_API_HOST",
+            "MUX_TOKEN_ID",
+            "MUX_TOKEN_SECRET",
+            "MUX_WEBHOOK_SECRET",
+            "MUX_SIGNING_KEY_ID",
+            "MUX_SIGNING_PRIVATE_KEY",
+        )
+    }
+
+
+def simulator_port(api_host: str) -> int | None:
+    """The port to run the simulator on, or None when MUX_API_HOST is not local (real Mux)."""
+    parts = urlsplit(api_host)
+    if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost"):
+        return parts.port or 80
+    return None
+
+
+def _sim_request(url: str, body: bytes | None = None) -> int:
+    request = urllib.request.Request(  # noqa: S310
+        url,
+        data=body,
+        method="POST" if body is not None else "GET",
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        # Only the http://127.0.0.1 simulator address checked by simulator_port() gets here.
+        with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def start_simulator(mux: dict[str, str], port: int) -> subprocess.Popen:
+    print(f"Starting the local Mux simulator on 127.0.0.1:{port} …")
+    (VAR / "mux-sim").mkdir(parents=True, exist_ok=True)
+    log = open(VAR / "mux-sim.log", "ab")  # noqa: SIM115 - lives as long as the child
+    process = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "playback.simulator",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(VAR / "mux-sim"),
+            "--webhook-url",
+            f"http://{APP_ADDRESS}/webhooks/mux",
+            "--webhook-secret",
+            mux["MUX_WEBHOOK_SECRET"],
+            "--token-id",
+            mux["MUX_TOKEN_ID"],
+            "--token-secret",
+            mux["MUX_TOKEN_SECRET"],
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Mux simulator exited; see {VAR / 'mux-sim.log'}")
+        try:
+            if _sim_request(f"{mux['MUX_API_HOST']}/_sim/healthz") == 200:
+                return process
+        except OSError:
+            pass
+        time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("the Mux simulator did not start in 15 s")
+
+
+def ensure_signing_key(mux: dict[str, str]) -> None:
+    """First run: create a signing key in the simulator and keep it in var/local.env. Later
+    runs: make sure the simulator knows the key (its data may have been deleted)."""
+    if not (mux["MUX_SIGNING_KEY_ID"] and mux["MUX_SIGNING_PRIVATE_KEY"]):
+        print("Creating a Mux signing key for playback tokens (saved in var/local.env) …")
+        subprocess.run(
+            [PYTHON, "manage.py", "mux_signing_key_create", "--write-env", str(LOCAL_ENV)],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        return
+    body = json.dumps({"id": mux["MUX_SIGNING_KEY_ID"], "key": mux["MUX_SIGNING_PRIVATE_KEY"]})
+    status = _sim_request(f"{mux['MUX_API_HOST']}/_sim/signing-keys", body.encode())
+    if status != 201:
+        print(
+            f"Warning: the simulator refused the configured signing key ({status}).",
+            file=sys.stderr,
+        )
+
+
 def main() -> int:
     ensure_local_env()
     children: list[subprocess.Popen] = []
@@ -69,6 +180,13 @@ def main() -> int:
         children.append(
             mongo_server.start(MONGO_PORT, str(VAR / "mongo"), log_path=VAR / "mongo.log")
         )
+        mux = mux_settings()
+        port = simulator_port(mux["MUX_API_HOST"])
+        if port is not None:
+            children.append(start_simulator(mux, port))
+            ensure_signing_key(mux)
+        else:
+            print(f"Using Mux at {mux['MUX_API_HOST']} (no local simulator).")
         manage("migrate", "--noinput", "-v", "0")
         manage("seed_demo")
         app = subprocess.Popen(

@@ -1,0 +1,87 @@
+"""The floor for the heartbeat benchmark: a bare WSGI app that does only what a heartbeat
+cannot avoid — verify the bearer token (SimpleJWT, same settings) and run the same single
+findAndModify (same filter and pipeline as `tracking.services`) in raw pymongo.
+
+No Django request stack, no DRF, no access check, no validation. Never mounted in the
+project's URLs: bench_tracking.py serves it with its own gunicorn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnstream.settings.local")
+django.setup()
+
+from bson import ObjectId  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from pymongo import MongoClient, ReturnDocument  # noqa: E402
+from pymongo.errors import DuplicateKeyError  # noqa: E402
+from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
+
+from tracking.services import Beat, _beat_filter, _merge_pipeline, _now_ms  # noqa: E402
+
+COURSE_ID = ObjectId(os.environ["FLOOR_COURSE_ID"])
+DURATION_S = float(os.environ["FLOOR_DURATION_S"])
+_collection = None
+
+
+def collection():
+    global _collection
+    if _collection is None:  # after the fork: pymongo is not fork-safe
+        _collection = MongoClient(settings.MONGODB_URI).get_default_database()[
+            "lesson_progress_floor"
+        ]
+    return _collection
+
+
+def _reply(start_response, status: str, body: dict) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def application(environ, start_response):
+    header = environ.get("HTTP_AUTHORIZATION", "")
+    try:
+        token = AccessToken(header.removeprefix("Bearer ").encode())
+        user_id = int(token["user_id"])
+    except Exception:
+        return _reply(start_response, "401 Unauthorized", {"code": "not_authenticated"})
+    lesson_id = ObjectId(environ["PATH_INFO"].split("/")[-2])
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = json.loads(environ["wsgi.input"].read(length))
+    beat = Beat(
+        position_s=float(body["position_s"]),
+        played_from_s=float(body["played_from_s"]),
+        played_to_s=float(body["played_to_s"]),
+        duration_s=DURATION_S,
+    )
+    now = _now_ms(timezone.now())
+    try:
+        document = collection().find_one_and_update(
+            _beat_filter(user_id=user_id, lesson_id=lesson_id, beat=beat, now=now),
+            _merge_pipeline(beat=beat, course_id=COURSE_ID, now=now),
+            projection={"buckets": False},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+    except DuplicateKeyError:
+        document = None
+    if document is None:
+        return _reply(start_response, "429 Too Many Requests", {"code": "throttled"})
+    return _reply(
+        start_response,
+        "200 OK",
+        {
+            "position_s": document["position_s"],
+            "furthest_s": document["furthest_s"],
+            "coverage": document["coverage"],
+            "watch_time_s": document["watch_time_s"],
+            "completed": document.get("completed_at") is not None,
+        },
+    )

@@ -1,0 +1,153 @@
+"""The one place LearnStream talks to the Mux API, through the official `mux-python` SDK.
+
+Every call carries `_request_timeout` (the SDK waits forever otherwise) and every failure
+becomes part of the error contract:
+
+- Mux answered with an error (4xx/5xx)            → `UpstreamError` (502 upstream_error)
+- Mux could not be reached / timed out (urllib3)  → `ServiceUnavailable` (503)
+
+`MUX_API_HOST` decides where the SDK goes: api.mux.com with real credentials, the local
+simulator (`python -m playback.simulator`) by default. Nothing else changes between them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import mux_python
+import urllib3
+from django.conf import settings
+from django.utils import timezone
+from mux_python.rest import ApiException
+
+from learnstream.errors import NotFound, ServiceUnavailable, UpstreamError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DirectUpload:
+    id: str
+    url: str
+    status: str
+    asset_id: str | None
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Asset:
+    id: str
+    status: str
+    playback_ids: list[tuple[str, str]]  # (id, policy)
+    duration_s: float | None
+    aspect_ratio: str | None
+    upload_id: str | None
+    passthrough: str | None
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    id: str
+    private_key: str  # base64 of a PEM, as Mux hands it out (once)
+
+
+@lru_cache(maxsize=4)
+def _api_client(host: str, token_id: str, token_secret: str) -> mux_python.ApiClient:
+    # Keyed on the settings so tests that point MUX_API_HOST elsewhere get a fresh client;
+    # one client per configuration keeps urllib3's connection pool warm between calls.
+    configuration = mux_python.Configuration()
+    configuration.host = host
+    configuration.username = token_id
+    configuration.password = token_secret
+    return mux_python.ApiClient(configuration)
+
+
+def _client() -> mux_python.ApiClient:
+    return _api_client(settings.MUX_API_HOST, settings.MUX_TOKEN_ID, settings.MUX_TOKEN_SECRET)
+
+
+def _call(operation: str, call: Callable[..., T], *args: Any, not_found_ok: bool = False) -> T:
+    """Run one SDK call with the timeout, translating its failures into the contract."""
+    try:
+        return call(*args, _request_timeout=settings.MUX_REQUEST_TIMEOUT_S)
+    except ApiException as exc:
+        if not_found_ok and exc.status == 404:
+            raise NotFound(f"Mux has no such object ({operation}).") from exc
+        # The body is Mux's error description; the request never contains our secret.
+        logger.warning("Mux %s failed: HTTP %s %s", operation, exc.status, (exc.body or "")[:500])
+        raise UpstreamError(f"The video service refused the request ({exc.status}).") from exc
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        logger.warning("Mux %s unreachable: %s", operation, type(exc).__name__)
+        raise ServiceUnavailable("The video service cannot be reached; please retry.") from exc
+
+
+def _asset_from(data: Any) -> Asset:
+    return Asset(
+        id=data.id,
+        status=data.status,
+        playback_ids=[(p.id, str(p.policy)) for p in (data.playback_ids or [])],
+        duration_s=data.duration,
+        aspect_ratio=data.aspect_ratio,
+        upload_id=data.upload_id,
+        passthrough=data.passthrough,
+    )
+
+
+def _upload_from(data: Any, *, created: datetime) -> DirectUpload:
+    return DirectUpload(
+        id=data.id,
+        url=data.url,
+        status=data.status,
+        asset_id=data.asset_id,
+        expires_at=created + timedelta(seconds=int(data.timeout or 0)),
+    )
+
+
+def direct_upload_create(*, passthrough: str) -> DirectUpload:
+    """A direct upload whose asset is signed-playback only and points back at `passthrough`."""
+    request = mux_python.CreateUploadRequest(
+        new_asset_settings=mux_python.CreateAssetRequest(
+            playback_policies=[mux_python.PlaybackPolicy.SIGNED],
+            passthrough=passthrough,
+        ),
+        cors_origin=settings.SITE_URL,
+        timeout=settings.MUX_UPLOAD_TIMEOUT_S,
+    )
+    started = timezone.now()
+    api = mux_python.DirectUploadsApi(_client())
+    response = _call("create_direct_upload", api.create_direct_upload, request)
+    return _upload_from(response.data, created=started)
+
+
+def direct_upload_get(*, upload_id: str) -> DirectUpload:
+    api = mux_python.DirectUploadsApi(_client())
+    response = _call("get_direct_upload", api.get_direct_upload, upload_id, not_found_ok=True)
+    return _upload_from(response.data, created=timezone.now())
+
+
+def direct_upload_cancel(*, upload_id: str) -> None:
+    api = mux_python.DirectUploadsApi(_client())
+    _call("cancel_direct_upload", api.cancel_direct_upload, upload_id, not_found_ok=True)
+
+
+def asset_get(*, asset_id: str) -> Asset:
+    api = mux_python.AssetsApi(_client())
+    return _asset_from(_call("get_asset", api.get_asset, asset_id, not_found_ok=True).data)
+
+
+def asset_delete(*, asset_id: str) -> None:
+    api = mux_python.AssetsApi(_client())
+    _call("delete_asset", api.delete_asset, asset_id, not_found_ok=True)
+
+
+def signing_key_create() -> SigningKey:
+    api = mux_python.SigningKeysApi(_client())
+    data = _call("create_signing_key", api.create_signing_key).data
+    return SigningKey(id=data.id, private_key=data.private_key)

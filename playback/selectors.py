@@ -1,0 +1,224 @@
+"""Lesson video reads: signed playback for viewers, video status for instructors, and the
+lesson page (outline, neighbours, player or enrol prompt)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+
+from accounts.roles import is_signed_in, user_id_of
+from catalog.access import LessonAccess, lesson_get_for_viewer, lesson_get_watchable
+from catalog.documents import Course, CourseVersion, Lesson
+from catalog.markdown import render_markdown
+from catalog.services import lessons_in_outline
+from learnstream.errors import NotFound, PermissionDenied, ServiceUnavailable, VideoNotReady
+from playback import signing
+from playback.documents import VideoState
+from tracking.selectors import progress_resume_position
+
+
+@dataclass(frozen=True)
+class LessonPlayback:
+    playback_id: str
+    stream_url: str
+    thumbnail_url: str
+    tokens: signing.PlaybackTokens
+    expires_at: datetime
+    resume_position_s: float
+
+
+@dataclass(frozen=True)
+class LessonVideoStatus:
+    state: str
+    error: str | None
+    duration_s: float | None
+    aspect_ratio: str | None
+    thumbnail_url: str | None
+    # Whether students can play a (possibly older) ready video right now, e.g. while a
+    # replacement is processing or after it failed.
+    playable: bool
+
+
+def _video_of(lesson_oid: ObjectId) -> dict[str, Any]:
+    doc = Lesson._get_collection().find_one({"_id": lesson_oid}, {"video": 1})
+    if doc is None:
+        raise NotFound("Lesson not found.")
+    return doc.get("video") or {}
+
+
+def _ready(generation: dict[str, Any] | None) -> bool:
+    return bool(
+        generation
+        and generation.get("state") == VideoState.READY
+        and generation.get("playback_id")
+    )
+
+
+def lesson_playback_get(*, user: Any, lesson_id: Any) -> LessonPlayback:
+    """Signed playback for a viewer who may watch: 404, then 403 (no token), then 409."""
+    access = lesson_get_watchable(user=user, lesson_id=lesson_id)
+    current = _video_of(ObjectId(access.facts.lesson_id)).get("current")
+    if not _ready(current):
+        raise VideoNotReady("This lesson has no playable video yet.")
+    assert current is not None
+    playback_id: str = current["playback_id"]
+    tokens = signing.playback_tokens_issue(
+        playback_id=playback_id,
+        duration_s=float(current.get("duration_s") or access.facts.duration_s or 0),
+    )
+    viewer_id = user_id_of(user)
+    resume = (
+        progress_resume_position(user_id=viewer_id, lesson_id=access.facts.lesson_id)
+        if viewer_id is not None
+        else 0.0
+    )
+    return LessonPlayback(
+        playback_id=playback_id,
+        stream_url=signing.stream_url(playback_id=playback_id, token=tokens.video),
+        thumbnail_url=signing.thumbnail_url(playback_id=playback_id, token=tokens.thumbnail),
+        tokens=tokens,
+        expires_at=tokens.expires_at,
+        resume_position_s=float(resume),
+    )
+
+
+def lesson_video_state(video: dict[str, Any] | None) -> str:
+    """The one state shown for a lesson's video: the newest generation's."""
+    video = video or {}
+    generation = video.get("pending") or video.get("current")
+    return generation.get("state", VideoState.NONE) if generation else VideoState.NONE
+
+
+def _signed_thumbnail(generation: dict[str, Any]) -> str | None:
+    try:
+        tokens = signing.playback_tokens_issue(
+            playback_id=generation["playback_id"],
+            duration_s=float(generation.get("duration_s") or 0),
+        )
+    except ServiceUnavailable:
+        return None  # no signing key configured: the status is still worth showing
+    return signing.thumbnail_url(playback_id=generation["playback_id"], token=tokens.thumbnail)
+
+
+def lesson_video_status_get(*, user: Any, lesson_id: Any) -> LessonVideoStatus:
+    """The video of a lesson as its instructors see it (404, then 403 for everyone else)."""
+    access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
+    if not access.is_course_staff:
+        raise PermissionDenied("Only the course's instructors can manage its videos.")
+    video = _video_of(ObjectId(access.facts.lesson_id))
+    current, pending = video.get("current"), video.get("pending")
+    shown = pending or current or {}
+    # Facts about the video come from the newest generation that has them.
+    described = shown if shown.get("duration_s") is not None else (current or {})
+    return LessonVideoStatus(
+        state=lesson_video_state(video),
+        error=shown.get("error") if shown.get("state") == VideoState.ERRORED else None,
+        duration_s=described.get("duration_s"),
+        aspect_ratio=described.get("aspect_ratio"),
+        thumbnail_url=_signed_thumbnail(current) if current and _ready(current) else None,
+        playable=_ready(current),
+    )
+
+
+# --- the lesson page -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutlineLesson:
+    id: str
+    title: str
+    is_preview: bool
+    is_current: bool
+
+
+@dataclass
+class OutlineSection:
+    title: str
+    lessons: list[OutlineLesson] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LessonPage:
+    course_slug: str
+    course_title: str
+    lesson_id: str
+    title: str
+    summary: str
+    body_html: str
+    sections: list[OutlineSection]
+    previous: OutlineLesson | None
+    next: OutlineLesson | None
+    can_watch: bool
+    has_video: bool
+    is_preview: bool
+    signed_in: bool
+    is_course_staff: bool
+
+
+def _outline_entries(access: LessonAccess) -> tuple[str, list[Any]]:
+    """(course title, ordered lessons with .lesson_id/.id, title, section, body…): the
+    published version for everyone, the draft for staff on lessons not published yet."""
+    course = Course.objects(id=ObjectId(access.facts.course_id)).only("title", "version").first()
+    if course is None:
+        raise NotFound("Lesson not found.")
+    if access.facts.in_published_version:
+        version = CourseVersion.objects(course_id=course.id, version=course.version).first()
+        if version is not None:
+            return version.title or course.title, sorted(version.lessons, key=lambda v: v.position)
+    return course.title, lessons_in_outline(course=course)
+
+
+def lesson_page_get(*, user: Any, course_slug: str, lesson_id: Any) -> LessonPage:
+    """Everything the lesson page shows. NotFound for lessons the viewer may not see (or a
+    slug that is not the lesson's course); a lesson they may not watch is still shown,
+    locked."""
+    access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
+    if access.facts.course_slug != course_slug:
+        raise NotFound("Lesson not found.")
+    course_title, entries = _outline_entries(access)
+
+    def entry_id(entry: Any) -> str:
+        return str(getattr(entry, "lesson_id", None) or entry.id)
+
+    outline: list[OutlineLesson] = [
+        OutlineLesson(
+            id=entry_id(entry),
+            title=entry.title,
+            is_preview=bool(entry.is_preview),
+            is_current=entry_id(entry) == access.facts.lesson_id,
+        )
+        for entry in entries
+    ]
+    sections: list[OutlineSection] = []
+    for entry, item in zip(entries, outline, strict=True):
+        if not sections or sections[-1].title != (entry.section or ""):
+            sections.append(OutlineSection(title=entry.section or ""))
+        sections[-1].lessons.append(item)
+
+    index = next((i for i, item in enumerate(outline) if item.is_current), None)
+    if index is None:  # staff looking at a lesson removed from the draft
+        shown: Any = Lesson.objects(id=ObjectId(access.facts.lesson_id)).first()
+        if shown is None:
+            raise NotFound("Lesson not found.")
+    else:
+        shown = entries[index]
+    has_video = _ready(_video_of(ObjectId(access.facts.lesson_id)).get("current"))
+    return LessonPage(
+        course_slug=access.facts.course_slug,
+        course_title=course_title,
+        lesson_id=access.facts.lesson_id,
+        title=shown.title,
+        summary=shown.summary or "",
+        body_html=render_markdown(shown.body or ""),
+        sections=sections,
+        previous=outline[index - 1] if index else None,
+        next=outline[index + 1] if index is not None and index + 1 < len(outline) else None,
+        can_watch=access.can_watch,
+        has_video=has_video,
+        is_preview=bool(shown.is_preview),
+        signed_in=is_signed_in(user),
+        is_course_staff=access.is_course_staff,
+    )

@@ -1,0 +1,388 @@
+"""Lesson video writes: direct uploads, the webhook-driven state machine, removal.
+
+A lesson's video is `video.current` (the generation students play) and `video.pending` (a
+newer upload on its way). Each generation only moves forward:
+
+    awaiting_upload → processing → ready | errored | cancelled → deleted
+
+When the pending generation becomes ready it replaces `current` in the same atomic update,
+so replacing a video never leaves students without one.
+
+Every state change is ONE conditional `update_one` whose filter names the generation (its
+upload or asset id) and the states it may move from. A repeated, late or concurrent event
+therefore matches nothing and changes nothing, which is what makes the webhook ledger safe
+without a transaction across PostgreSQL and MongoDB: process (idempotent), then record.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from django.utils import timezone
+
+from catalog.access import lesson_facts_invalidate, lesson_get_for_viewer
+from catalog.documents import Lesson
+from learnstream.errors import NotFound, PermissionDenied
+from learnstream.ids import is_object_id
+from playback import mux_client
+from playback.documents import VideoState
+from playback.models import WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+S = VideoState
+
+# The states each state may be reached from ("forward only", per generation).
+PREDECESSORS: dict[str, tuple[str, ...]] = {
+    S.PROCESSING: (S.AWAITING_UPLOAD,),
+    S.READY: (S.AWAITING_UPLOAD, S.PROCESSING),
+    S.ERRORED: (S.AWAITING_UPLOAD, S.PROCESSING),
+    S.CANCELLED: (S.AWAITING_UPLOAD,),
+    S.DELETED: (S.AWAITING_UPLOAD, S.PROCESSING, S.READY, S.ERRORED),
+}
+
+ERROR_MAX_CHARS = 2000
+
+
+def _lessons() -> Any:
+    return Lesson._get_collection()
+
+
+# --- uploads -------------------------------------------------------------------------------
+
+
+def _lesson_for_staff(*, user: Any, lesson_id: Any) -> ObjectId:
+    """The lesson's id if `user` teaches its course (or is an admin): 404, then 403."""
+    access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
+    if access.facts.removed:
+        raise NotFound("Lesson not found.")
+    if not access.is_course_staff:
+        raise PermissionDenied("Only the course's instructors can manage its videos.")
+    return ObjectId(access.facts.lesson_id)
+
+
+def video_upload_create(*, user: Any, lesson_id: Any) -> mux_client.DirectUpload:
+    """Ask Mux for a direct upload and make it the lesson's pending generation.
+
+    Mux is called first: if it fails (502/503) nothing has been written. A previous pending
+    generation is simply superseded (its late events will match nothing); `current` keeps
+    playing until the new upload is ready.
+    """
+    lesson_oid = _lesson_for_staff(user=user, lesson_id=lesson_id)
+    upload = mux_client.direct_upload_create(passthrough=str(lesson_oid))
+    now = timezone.now()
+    generation = {
+        "upload_id": upload.id,
+        "state": S.AWAITING_UPLOAD,
+        "created_at": now,
+        "updated_at": now,
+    }
+    result = _lessons().update_one(
+        {"_id": lesson_oid}, {"$set": {"video.pending": generation, "updated_at": now}}
+    )
+    if result.matched_count == 0:  # deleted while we were asking Mux
+        raise NotFound("Lesson not found.")
+    return upload
+
+
+def video_remove(*, user: Any, lesson_id: Any) -> None:
+    """Delete the lesson's video at Mux and mark it deleted here.
+
+    The Mux calls come first, so a Mux failure leaves the lesson as it was. An asset Mux
+    no longer knows is treated as already deleted. The `video.asset.deleted` webhook that
+    follows finds the generation already deleted and changes nothing.
+    """
+    lesson_oid = _lesson_for_staff(user=user, lesson_id=lesson_id)
+    doc = _lessons().find_one({"_id": lesson_oid}, {"video": 1})
+    video = (doc or {}).get("video") or {}
+    pending, current = video.get("pending") or {}, video.get("current") or {}
+    if pending.get("state") == S.AWAITING_UPLOAD and pending.get("upload_id"):
+        try:
+            mux_client.direct_upload_cancel(upload_id=pending["upload_id"])
+        except NotFound:
+            pass
+    for generation in (pending, current):
+        if generation.get("asset_id") and generation.get("state") != S.DELETED:
+            try:
+                mux_client.asset_delete(asset_id=generation["asset_id"])
+            except NotFound:
+                pass
+    now = timezone.now()
+    if pending.get("state") == S.AWAITING_UPLOAD and pending.get("upload_id"):
+        _move(
+            lesson_oid=lesson_oid,
+            slot="pending",
+            match={"upload_id": pending["upload_id"]},
+            to=S.CANCELLED,
+            changes={},
+            now=now,
+        )
+    for generation in (pending, current):
+        if generation.get("asset_id"):
+            _asset_deleted(lesson_oid=lesson_oid, asset_id=generation["asset_id"], now=now)
+
+
+# --- the webhook state machine -------------------------------------------------------------
+
+
+def _move(
+    *,
+    lesson_oid: ObjectId,
+    slot: str,
+    match: dict[str, Any],
+    to: str,
+    changes: dict[str, Any],
+    now: datetime,
+    extra: dict[str, Any] | None = None,
+) -> bool:
+    """Move the generation in `slot` that matches `match` (any of the given ids) to `to`,
+    if it is in a state that may precede it. True if something changed."""
+    alternatives = [{f"video.{slot}.{key}": value} for key, value in match.items() if value]
+    if not alternatives:
+        return False
+    query = {
+        "_id": lesson_oid,
+        "$or": alternatives,
+        f"video.{slot}.state": {"$in": list(PREDECESSORS[to])},
+    }
+    update = {f"video.{slot}.{key}": value for key, value in changes.items()}
+    update.update({f"video.{slot}.state": to, f"video.{slot}.updated_at": now, "updated_at": now})
+    update.update(extra or {})
+    return _lessons().update_one(query, {"$set": update}).modified_count == 1
+
+
+def _promote_ready(
+    *, lesson_oid: ObjectId, match: dict[str, Any], ready: dict[str, Any], now: datetime
+) -> bool:
+    """The pending generation is ready: it becomes `current` in one conditional update."""
+    alternatives = [{f"video.pending.{key}": value} for key, value in match.items() if value]
+    if not alternatives:
+        return False
+    query = {
+        "_id": lesson_oid,
+        "$or": alternatives,
+        "video.pending.state": {"$in": list(PREDECESSORS[S.READY])},
+    }
+    doc = _lessons().find_one(query, {"video.pending": 1})
+    if doc is None:
+        return False
+    pending = doc["video"]["pending"]
+    current = {**pending, **ready, "state": S.READY, "error": None, "updated_at": now}
+    # Pin the exact generation we read, so a newer upload that replaced it in between wins.
+    query["video.pending.upload_id"] = pending.get("upload_id")
+    result = _lessons().update_one(
+        query,
+        {
+            "$set": {
+                "video.current": current,
+                "duration_s": float(ready.get("duration_s") or 0),
+                "updated_at": now,
+            },
+            "$unset": {"video.pending": ""},
+        },
+    )
+    return result.modified_count == 1
+
+
+def _upload_passthrough(data: dict) -> Any:
+    return (data.get("new_asset_settings") or {}).get("passthrough")
+
+
+def _signed_playback_id(data: dict) -> str | None:
+    playback_ids = [p for p in data.get("playback_ids") or [] if isinstance(p, dict)]
+    signed = [p.get("id") for p in playback_ids if p.get("policy") == "signed"]
+    return signed[0] if signed else None
+
+
+def _error_text(messages: Iterable[Any]) -> str:
+    return "; ".join(str(m) for m in messages if m)[:ERROR_MAX_CHARS] or "Unknown error"
+
+
+def webhook_event_process(*, event: dict[str, Any]) -> bool:
+    """Apply one Mux event to the lesson named by its passthrough. True if it changed the
+    lesson; events for unknown lessons, generations or types change nothing."""
+    event_type = event.get("type")
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        return False
+    object_id: str = data["id"]
+    now = timezone.now()
+
+    if event_type and event_type.startswith("video.upload."):
+        passthrough = _upload_passthrough(data)
+    else:
+        passthrough = data.get("passthrough")
+    if not is_object_id(passthrough):
+        return False
+    lesson_oid = ObjectId(passthrough)
+
+    changed = False
+    if event_type == "video.upload.asset_created":
+        changed = _move(
+            lesson_oid=lesson_oid,
+            slot="pending",
+            match={"upload_id": object_id},
+            to=S.PROCESSING,
+            changes={"asset_id": data.get("asset_id")},
+            now=now,
+        )
+    elif event_type == "video.upload.cancelled":
+        changed = _move(
+            lesson_oid=lesson_oid,
+            slot="pending",
+            match={"upload_id": object_id},
+            to=S.CANCELLED,
+            changes={},
+            now=now,
+        )
+    elif event_type == "video.upload.errored":
+        error = data.get("error") or {}
+        changed = _move(
+            lesson_oid=lesson_oid,
+            slot="pending",
+            match={"upload_id": object_id},
+            to=S.ERRORED,
+            changes={"error": _error_text([error.get("message") or error.get("type")])},
+            now=now,
+        )
+    elif event_type in ("video.asset.created", "video.asset.ready", "video.asset.errored"):
+        # An asset names its upload, so these match the generation even when they overtake
+        # `video.upload.asset_created`.
+        match = {"asset_id": object_id, "upload_id": data.get("upload_id")}
+        if event_type == "video.asset.created":
+            changed = _move(
+                lesson_oid=lesson_oid,
+                slot="pending",
+                match=match,
+                to=S.PROCESSING,
+                changes={"asset_id": object_id},
+                now=now,
+            )
+        elif event_type == "video.asset.ready":
+            playback_id = _signed_playback_id(data)
+            if playback_id is None:
+                changed = _move(
+                    lesson_oid=lesson_oid,
+                    slot="pending",
+                    match=match,
+                    to=S.ERRORED,
+                    changes={"asset_id": object_id, "error": "The asset has no signed playback id."},
+                    now=now,
+                )
+            else:
+                changed = _promote_ready(
+                    lesson_oid=lesson_oid,
+                    match=match,
+                    ready={
+                        "asset_id": object_id,
+                        "playback_id": playback_id,
+                        "duration_s": float(data.get("duration") or 0),
+                        "aspect_ratio": data.get("aspect_ratio"),
+                    },
+                    now=now,
+                )
+                if changed:
+                    lesson_video_changed(lesson_oid=lesson_oid)
+        else:
+            errors = data.get("errors") or {}
+            changed = _move(
+                lesson_oid=lesson_oid,
+                slot="pending",
+                match=match,
+                to=S.ERRORED,
+                changes={"asset_id": object_id, "error": _error_text(errors.get("messages") or [])},
+                now=now,
+            )
+    elif event_type == "video.asset.deleted":
+        changed = _asset_deleted(lesson_oid=lesson_oid, asset_id=object_id, now=now)
+    return changed
+
+
+def _asset_deleted(*, lesson_oid: ObjectId, asset_id: str, now: datetime) -> bool:
+    current_deleted = _move(
+        lesson_oid=lesson_oid,
+        slot="current",
+        match={"asset_id": asset_id},
+        to=S.DELETED,
+        changes={},
+        now=now,
+        extra={"duration_s": 0.0},
+    )
+    pending_deleted = _move(
+        lesson_oid=lesson_oid,
+        slot="pending",
+        match={"asset_id": asset_id},
+        to=S.DELETED,
+        changes={},
+        now=now,
+    )
+    if current_deleted:
+        lesson_video_changed(lesson_oid=lesson_oid)
+    return current_deleted or pending_deleted
+
+
+def lesson_video_changed(*, lesson_oid: ObjectId) -> None:
+    """The playable video (and so the lesson's duration) changed: drop cached facts and let
+    the catalogue refresh what it derives from durations."""
+    lesson_facts_invalidate(lesson_ids=[lesson_oid])
+    doc = _lessons().find_one({"_id": lesson_oid}, {"course_id": 1})
+    if doc is not None:
+        course_video_changed_hook(course_id=str(doc["course_id"]))
+
+
+def course_video_changed_hook(*, course_id: str) -> None:
+    """HOOK for the lead: a lesson of `course_id` gained or lost its playable video, so the
+    course's cached catalogue entries and its published duration are stale.
+
+    Wire to `catalog.services.catalog_cache_invalidate(course_id=)` and
+    `course_refresh_published_stats(course_id=)` once the catalogue provides them (they were
+    not on main when this was written). Until then the published summary keeps the duration
+    it had at publish time; lesson facts are already invalidated by the caller.
+    """
+    from catalog import services as catalog_services
+
+    for name in ("catalog_cache_invalidate", "course_refresh_published_stats"):
+        refresh = getattr(catalog_services, name, None)
+        if refresh is not None:
+            refresh(course_id=course_id)
+
+
+# --- the webhook ledger --------------------------------------------------------------------
+
+
+def webhook_event_seen(*, event_id: str) -> bool:
+    return WebhookEvent.objects.filter(event_id=event_id).exists()
+
+
+def webhook_event_record(*, event_id: str, event_type: str, received_at: datetime) -> None:
+    """Record the event id: INSERT … ON CONFLICT DO NOTHING, so a concurrent delivery that
+    records it first is not an error (and no savepoint is needed under ATOMIC_REQUESTS)."""
+    WebhookEvent.objects.bulk_create(
+        [
+            WebhookEvent(
+                event_id=event_id,
+                type=event_type[:100],
+                received_at=received_at,
+                processed_at=timezone.now(),
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def webhook_event_handle(*, event: dict[str, Any], received_at: datetime) -> bool:
+    """Process a verified event once: a recorded id is acknowledged and ignored; otherwise
+    the (idempotent, forward-only) state change runs first and the id is recorded after, so
+    a crash in between only means the next delivery runs it again, harmlessly.
+
+    Returns True if the event was applied now (False: a replay, or nothing to change)."""
+    event_id, event_type = event["id"], event["type"]
+    if webhook_event_seen(event_id=event_id):
+        return False
+    changed = webhook_event_process(event=event)
+    webhook_event_record(event_id=event_id, event_type=event_type, received_at=received_at)
+    return changed

@@ -1,0 +1,161 @@
+"""The student lesson page and the instructor upload page."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from accounts.tests.factories import UserFactory
+from catalog.documents import Course, Lesson
+from catalog.services import course_publish, enrollment_create
+from catalog.tests.factories import CourseFactory, LessonFactory, published_course
+from playback.tests.helpers import set_video
+
+pytestmark = pytest.mark.django_db
+
+READY = {"asset_id": "a", "playback_id": "pb-secret-id", "state": "ready", "duration_s": 4.0}
+
+
+@pytest.fixture
+def course(instructor):
+    course = published_course(owner=instructor, lessons=3, preview_first=True)
+    lessons = list(Lesson.objects(course_id=course.id).order_by("position"))
+    Lesson.objects(id=lessons[0].id).update_one(set__body="Hello **world**", set__section="Intro")
+    for lesson in lessons:
+        set_video(lesson, current=READY)
+    course_publish(course=course, user=instructor)  # v2 carries the edited body/section
+    course.reload()
+    return course
+
+
+@pytest.fixture
+def lessons(course):
+    return list(Lesson.objects(course_id=course.id).order_by("position"))
+
+
+def page_url(course, lesson) -> str:
+    return f"/courses/{course.slug}/lessons/{lesson.id}/"
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_enrolled_student_sees_the_player(course, lessons):
+    student = UserFactory(role="student")
+    enrollment_create(user=student, course=course)
+    response = signed_in(student).get(page_url(course, lessons[1]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'data-playback-url="/api/v1/lessons/{lessons[1].id}/playback"' in html
+    assert f'data-progress-url="/api/v1/lessons/{lessons[1].id}/progress"' in html
+    assert "<video data-player" in html
+    assert "data-player-status" in html
+    assert "vendor/hls/hls.min.js" in html
+    assert "js/player.js" in html
+    assert "data-locked" not in html
+    assert "pb-secret-id" not in html
+    csp = response["Content-Security-Policy"]
+    assert "media-src 'self' blob:" in csp
+    assert "worker-src 'self' blob:" in csp
+    assert "script-src 'self'" in csp
+
+
+def test_outline_and_neighbours(course, lessons):
+    student = UserFactory(role="student")
+    enrollment_create(user=student, course=course)
+    html = signed_in(student).get(page_url(course, lessons[1])).content.decode()
+    for lesson in lessons:
+        assert f'href="/courses/{course.slug}/lessons/{lesson.id}/"' in html
+    assert f'rel="prev" href="/courses/{course.slug}/lessons/{lessons[0].id}/"' in html
+    assert f'rel="next" href="/courses/{course.slug}/lessons/{lessons[2].id}/"' in html
+    assert 'aria-current="page"' in html
+    first = signed_in(student).get(page_url(course, lessons[0])).content.decode()
+    assert 'rel="prev"' not in first
+    assert "<strong>world</strong>" in first  # the lesson body, rendered Markdown
+    assert "<h3>Intro</h3>" in first
+
+
+def test_unenrolled_student_sees_the_enrol_prompt(course, lessons):
+    response = signed_in(UserFactory(role="student")).get(page_url(course, lessons[1]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "data-locked" in html
+    assert "Enrol in" in html
+    assert "data-player" not in html
+    assert "player.js" not in html
+
+
+def test_preview_lesson_plays_for_any_signed_in_user(course, lessons):
+    html = signed_in(UserFactory(role="student")).get(page_url(course, lessons[0]))
+    assert "<video data-player" in html.content.decode()
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_anonymous_sees_a_sign_in_prompt(client, course, lessons, index):
+    response = client.get(page_url(course, lessons[index]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "data-locked" in html
+    assert f'href="/accounts/login/?next=/courses/{course.slug}/lessons/{lessons[index].id}/"' in html
+    assert "data-player" not in html
+
+
+def test_lesson_without_video(course, lessons):
+    student = UserFactory(role="student")
+    enrollment_create(user=student, course=course)
+    set_video(lessons[2])
+    html = signed_in(student).get(page_url(course, lessons[2])).content.decode()
+    assert "data-no-video" in html
+    assert "data-player" not in html
+
+
+def test_unpublished_lesson_is_404_for_students_but_shown_to_its_instructor(instructor):
+    course = CourseFactory(owner_id=instructor.id)
+    lesson = LessonFactory(course_id=course.id, position=0)
+    assert signed_in(UserFactory(role="student")).get(page_url(course, lesson)).status_code == 404
+    assert Client().get(page_url(course, lesson)).status_code == 404
+    assert signed_in(instructor).get(page_url(course, lesson)).status_code == 200
+
+
+def test_wrong_slug_or_bad_id_is_404(course, lessons):
+    other = CourseFactory()
+    client = signed_in(UserFactory(role="student"))
+    assert client.get(page_url(other, lessons[0])).status_code == 404
+    assert client.get(f"/courses/{course.slug}/lessons/nonsense/").status_code == 404
+    assert client.get(f"/courses/{course.slug}/lessons/{'0' * 24}/").status_code == 404
+
+
+def test_published_content_is_shown_not_the_draft(course, lessons, instructor):
+    Lesson.objects(id=lessons[0].id).update_one(set__title="Unpublished draft title")
+    Course.objects(id=course.id).update_one(set__title="Draft course title")
+    html = signed_in(UserFactory(role="student")).get(page_url(course, lessons[0]))
+    text = html.content.decode()
+    assert "Unpublished draft title" not in text
+    assert "Draft course title" not in text
+
+
+# --- the instructor upload page --------------------------------------------------------
+
+
+def test_instructor_upload_page(course, lessons, instructor):
+    response = signed_in(instructor).get(f"/instructor/lessons/{lessons[0].id}/video/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "data-uploader" in html
+    assert f'data-create-url="/api/v1/instructor/lessons/{lessons[0].id}/upload"' in html
+    assert f'data-status-url="/api/v1/instructor/lessons/{lessons[0].id}/video"' in html
+    assert 'data-initial-state="ready"' in html
+    assert "vendor/upchunk/upchunk.js" in html
+    assert "js/uploader.js" in html
+
+
+def test_instructor_upload_page_refuses_others(client, course, lessons):
+    url = f"/instructor/lessons/{lessons[0].id}/video/"
+    assert signed_in(UserFactory(role="student")).get(url).status_code == 403
+    assert signed_in(UserFactory(role="instructor")).get(url).status_code == 403
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith("/accounts/login/")
