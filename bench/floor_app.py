@@ -1,6 +1,7 @@
 """The floor for the heartbeat benchmark: a bare WSGI app that does only what a heartbeat
 cannot avoid — verify the bearer token (SimpleJWT, same settings) and run the same single
-findAndModify (same filter and pipeline as `tracking.services`) in raw pymongo.
+upsert (same filter and pipeline as `tracking.services`) in raw pymongo, then (FLOOR_READ_BACK=1,
+the default) read the state back by the unique key as the endpoint does to answer it.
 
 No Django request stack, no DRF, no access check, no validation. Never mounted in the
 project's URLs: bench_tracking.py serves it with its own gunicorn.
@@ -19,7 +20,7 @@ django.setup()
 from bson import ObjectId  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from pymongo import MongoClient, ReturnDocument  # noqa: E402
+from pymongo import MongoClient  # noqa: E402
 from pymongo.errors import DuplicateKeyError  # noqa: E402
 from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
@@ -27,21 +28,24 @@ from tracking.services import Beat, _beat_filter, _merge_pipeline, _now_ms  # no
 
 COURSE_ID = ObjectId(os.environ["FLOOR_COURSE_ID"])
 DURATION_S = float(os.environ["FLOOR_DURATION_S"])
+# "1": also read the state back by the unique key, as the endpoint must to answer it.
+READ_BACK = os.environ.get("FLOOR_READ_BACK", "1") == "1"
 _collection = None
 
 
 def collection():
     global _collection
     if _collection is None:  # after the fork: pymongo is not fork-safe
-        _collection = MongoClient(settings.MONGODB_URI).get_default_database()[
-            "lesson_progress_floor"
-        ]
+        database = MongoClient(settings.MONGODB_URI).get_default_database()
+        _collection = database[os.environ.get("FLOOR_COLLECTION", "lesson_progress_floor")]
     return _collection
 
 
 def _reply(start_response, status: str, body: dict) -> list[bytes]:
     data = json.dumps(body).encode()
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    )
     return [data]
 
 
@@ -62,18 +66,21 @@ def application(environ, start_response):
         duration_s=DURATION_S,
     )
     now = _now_ms(timezone.now())
+    key = {"user_id": user_id, "lesson_id": lesson_id}
     try:
-        document = collection().find_one_and_update(
+        result = collection().update_one(
             _beat_filter(user_id=user_id, lesson_id=lesson_id, beat=beat, now=now),
             _merge_pipeline(beat=beat, course_id=COURSE_ID, now=now),
-            projection={"buckets": False},
             upsert=True,
-            return_document=ReturnDocument.AFTER,
         )
+        written = result.matched_count > 0 or result.upserted_id is not None
     except DuplicateKeyError:
-        document = None
-    if document is None:
+        written = False
+    if not written:
         return _reply(start_response, "429 Too Many Requests", {"code": "throttled"})
+    if not READ_BACK:
+        return _reply(start_response, "200 OK", {"ok": True})
+    document = collection().find_one(key, {"buckets": False})
     return _reply(
         start_response,
         "200 OK",

@@ -1,14 +1,15 @@
 """Progress writes: heartbeats, explicit completion, audited resets.
 
-A heartbeat is ONE atomic `findAndModify` on the learner's (user, lesson) document, an
+A heartbeat is ONE atomic upsert on the learner's (user, lesson) document, an
 aggregation-pipeline update that merges the beat into what is stored: last position (`$set`),
 furthest point (`$max`), coverage buckets (`$setUnion`), watch time and beat count (`$add`),
 coverage, and `completed_at` (set once, never cleared). Nothing is read first, so two beats
 can never interleave a read-modify-write, and stale or repeated beats cannot move furthest,
 coverage or completion backwards (every merge is monotone).
 
-The wall-time rules live in the same update's filter, so "check, then record" is atomic and
-needs no Redis:
+The update is an `update_one(..., upsert=True)` by the unique key; the state is then read back
+by that key for the response. The wall-time rules live in the same update's filter, so
+"check, then record" is atomic and needs no Redis:
 
 - rate limit: an accepted beat needs `last_beat_at <= now - interval` (2 s by default);
 - span rule: a span of L seconds needs `last_beat_at <= now - (L - slack) / max_rate`;
@@ -32,7 +33,6 @@ from typing import Any
 from bson import ObjectId
 from django.conf import settings
 from django.utils import timezone
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from catalog.access import LessonFacts
@@ -205,14 +205,16 @@ def _beat_filter(*, user_id: int, lesson_id: ObjectId, beat: Beat, now: datetime
         interval,
         (beat.span_s - settings.PROGRESS_SPAN_SLACK_S) / settings.PROGRESS_MAX_PLAYBACK_RATE,
     )
-    bound = {"last_beat_at": {"$lte": now - timedelta(seconds=needed_gap_s)}}
-    query: dict[str, Any] = {"user_id": user_id, "lesson_id": lesson_id}
+    bound = now - timedelta(seconds=needed_gap_s)
+    last_beat: dict[str, Any]
     if beat.span_s <= settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S:
-        # A document without any beat yet (e.g. made by /complete) takes a first beat.
-        query["$or"] = [bound, {"last_beat_at": None}]
+        # `$not $gt` also matches a document without any beat yet (e.g. made by /complete),
+        # which may take a first beat. (Not `$or`: planners, SecantusDB's among them, fall
+        # back to a collection scan for a top-level $or next to the indexed equality.)
+        last_beat = {"$not": {"$gt": bound}}
     else:
-        query.update(bound)
-    return query
+        last_beat = {"$lte": bound}
+    return {"user_id": user_id, "lesson_id": lesson_id, "last_beat_at": last_beat}
 
 
 def _explain_refusal(*, user_id: int, lesson_id: ObjectId, beat: Beat, now: datetime) -> None:
@@ -285,23 +287,29 @@ def progress_record_heartbeat(
     collection = LessonProgress._get_collection()
     pipeline = _merge_pipeline(beat=beat, course_id=ObjectId(lesson.course_id), now=moment)
     query = _beat_filter(user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment)
+    key = {"user_id": user_id, "lesson_id": lesson_id}
     for _attempt in range(2):
         try:
-            document = collection.find_one_and_update(
-                query,
-                pipeline,
-                projection=_STATE_PROJECTION,
-                upsert=beat.span_s <= settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S,
-                return_document=ReturnDocument.AFTER,
+            result = collection.update_one(
+                query, pipeline, upsert=beat.span_s <= settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S
             )
+            written = result.matched_count > 0 or result.upserted_id is not None
         except DuplicateKeyError:
             # The document exists but did not match (too soon / span too long), or a racing
             # first beat inserted it a moment ago.
-            document = None
-        if document is not None:
-            return progress_state_from_document(document)
+            written = False
+        if written:
+            return _read_state(key)
         _explain_refusal(user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment)
     raise Throttled(1, "Another heartbeat for this lesson was just recorded.")
+
+
+def _read_state(key: dict[str, Any]) -> ProgressState:
+    """The document as it stands after our write, read by its unique key. (A separate
+    indexed read rather than findAndModify: SecantusDB's findAndModify scans the collection;
+    on mongod the two cost about the same.)"""
+    document = LessonProgress._get_collection().find_one(key, _STATE_PROJECTION)
+    return progress_state_from_document(document or {})
 
 
 def progress_mark_complete(
@@ -328,17 +336,11 @@ def progress_mark_complete(
             }
         }
     ]
-    query = {"user_id": user_id, "lesson_id": ObjectId(lesson.lesson_id)}
+    key = {"user_id": user_id, "lesson_id": ObjectId(lesson.lesson_id)}
     for _attempt in range(2):
         try:
-            document = collection.find_one_and_update(
-                query,
-                pipeline,
-                projection=_STATE_PROJECTION,
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-            )
-            return progress_state_from_document(document)
+            collection.update_one(key, pipeline, upsert=True)
+            return _read_state(key)
         except DuplicateKeyError:  # a racing first write: the retry updates its document
             continue
     raise Throttled(1, "Another request for this lesson was just recorded.")

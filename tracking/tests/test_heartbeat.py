@@ -242,3 +242,10 @@ def test_mark_complete_is_idempotent(lesson):
     assert len(stored) == 1
     assert stored[0]["lesson_id"] == ObjectId(lesson.lesson_id)
     assert stored[0]["course_id"] == ObjectId(lesson.course_id)
+
+
+def test_a_beat_after_a_manual_completion_counts_as_a_first_beat(lesson):
+    progress_mark_complete(user_id=7, lesson=lesson, now=T0)
+    state = beat(lesson, Clock(), 0, 10)
+    assert (state.completed_at, state.watch_time_s, state.position_s) == (T0, 10.0, 10.0)
+    assert raw_progress()[0]["beats"] == 1
