@@ -135,9 +135,8 @@ def _transfer_courses(*, user: User, to_user_id: int) -> None:
     if heir is None:
         raise NotFound("The account to hand the courses to does not exist or is inactive.")
     if heir.pk == user.pk or heir.role not in (Role.INSTRUCTOR, Role.ADMIN):
-        raise ValidationError(
-            errors={"transfer_courses_to": ["Courses can only go to another instructor or admin."]}
-        )
+        message = "Courses can only go to another instructor or admin."
+        raise ValidationError(message, errors={"transfer_courses_to": [message]})
     courses_transfer_ownership(from_user_id=user.pk, to_user_id=heir.pk)
 
 
