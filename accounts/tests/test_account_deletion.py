@@ -181,7 +181,10 @@ def test_a_wrong_password_deletes_nothing(world):
 
 def test_anonymous_deletion_is_401(world):
     before = _snapshot(world)
-    assert APIClient().delete("/api/v1/me", {"current_password": PASSWORD}, format="json").status_code == 401
+    assert (
+        APIClient().delete("/api/v1/me", {"current_password": PASSWORD}, format="json").status_code
+        == 401
+    )
     assert _snapshot(world) == before
 
 
@@ -214,12 +217,18 @@ def test_a_crash_after_the_mongo_step_leaves_a_locked_account_and_a_rerun_finish
     assert mongo_hits(DOOMED_ID, email) == []
     assert not Session.objects.exists()
     anon = APIClient()
-    assert anon.post(
-        "/api/v1/auth/token", {"email": email, "password": PASSWORD}, format="json"
-    ).status_code == 401
-    assert anon.post(
-        "/api/v1/auth/token/refresh", {"refresh": world.refresh}, format="json"
-    ).status_code == 401
+    assert (
+        anon.post(
+            "/api/v1/auth/token", {"email": email, "password": PASSWORD}, format="json"
+        ).status_code
+        == 401
+    )
+    assert (
+        anon.post(
+            "/api/v1/auth/token/refresh", {"refresh": world.refresh}, format="json"
+        ).status_code
+        == 401
+    )
 
     monkeypatch.undo()
     result = user_delete(user_id=DOOMED_ID)
@@ -234,7 +243,11 @@ def test_a_crash_after_the_mongo_step_leaves_a_locked_account_and_a_rerun_finish
 
 def test_deleting_twice_is_harmless(world):
     first = user_delete(user_id=DOOMED_ID)
-    assert (first.user_row_deleted, first.progress_deleted, first.enrollments_deleted) == (True, 2, 2)
+    assert (first.user_row_deleted, first.progress_deleted, first.enrollments_deleted) == (
+        True,
+        2,
+        2,
+    )
     second = user_delete(user_id=DOOMED_ID)
     assert (second.user_row_deleted, second.progress_deleted, second.enrollments_deleted) == (
         False,

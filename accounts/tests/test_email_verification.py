@@ -224,4 +224,4 @@ def test_the_setting_can_allow_unverified_enrolment(course, settings):
 
 
 def test_verification_links_are_valid_for_three_days_by_default(settings):
-    assert settings.EMAIL_VERIFICATION_MAX_AGE == timedelta(days=3)
+    assert timedelta(days=3) == settings.EMAIL_VERIFICATION_MAX_AGE

@@ -132,7 +132,9 @@ def test_verification_attempts_are_limited(client, admin_user, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "otp_verify_user": (3, 300)}
     confirmed_device(admin_user)
     client.force_login(admin_user)
-    codes = [client.post("/accounts/2fa/verify/", {"token": "000000"}).status_code for _ in range(4)]
+    codes = [
+        client.post("/accounts/2fa/verify/", {"token": "000000"}).status_code for _ in range(4)
+    ]
     assert codes == [400, 400, 400, 429]
 
 
@@ -150,7 +152,9 @@ def test_with_the_setting_empty_admins_enter_without_a_device(client, admin_user
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/accounts/2fa/", "/accounts/2fa/setup/", "/accounts/2fa/verify/"])
+@pytest.mark.parametrize(
+    "path", ["/accounts/2fa/", "/accounts/2fa/setup/", "/accounts/2fa/verify/"]
+)
 def test_students_have_no_two_factor_pages(client, student, path):
     client.force_login(student)
     assert client.get(path).status_code == 403
