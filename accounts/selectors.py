@@ -28,3 +28,8 @@ def refresh_families_active(*, user_id: int) -> QuerySet[RefreshToken]:
         expires_at__gt=now,
         family_expires_at__gt=now,
     ).order_by("-issued_at")
+
+
+def user_email_verified(*, user_id: int) -> bool:
+    """Read from the database, not the token: access tokens carry no verification state."""
+    return User.objects.filter(pk=user_id, email_verified=True).exists()

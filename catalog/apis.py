@@ -22,6 +22,7 @@ from catalog.documents import Course, CourseLevel, Lesson
 from catalog.models import EnrollmentStatus
 from catalog.pagination import url_with
 from catalog.video_state import lesson_video_duration, lesson_video_state
+from learnstream.api_schema import name_nested_serializers
 
 # ---------------------------------------------------------------- shared pieces
 
@@ -550,19 +551,4 @@ class LessonReorderApi(APIView):
         )
 
 
-def _name_nested_serializers() -> None:
-    """Give every nested Input/Output/Filter serializer a unique OpenAPI component name
-    (e.g. CourseListOutput); by default they would all be called "Output"."""
-    from drf_spectacular.utils import extend_schema_serializer
-
-    for api in list(globals().values()):
-        if not (isinstance(api, type) and issubclass(api, APIView) and api is not APIView):
-            continue
-        for attr in ("InputSerializer", "OutputSerializer", "FilterSerializer"):
-            serializer = api.__dict__.get(attr)
-            if serializer is not None:
-                name = api.__name__.removesuffix("Api") + attr.removesuffix("Serializer")
-                extend_schema_serializer(component_name=name)(serializer)
-
-
-_name_nested_serializers()
+name_nested_serializers(globals())

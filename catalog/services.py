@@ -13,12 +13,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from bson import ObjectId
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from mongoengine.errors import NotUniqueError
 from pymongo import UpdateMany, UpdateOne
 
 from accounts.roles import require_user_id
+from accounts.selectors import user_email_verified
 from catalog.access import lesson_facts_invalidate
 from catalog.catalog_cache import catalog_cache_bump
 from catalog.documents import (
@@ -38,7 +40,7 @@ from catalog.validation import (
     slug_from_title,
 )
 from catalog.video_state import lesson_video_duration
-from learnstream.errors import Conflict, NotFound, ValidationError
+from learnstream.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
 # ---------------------------------------------------------------- helpers
 
@@ -420,6 +422,25 @@ def lesson_reorder(*, course: Course, lesson_ids: list[Any]) -> list[Lesson]:
 # ---------------------------------------------------------------- enrolment
 
 
+VERIFY_EMAIL_FIRST = (
+    "Verify your email address first: open the link we mailed you "
+    "(or ask for a new one on your account page)."
+)
+
+
+def _enrollment_require_verified_email(*, user_id: int, course_id: str) -> None:
+    """With REQUIRE_VERIFIED_EMAIL_TO_ENROL, an unverified user may browse but not enrol
+    (403). Read from the database: the access token carries no verification state. An
+    enrolment that is already active stays answerable (200) either way."""
+    if not settings.REQUIRE_VERIFIED_EMAIL_TO_ENROL or user_email_verified(user_id=user_id):
+        return
+    if Enrollment.objects.filter(
+        user_id=user_id, course_id=course_id, status=EnrollmentStatus.ACTIVE
+    ).exists():
+        return
+    raise PermissionDenied(VERIFY_EMAIL_FIRST)
+
+
 def enrollment_create(*, user: Any, course: Course) -> tuple[Enrollment, bool]:
     """Enrol (or re-activate a cancelled enrolment). The caller has checked in MongoDB that
     the course is published; only then is the SQL row committed. Returns (row, created)."""
@@ -427,6 +448,7 @@ def enrollment_create(*, user: Any, course: Course) -> tuple[Enrollment, bool]:
         raise NotFound("Course not found.")
     user_id = require_user_id(user)
     course_id = str(course.id)
+    _enrollment_require_verified_email(user_id=user_id, course_id=course_id)
     created = False
     with transaction.atomic():
         enrollment = (

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class LearnStreamConfig(AppConfig):
@@ -9,3 +10,11 @@ class LearnStreamConfig(AppConfig):
         from learnstream import mongo
 
         mongo.connect()
+
+
+class LearnStreamAdminConfig(admin_apps.AdminConfig):
+    """Replaces "django.contrib.admin" in INSTALLED_APPS so `admin.site` is our site (with
+    the MongoDB catalogue pages) everywhere, including third-party `admin.py` modules."""
+
+    default = False  # named explicitly in INSTALLED_APPS; LearnStreamConfig stays the default
+    default_site = "learnstream.admin.LearnStreamAdminSite"

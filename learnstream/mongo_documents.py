@@ -13,5 +13,6 @@ def all_documents() -> list[type[mongoengine.Document]]:
         for document in _document_registry.values()
         if issubclass(document, mongoengine.Document)
         and not document._meta.get("abstract")
-        and document.__module__.split(".")[0] in {"catalog", "playback", "tracking", "accounts"}
+        and document.__module__.split(".")[0]
+        in {"catalog", "playback", "tracking", "accounts", "learnstream"}
     ]

@@ -173,6 +173,9 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
 
+    # Ctrl-C and SIGTERM both stop everything we started. SIGINT is re-armed explicitly:
+    # a shell that starts us in the background hands us SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         print(f"Starting SecantusDB (MongoDB wire protocol) on 127.0.0.1:{MONGO_PORT} …")
@@ -189,8 +192,10 @@ def main() -> int:
             print(f"Using Mux at {mux['MUX_API_HOST']} (no local simulator).")
         manage("migrate", "--noinput", "-v", "0")
         manage("seed_demo")
+        # The upload CORS origin and mailed links must name the address we actually serve.
+        app_env = {**os.environ, "SITE_URL": os.environ.get("SITE_URL", f"http://{APP_ADDRESS}")}
         app = subprocess.Popen(
-            [PYTHON, "manage.py", "runserver", APP_ADDRESS, "--noreload"], cwd=ROOT
+            [PYTHON, "manage.py", "runserver", APP_ADDRESS, "--noreload"], cwd=ROOT, env=app_env
         )
         children.append(app)
         time.sleep(1.5)

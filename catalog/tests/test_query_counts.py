@@ -65,4 +65,6 @@ def test_same_query_count_for_5_and_50(student, admin_user, settings, url):
     large = counted(client, url)
 
     assert small == large
-    assert 1 <= len(small[1]) <= 3, small  # a handful of MongoDB commands, whatever the size
+    # A handful of MongoDB commands whatever the size: the course page reads the course, its
+    # version, live lesson video facts, and (tracking) the learner's progress documents.
+    assert 1 <= len(small[1]) <= 6, small

@@ -21,7 +21,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "learnstream.apps.LearnStreamAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -31,6 +31,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "learnstream",
     "accounts",
     "catalog",
@@ -48,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "learnstream.middleware.ServiceUnavailableMiddleware",
@@ -183,6 +187,7 @@ RATE_LIMITS = {
     "register_ip": (env.int("RATE_REGISTER_PER_IP", default=60), 60),
     "refresh_family": (env.int("RATE_REFRESH_PER_FAMILY", default=30), 60),
     "heartbeat": (1, env.int("HEARTBEAT_MIN_INTERVAL_S", default=2)),
+    **ACCOUNT_LIFECYCLE_RATE_LIMITS,  # noqa: F405 - from settings.accounts
 }
 
 # Tracking: a lesson counts as complete once this share of it has really been played.

@@ -1,3 +1,21 @@
-"""Settings of the `tracking` app (imported by base)."""
+"""Settings of the `tracking` app (imported by base).
 
-from learnstream.settings.env import env  # noqa: F401
+The heartbeat limit itself is `RATE_LIMITS["heartbeat"]` (one accepted beat per N seconds) and
+the completion threshold `PROGRESS_COMPLETION_THRESHOLD`, both in base.
+"""
+
+from learnstream.settings.env import env
+
+# Coverage is kept as fixed buckets of 1% of the duration (the contract allows at most 1%).
+PROGRESS_BUCKETS = 100
+# A lesson's first beat may claim this much played time without any earlier request.
+PROGRESS_FIRST_BEAT_MAX_SPAN_S = env.float("PROGRESS_FIRST_BEAT_MAX_SPAN_S", default=15.0)
+# Later beats: span <= MAX_PLAYBACK_RATE x wall time since the previous accepted beat + SLACK.
+PROGRESS_MAX_PLAYBACK_RATE = env.float("PROGRESS_MAX_PLAYBACK_RATE", default=2.0)
+PROGRESS_SPAN_SLACK_S = env.float("PROGRESS_SPAN_SLACK_S", default=3.0)
+# Positions may exceed the known duration by this much (players round durations).
+PROGRESS_DURATION_TOLERANCE_S = env.float("PROGRESS_DURATION_TOLERANCE_S", default=1.0)
+# Resume from 0 when the last position is within this share of the end.
+PROGRESS_RESUME_TAIL = 0.05
+# Instructor analytics are cached this long (seconds).
+TRACKING_ANALYTICS_CACHE_S = env.int("TRACKING_ANALYTICS_CACHE_S", default=60)

@@ -1,0 +1,75 @@
+"""Analytics per course (server-rendered SVG charts) and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.admin import AdminSite
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.views.decorators.http import require_http_methods
+
+from catalog.admin_site import backend
+from catalog.admin_site.charts import completion_bars, dropoff_chart
+from catalog.admin_site.forms import ProgressResetForm
+from catalog.admin_site.site import refusals_as_404, render
+
+
+@require_http_methods(["GET", "POST"])
+@refusals_as_404
+def course_analytics(request: HttpRequest, course_id: str, *, site: AdminSite) -> HttpResponse:
+    course = backend.course_for_staff(user=request.user, course_id=course_id)
+    lessons = backend.course_lessons(course=course)
+    reset_form = ProgressResetForm(request.POST or None, lessons=lessons)
+    if request.method == "POST" and reset_form.is_valid():
+        lesson = reset_form.lessons.get(reset_form.cleaned_data["lesson"] or "")
+        removed = backend.progress_reset(
+            user=request.user,
+            course=course,
+            learner_id=reset_form.cleaned_data["email"],
+            lesson=lesson,
+        )
+        messages.success(request, f"Progress reset: {removed} lesson record(s) removed.")
+        return HttpResponseRedirect(request.path)
+    figures = backend.course_analytics(course=course)
+    context: dict[str, Any] = {
+        "title": f"Analytics: {course.title}",
+        "course": course,
+        "figures": figures,
+        "reset_form": reset_form,
+        "csv_url": f"/api/v1/instructor/courses/{course.id}/progress.csv",
+    }
+    if figures is not None:
+        rows = figures.get("lessons", [])
+        context["completion_chart"] = completion_bars(
+            title="Completions per lesson",
+            rows=[
+                (lesson["title"], int(lesson["starts"]), int(lesson["completions"]))
+                for lesson in rows
+            ],
+        )
+        context["lesson_charts"] = [
+            {
+                "lesson": lesson,
+                "chart": dropoff_chart(
+                    title=f"Viewers still watching: {lesson['title']}",
+                    shares=lesson.get("dropoff") or [],
+                ),
+            }
+            for lesson in rows
+        ]
+    return render(site, request, "admin/catalog/course_analytics.html", context)
+
+
+@require_http_methods(["GET"])
+def audit_log(request: HttpRequest, *, site: AdminSite) -> HttpResponse:
+    entries = backend.audit_entries(user=request.user, limit=500)
+    return render(
+        site,
+        request,
+        "admin/catalog/audit_log.html",
+        {
+            "title": "Audit log",
+            "rows": backend.audit_rows(entries),
+        },
+    )

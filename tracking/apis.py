@@ -1,0 +1,217 @@
+"""Progress API: heartbeats, completion, course progress, instructor analytics/CSV/reset.
+
+Refusals follow the contract's order: 401 (permission class) → 404/403 (access selectors)
+→ 400 (serializer, then the service's lesson-dependent bounds and span rule) → 429.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsInstructor, IsSignedIn
+from accounts.roles import require_user_id
+from catalog.access import lesson_get_watchable
+from learnstream.api_schema import name_nested_serializers
+from learnstream.errors import Conflict, NotFound
+from learnstream.ids import object_id_or_404
+from tracking import analytics
+from tracking.selectors import (
+    ProgressState,
+    course_progress_for_viewer,
+    lesson_has_ready_video,
+)
+from tracking.services import progress_mark_complete, progress_record_heartbeat, progress_reset
+
+_MAX_BSON_INT = 2**63 - 1
+
+
+@extend_schema_field(OpenApiTypes.DOUBLE)
+class FiniteNumberField(serializers.Field):
+    """A JSON number that is finite and >= 0. Rejects strings, booleans, NaN and Infinity
+    (Python's json module accepts NaN/Infinity literals, and FloatField would coerce "1")."""
+
+    default_error_messages = {
+        "invalid": "A finite number is required.",
+        "negative": "Must be zero or more.",
+    }
+
+    def to_internal_value(self, data: object) -> float:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        try:
+            value = float(data)  # type: ignore[arg-type]
+        except OverflowError:
+            self.fail("invalid")
+        if not math.isfinite(value):
+            self.fail("invalid")
+        if value < 0:
+            self.fail("negative")
+        return value
+
+    def to_representation(self, value: float) -> float:
+        return value
+
+
+class ProgressOutputSerializer(serializers.Serializer):
+    position_s = serializers.FloatField()
+    furthest_s = serializers.FloatField()
+    coverage = serializers.FloatField()
+    watch_time_s = serializers.FloatField()
+    completed = serializers.BooleanField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    duration_s = serializers.FloatField()
+
+
+def _progress_response(state: ProgressState) -> Response:
+    return Response(ProgressOutputSerializer(state).data)
+
+
+class LessonProgressRecordApi(APIView):
+    """A heartbeat from the player."""
+
+    permission_classes = [IsSignedIn]
+
+    class InputSerializer(serializers.Serializer):
+        position_s = FiniteNumberField()
+        duration_s = FiniteNumberField()
+        played_from_s = FiniteNumberField()
+        played_to_s = FiniteNumberField()
+
+    @extend_schema(request=InputSerializer, responses={200: ProgressOutputSerializer})
+    def post(self, request: Request, lesson_id: str) -> Response:
+        access = lesson_get_watchable(user=request.user, lesson_id=lesson_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        state = progress_record_heartbeat(
+            user_id=require_user_id(request.user), lesson=access.facts, **serializer.validated_data
+        )
+        return _progress_response(state)
+
+
+class LessonCompleteApi(APIView):
+    """Mark a lesson without video as complete (a lesson with a ready video completes only
+    from what was played: 409 conflict)."""
+
+    permission_classes = [IsSignedIn]
+
+    @extend_schema(request=None, responses={200: ProgressOutputSerializer})
+    def post(self, request: Request, lesson_id: str) -> Response:
+        access = lesson_get_watchable(user=request.user, lesson_id=lesson_id)
+        if lesson_has_ready_video(lesson_id=access.facts.lesson_id):
+            raise Conflict("This lesson has a video: it is completed by watching it.")
+        state = progress_mark_complete(user_id=require_user_id(request.user), lesson=access.facts)
+        return _progress_response(state)
+
+
+class CourseProgressGetApi(APIView):
+    permission_classes = [IsSignedIn]
+
+    class OutputSerializer(serializers.Serializer):
+        class LessonSerializer(serializers.Serializer):
+            id = serializers.CharField()
+            title = serializers.CharField()
+            completed = serializers.BooleanField()
+            position_s = serializers.FloatField()
+            coverage = serializers.FloatField()
+
+        completed_lessons = serializers.IntegerField()
+        total_lessons = serializers.IntegerField()
+        percent = serializers.FloatField()
+        continue_lesson_id = serializers.CharField(allow_null=True)
+        continue_title = serializers.CharField()
+        continue_position_s = serializers.FloatField()
+        lessons = LessonSerializer(many=True)
+
+    @extend_schema(responses={200: OutputSerializer})
+    def get(self, request: Request, slug: str) -> Response:
+        progress = course_progress_for_viewer(user=request.user, slug=slug)
+        return Response(self.OutputSerializer(progress).data)
+
+
+class CourseAnalyticsGetApi(APIView):
+    permission_classes = [IsInstructor]
+
+    class OutputSerializer(serializers.Serializer):
+        class WatchTimeSerializer(serializers.Serializer):
+            total = serializers.FloatField()
+            median = serializers.FloatField()
+
+        class ActiveSerializer(serializers.Serializer):
+            d7 = serializers.IntegerField()
+            d30 = serializers.IntegerField()
+
+        class LessonSerializer(serializers.Serializer):
+            id = serializers.CharField()
+            title = serializers.CharField()
+            starts = serializers.IntegerField()
+            completions = serializers.IntegerField()
+            avg_coverage = serializers.FloatField()
+            dropoff = serializers.ListField(child=serializers.FloatField())
+
+        enrolled = serializers.IntegerField()
+        started = serializers.IntegerField()
+        completed = serializers.IntegerField()
+        completion_rate = serializers.FloatField()
+        watch_time_s = WatchTimeSerializer()
+        active_learners = ActiveSerializer()
+        lessons = LessonSerializer(many=True)
+
+    @extend_schema(responses={200: OutputSerializer})
+    def get(self, request: Request, course_id: str) -> Response:
+        course = analytics.course_get_for_staff(user=request.user, course_id=course_id)
+        return Response(self.OutputSerializer(analytics.course_analytics(course=course)).data)
+
+
+class CourseProgressExportApi(APIView):
+    """progress.csv: one row per learner x lesson, streamed."""
+
+    permission_classes = [IsInstructor]
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request: Request, course_id: str) -> StreamingHttpResponse:
+        course = analytics.course_get_for_staff(user=request.user, course_id=course_id)
+        response = StreamingHttpResponse(
+            analytics.progress_csv_stream(course=course), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{course.slug}-progress.csv"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class CourseProgressResetApi(APIView):
+    """Forget one learner's progress on the course, or on one lesson (`?lesson_id=`)."""
+
+    permission_classes = [IsInstructor]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("lesson_id", str, required=False)],
+        responses={204: None},
+    )
+    def delete(self, request: Request, course_id: str, user_id: int) -> Response:
+        course = analytics.course_get_for_staff(user=request.user, course_id=course_id)
+        if user_id > _MAX_BSON_INT:
+            raise NotFound("Learner not found.")
+        lesson_oid = None
+        lesson_param = request.query_params.get("lesson_id")
+        if lesson_param is not None:
+            lesson_oid = object_id_or_404(lesson_param, "Lesson")
+            if not analytics.course_has_lesson(course=course, lesson_id=lesson_oid):
+                raise NotFound("Lesson not found.")
+        progress_reset(
+            actor_id=require_user_id(request.user),
+            course_id=course.id,
+            user_id=user_id,
+            lesson_id=lesson_oid,
+        )
+        return Response(status=204)
+
+
+name_nested_serializers(globals())

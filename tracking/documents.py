@@ -1,0 +1,39 @@
+"""Progress in MongoDB: one document per (learner, lesson), never one per heartbeat.
+
+The hot path (heartbeats) writes through raw pymongo operators in one atomic update
+(`tracking.services`); this class declares the shape and the indexes and serves reads.
+"""
+
+from __future__ import annotations
+
+import mongoengine as me
+from django.conf import settings
+
+
+class LessonProgress(me.Document):
+    user_id = me.IntField(required=True)  # the SQL user id (an int, never the JWT string)
+    lesson_id = me.ObjectIdField(required=True)
+    course_id = me.ObjectIdField(required=True)
+    position_s = me.FloatField(default=0)  # last reported position: where to resume
+    furthest_s = me.FloatField(default=0)  # furthest point actually played to
+    # Indexes (0..PROGRESS_BUCKETS-1) of the 1%-of-duration buckets any played span touched.
+    buckets = me.ListField(me.IntField(), default=list)
+    coverage = me.FloatField(default=0)  # 0..1, see services._coverage_expression
+    watch_time_s = me.FloatField(default=0)  # media seconds played (sum of accepted spans)
+    duration_s = me.FloatField(default=0)  # the duration the buckets were measured against
+    beats = me.IntField(default=0)  # accepted heartbeats
+    last_beat_at = me.DateTimeField()  # server time of the last accepted beat
+    started_at = me.DateTimeField()
+    updated_at = me.DateTimeField()
+    completed_at = me.DateTimeField()  # set once, never cleared (except by an audited reset)
+
+    meta = {
+        "collection": "lesson_progress",
+        "indexes": [
+            {"fields": ["user_id", "lesson_id"], "unique": True},
+            ("course_id", "lesson_id"),
+            ("course_id", "user_id"),
+            "updated_at",
+        ],
+        "auto_create_index": settings.MONGODB_AUTO_CREATE_INDEX,
+    }

@@ -1,0 +1,376 @@
+"""Progress writes: heartbeats, explicit completion, audited resets.
+
+A heartbeat is ONE atomic upsert on the learner's (user, lesson) document, an
+aggregation-pipeline update that merges the beat into what is stored: last position (`$set`),
+furthest point (`$max`), coverage buckets (`$setUnion`), watch time and beat count (`$add`),
+coverage, and `completed_at` (set once, never cleared). Nothing is read first, so two beats
+can never interleave a read-modify-write, and stale or repeated beats cannot move furthest,
+coverage or completion backwards (every merge is monotone).
+
+The update is an `update_one(..., upsert=True)` by the unique key; the state is then read back
+by that key for the response. The wall-time rules live in the same update's filter, so
+"check, then record" is atomic and needs no Redis:
+
+- rate limit: an accepted beat needs `last_beat_at <= now - interval` (2 s by default);
+- span rule: a span of L seconds needs `last_beat_at <= now - (L - slack) / max_rate`;
+
+both fold into one bound, `last_beat_at <= now - max(interval, (L - slack) / rate)`. When the
+filter does not match, nothing is written; one small read then tells why (400 span too long,
+or 429 too soon). A refused beat therefore never counts against the limit, and a beat 2 s or
+more after the last accepted one always passes the rate part. The first beat of a lesson
+(no document yet) is an upsert, allowed only for spans up to the first-beat allowance; two
+racing first beats meet the unique (user_id, lesson_id) index, and the loser is re-tried
+once, by which time it sees the winner's document (and is usually throttled, as it should be).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+from django.conf import settings
+from django.utils import timezone
+from pymongo.errors import DuplicateKeyError
+
+from catalog.access import LessonFacts
+from learnstream.audit import audit_record
+from learnstream.errors import Throttled, ValidationError
+from tracking.documents import LessonProgress
+from tracking.selectors import ProgressState, progress_state_from_document
+
+# Floating-point sums of spans may land a hair under the threshold (0.8999999…).
+_COVERAGE_EPSILON = 1e-9
+# Fields returned by the heartbeat update (the bucket list stays in the database).
+_STATE_PROJECTION = {"buckets": False}
+
+
+@dataclass(frozen=True)
+class Beat:
+    """A validated heartbeat, clamped to the duration it is measured against."""
+
+    position_s: float
+    played_from_s: float
+    played_to_s: float
+    duration_s: float
+
+    @property
+    def span_s(self) -> float:
+        return self.played_to_s - self.played_from_s
+
+
+def _now_ms(now: datetime | None) -> datetime:
+    """MongoDB stores milliseconds: round now so comparisons with stored times are exact."""
+    moment = now or timezone.now()
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _heartbeat_interval_s() -> float:
+    _count, period_s = settings.RATE_LIMITS["heartbeat"]
+    return float(period_s)
+
+
+def progress_validate_beat(
+    *,
+    lesson: LessonFacts,
+    position_s: float,
+    duration_s: float,
+    played_from_s: float,
+    played_to_s: float,
+) -> Beat:
+    """Bounds that depend on the lesson: 0 <= values <= duration (+ tolerance), from <= to.
+
+    The lesson's known duration (from the video) wins over the client's; a lesson without a
+    known duration is measured against the client's `duration_s`, and values are capped to it.
+    """
+    values = {
+        "position_s": position_s,
+        "duration_s": duration_s,
+        "played_from_s": played_from_s,
+        "played_to_s": played_to_s,
+    }
+    errors: dict[str, list[str]] = {}
+    for name, value in values.items():
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            errors[name] = ["A finite number is required."]
+        elif value < 0:
+            errors[name] = ["Must be zero or more."]
+    if errors:
+        raise ValidationError("Invalid heartbeat.", errors=errors)
+
+    known = float(lesson.duration_s or 0)
+    if known > 0:
+        duration = known
+    elif duration_s > 0:
+        duration = float(duration_s)
+    else:
+        raise ValidationError(
+            "Invalid heartbeat.",
+            errors={"duration_s": ["The lesson's duration is unknown: send the player's."]},
+        )
+    limit = duration + settings.PROGRESS_DURATION_TOLERANCE_S
+    for name, value in values.items():
+        if value > limit:
+            errors[name] = [f"Must not exceed the lesson's duration ({duration:g} s)."]
+    if played_from_s > played_to_s:
+        errors.setdefault("played_from_s", []).append("Must not be after played_to_s.")
+    if errors:
+        raise ValidationError("Invalid heartbeat.", errors=errors)
+    return Beat(
+        position_s=min(float(position_s), duration),
+        played_from_s=min(float(played_from_s), duration),
+        played_to_s=min(float(played_to_s), duration),
+        duration_s=duration,
+    )
+
+
+def _touched_buckets(beat: Beat) -> list[int]:
+    """Indexes of the fixed 1% buckets a played span touches (a zero-length span: none)."""
+    if beat.span_s <= 0:
+        return []
+    count = settings.PROGRESS_BUCKETS
+    width = beat.duration_s / count
+    first = int(beat.played_from_s // width)
+    last = math.ceil(beat.played_to_s / width) - 1
+    return list(range(max(first, 0), min(last, count - 1) + 1))
+
+
+def _merge_pipeline(*, beat: Beat, course_id: ObjectId, now: datetime) -> list[dict[str, Any]]:
+    """The update that merges one accepted beat into the stored document.
+
+    Coverage is the share of buckets touched, capped by watch time / duration: a learner who
+    scatters tiny spans over many buckets touches buckets without playing them, and the cap
+    keeps coverage at most the time really played (for normal playback the two agree).
+    """
+    threshold = settings.PROGRESS_COMPLETION_THRESHOLD - _COVERAGE_EPSILON
+    played_to = beat.played_to_s if beat.span_s > 0 else 0.0
+    return [
+        {
+            "$set": {
+                "course_id": {"$ifNull": ["$course_id", {"$literal": course_id}]},
+                "position_s": {"$literal": beat.position_s},
+                "furthest_s": {"$max": [{"$ifNull": ["$furthest_s", 0.0]}, played_to]},
+                "buckets": {
+                    "$setUnion": [
+                        {"$ifNull": ["$buckets", []]},
+                        {"$literal": _touched_buckets(beat)},
+                    ]
+                },
+                "watch_time_s": {"$add": [{"$ifNull": ["$watch_time_s", 0.0]}, beat.span_s]},
+                "beats": {"$add": [{"$ifNull": ["$beats", 0]}, 1]},
+                "duration_s": {"$literal": beat.duration_s},
+                "last_beat_at": {"$literal": now},
+                "updated_at": {"$literal": now},
+                "started_at": {"$ifNull": ["$started_at", {"$literal": now}]},
+            }
+        },
+        {
+            "$set": {
+                "coverage": {
+                    "$max": [
+                        {"$ifNull": ["$coverage", 0.0]},
+                        {
+                            "$min": [
+                                {"$divide": [{"$size": "$buckets"}, settings.PROGRESS_BUCKETS]},
+                                {"$divide": ["$watch_time_s", beat.duration_s]},
+                                1.0,
+                            ]
+                        },
+                    ]
+                }
+            }
+        },
+        {
+            "$set": {
+                "completed_at": {
+                    "$ifNull": [
+                        "$completed_at",
+                        {"$cond": [{"$gte": ["$coverage", threshold]}, now, None]},
+                    ]
+                }
+            }
+        },
+    ]
+
+
+def _beat_filter(*, user_id: int, lesson_id: ObjectId, beat: Beat, now: datetime) -> dict:
+    interval = _heartbeat_interval_s()
+    needed_gap_s = max(
+        interval,
+        (beat.span_s - settings.PROGRESS_SPAN_SLACK_S) / settings.PROGRESS_MAX_PLAYBACK_RATE,
+    )
+    bound = now - timedelta(seconds=needed_gap_s)
+    last_beat: dict[str, Any]
+    if beat.span_s <= settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S:
+        # `$not $gt` also matches a document without any beat yet (e.g. made by /complete),
+        # which may take a first beat. (Not `$or`: planners, SecantusDB's among them, fall
+        # back to a collection scan for a top-level $or next to the indexed equality.)
+        last_beat = {"$not": {"$gt": bound}}
+    else:
+        last_beat = {"$lte": bound}
+    return {"user_id": user_id, "lesson_id": lesson_id, "last_beat_at": last_beat}
+
+
+def _explain_refusal(*, user_id: int, lesson_id: ObjectId, beat: Beat, now: datetime) -> None:
+    """The beat did not match: raise 400 (span) or 429 (too soon); return if it should be
+    tried again (the document changed or vanished between the update and this read)."""
+    first_beat_max = settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S
+    stored = LessonProgress._get_collection().find_one(
+        {"user_id": user_id, "lesson_id": lesson_id}, {"last_beat_at": True}
+    )
+    last_beat_at = stored.get("last_beat_at") if stored else None
+    if last_beat_at is None:
+        if beat.span_s > first_beat_max:
+            raise ValidationError(
+                "Invalid heartbeat.",
+                errors={
+                    "played_to_s": [
+                        f"The first beat of a lesson may claim at most {first_beat_max:g} s."
+                    ]
+                },
+            )
+        return
+    if timezone.is_naive(last_beat_at):
+        last_beat_at = timezone.make_aware(last_beat_at, UTC)
+    elapsed_s = max((now - last_beat_at).total_seconds(), 0.0)
+    interval = _heartbeat_interval_s()
+    # A beat that comes too soon is judged as if it had come at the earliest allowed moment:
+    # 429 if it would be valid then (e.g. a retried duplicate), 400 if it never could be.
+    allowed_s = (
+        settings.PROGRESS_MAX_PLAYBACK_RATE * max(elapsed_s, interval)
+        + settings.PROGRESS_SPAN_SLACK_S
+    )
+    if beat.span_s > allowed_s:
+        raise ValidationError(
+            "Invalid heartbeat.",
+            errors={
+                "played_to_s": [
+                    f"The played span ({beat.span_s:g} s) is longer than the time since the "
+                    f"previous beat allows ({allowed_s:g} s)."
+                ]
+            },
+        )
+    if elapsed_s < interval:
+        raise Throttled(math.ceil(interval - elapsed_s), "One heartbeat per lesson every 2 s.")
+
+
+def progress_record_heartbeat(
+    *,
+    user_id: int,
+    lesson: LessonFacts,
+    position_s: float,
+    duration_s: float,
+    played_from_s: float,
+    played_to_s: float,
+    now: datetime | None = None,
+) -> ProgressState:
+    """Merge one heartbeat (the caller has checked the viewer may watch the lesson).
+
+    `now` is injectable so tests can drive the wall-time rules without sleeping.
+    Raises ValidationError (nothing written) or Throttled (nothing written).
+    """
+    beat = progress_validate_beat(
+        lesson=lesson,
+        position_s=position_s,
+        duration_s=duration_s,
+        played_from_s=played_from_s,
+        played_to_s=played_to_s,
+    )
+    moment = _now_ms(now)
+    lesson_id = ObjectId(lesson.lesson_id)
+    collection = LessonProgress._get_collection()
+    pipeline = _merge_pipeline(beat=beat, course_id=ObjectId(lesson.course_id), now=moment)
+    query = _beat_filter(user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment)
+    key = {"user_id": user_id, "lesson_id": lesson_id}
+    for _attempt in range(2):
+        try:
+            result = collection.update_one(
+                query, pipeline, upsert=beat.span_s <= settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S
+            )
+            written = result.matched_count > 0 or result.upserted_id is not None
+        except DuplicateKeyError:
+            # The document exists but did not match (too soon / span too long), or a racing
+            # first beat inserted it a moment ago.
+            written = False
+        if written:
+            return _read_state(key)
+        _explain_refusal(user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment)
+    raise Throttled(1, "Another heartbeat for this lesson was just recorded.")
+
+
+def _read_state(key: dict[str, Any]) -> ProgressState:
+    """The document as it stands after our write, read by its unique key. (A separate
+    indexed read rather than findAndModify: SecantusDB's findAndModify scans the collection;
+    on mongod the two cost about the same.)"""
+    document = LessonProgress._get_collection().find_one(key, _STATE_PROJECTION)
+    return progress_state_from_document(document or {})
+
+
+def progress_mark_complete(
+    *, user_id: int, lesson: LessonFacts, now: datetime | None = None
+) -> ProgressState:
+    """Complete a lesson without video (the caller checked it has none). Idempotent: the
+    first completion time is kept."""
+    moment = _now_ms(now)
+    collection = LessonProgress._get_collection()
+    pipeline = [
+        {
+            "$set": {
+                "course_id": {"$ifNull": ["$course_id", {"$literal": ObjectId(lesson.course_id)}]},
+                "position_s": {"$ifNull": ["$position_s", 0.0]},
+                "furthest_s": {"$ifNull": ["$furthest_s", 0.0]},
+                "buckets": {"$ifNull": ["$buckets", []]},
+                "watch_time_s": {"$ifNull": ["$watch_time_s", 0.0]},
+                "duration_s": {"$ifNull": ["$duration_s", 0.0]},
+                "beats": {"$ifNull": ["$beats", 0]},
+                "coverage": 1.0,
+                "started_at": {"$ifNull": ["$started_at", {"$literal": moment}]},
+                "updated_at": {"$literal": moment},
+                "completed_at": {"$ifNull": ["$completed_at", {"$literal": moment}]},
+            }
+        }
+    ]
+    key = {"user_id": user_id, "lesson_id": ObjectId(lesson.lesson_id)}
+    for _attempt in range(2):
+        try:
+            collection.update_one(key, pipeline, upsert=True)
+            return _read_state(key)
+        except DuplicateKeyError:  # a racing first write: the retry updates its document
+            continue
+    raise Throttled(1, "Another request for this lesson was just recorded.")
+
+
+def progress_reset(
+    *,
+    actor_id: int,
+    course_id: ObjectId,
+    user_id: int,
+    lesson_id: ObjectId | None = None,
+) -> int:
+    """Forget one learner's progress on a lesson of the course, or on the whole course.
+    The caller has checked the actor is staff of the course. Audited; returns how many
+    progress documents were removed."""
+    query: dict[str, Any] = {"user_id": user_id, "course_id": course_id}
+    if lesson_id is not None:
+        query["lesson_id"] = lesson_id
+    collection = LessonProgress._get_collection()
+    removed = collection.delete_many(query).deleted_count
+    audit_record(
+        actor_id=actor_id,
+        action="progress.reset",
+        target_type="course" if lesson_id is None else "lesson",
+        target_id=lesson_id if lesson_id is not None else course_id,
+        details={
+            "course_id": str(course_id),
+            "lesson_id": str(lesson_id) if lesson_id is not None else None,
+            "user_id": user_id,
+            "removed": removed,
+        },
+    )
+    return removed

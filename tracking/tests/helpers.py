@@ -1,0 +1,42 @@
+"""Shared set-up for the tracking tests: courses whose lessons have a known duration, a
+controllable clock, and a raw view of the progress collection."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from catalog.access import LessonFacts, lesson_facts_get, lesson_facts_invalidate
+from catalog.documents import Lesson
+from catalog.tests.factories import published_course
+from tracking.documents import LessonProgress
+
+T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
+
+
+class Clock:
+    """Server wall time for the service's `now=` parameter: tests advance it, never sleep."""
+
+    def __init__(self, start: datetime = T0) -> None:
+        self.now = start
+
+    def advance(self, seconds: float) -> datetime:
+        self.now = self.now + timedelta(seconds=seconds)
+        return self.now
+
+
+def video_course(*, owner, lessons: int = 2, duration_s: float = 100.0, **fields):
+    """A published course whose lessons have a video of `duration_s` seconds."""
+    course = published_course(owner=owner, lessons=lessons, **fields)
+    lesson_ids = [lesson.id for lesson in Lesson.objects(course_id=course.id).order_by("position")]
+    Lesson.objects(course_id=course.id).update(set__duration_s=duration_s)
+    lesson_facts_invalidate(lesson_ids=lesson_ids)
+    return course, [str(lesson_id) for lesson_id in lesson_ids]
+
+
+def facts(lesson_id: str) -> LessonFacts:
+    return lesson_facts_get(lesson_id=lesson_id)
+
+
+def raw_progress() -> list[dict]:
+    """Every progress document as stored (for "nothing changed" assertions)."""
+    return list(LessonProgress._get_collection().find({}, sort=[("_id", 1)]))
