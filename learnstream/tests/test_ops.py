@@ -238,3 +238,30 @@ def test_production_sends_hsts_and_referrer_policy():
     result = run_manage("shell", "--no-imports", "-c", code)
     assert result.stdout.strip() == "31536000 same-origin True", result.stderr
     assert ROOT.exists()
+
+
+def test_heartbeat_outcomes_are_counted(client, settings):
+    from learnstream.errors import Throttled, ValidationError
+    from learnstream.metrics import heartbeat_outcomes
+    from tracking.services import progress_record_heartbeat
+
+    assert hasattr(progress_record_heartbeat, "__wrapped__")  # the service is counted
+
+    @heartbeat_outcomes
+    def beat(outcome: str) -> str:
+        if outcome == "throttled":
+            raise Throttled(1)
+        if outcome == "refused":
+            raise ValidationError("bad")
+        return "ok"
+
+    settings.METRICS_TOKEN = TOKEN
+    before = scrape(client).content.decode()
+    assert beat("accepted") == "ok"
+    for outcome, error in (("throttled", Throttled), ("refused", ValidationError)):
+        with pytest.raises(error):
+            beat(outcome)
+    after = scrape(client).content.decode()
+    for outcome in ("accepted", "throttled", "refused"):
+        name = f'learnstream_heartbeats_total{{outcome="{outcome}"}}'
+        assert sample(after, name) - sample(before, name) == 1
