@@ -265,3 +265,36 @@ def test_heartbeat_outcomes_are_counted(client, settings):
     for outcome in ("accepted", "throttled", "refused"):
         name = f'learnstream_heartbeats_total{{outcome="{outcome}"}}'
         assert sample(after, name) - sample(before, name) == 1
+
+
+def test_multiprocess_mode_sums_the_workers(tmp_path):
+    """gunicorn workers (here: two processes) share samples through PROMETHEUS_MULTIPROC_DIR."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); "
+        "from prometheus_client import generate_latest; "
+        "from learnstream.metrics import _registry, heartbeat_count; "
+        "heartbeat_count(outcome='accepted'); "
+        "print([l for l in generate_latest(_registry()).decode().splitlines() "
+        "if l.startswith('learnstream_heartbeats_total')][0])"
+    )
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.strip()
+        for _ in range(2)
+    ]
+    assert outputs == [
+        'learnstream_heartbeats_total{outcome="accepted"} 1.0',
+        'learnstream_heartbeats_total{outcome="accepted"} 2.0',
+    ]
