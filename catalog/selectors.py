@@ -466,6 +466,13 @@ def _progress_dict(progress: Any, total_lessons: int) -> dict[str, Any]:
     )
     return {
         **extra,
+        # The pages read `progress.continue.{lesson_id,title,position_s}`; tracking's
+        # CourseProgress carries them as flat `continue_*` fields.
+        "continue": {
+            "lesson_id": extra.get("continue_lesson_id"),
+            "title": extra.get("continue_title", ""),
+            "position_s": extra.get("continue_position_s", 0.0),
+        },
         "completed_lessons": int(progress.completed_lessons),
         "total_lessons": int(progress.total_lessons),
         "percent": float(progress.percent),
