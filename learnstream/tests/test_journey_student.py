@@ -3,7 +3,7 @@ register → catalogue → course → enrol → watch a few seconds (heartbeats 
 come back and resume at the saved position → finish the video → mark the text lesson
 complete → 100% on the course page and on /my/.
 
-The course has a 4 s video lesson and a lesson without video. 4 s (not 2–3 s) because the
+The course has a 4 s video lesson and a lesson without video. 4 s (not 2 or 3 s) because the
 learner must stop after ≥ 2 s (the heartbeat limit is one accepted beat per 2 s, so an
 earlier pause beat would be answered 429) and still be more than 1 s from the end (the
 player restarts from 0 instead of resuming in the last second)."""
