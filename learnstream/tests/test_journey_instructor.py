@@ -138,7 +138,7 @@ def test_instructor_builds_uploads_publishes_and_a_student_watches(
         learner.click("button:has-text('Enrol')")
         learner.wait_for_selector(".enrol-box a.button")
         journey.shot(learner, "student-course")
-        learner.click(f"a:has-text('Intro video')")
+        learner.click("a:has-text('Intro video')")
         learner.wait_for_function("() => window.LearnStreamPlayer !== undefined")
         assert learner.evaluate("() => LearnStreamPlayer.ready") is True
         learner.evaluate(video_js("v.play()"))
