@@ -151,7 +151,8 @@ def test_instructor_builds_uploads_publishes_and_a_student_watches(
         )
         journey.shot(learner, "student-watched")
         coverage = learner.evaluate("() => LearnStreamPlayer.lastProgress.coverage")
-        statuses = [entry["status"] for entry in learner.evaluate("() => LearnStreamPlayer.history")]
+        history = learner.evaluate("() => LearnStreamPlayer.history")
+        statuses = [entry["status"] for entry in history]
         print("3 s clip at 1x: heartbeat statuses", statuses, "coverage", coverage)
 
     assert coverage >= 0.9
