@@ -89,7 +89,7 @@ def test_student_registers_watches_resumes_and_finishes(video_course, live_serve
 
         # Enrol.
         page.click("button:has-text('Enrol')")
-        page.wait_for_selector(".enrol-box a.button")
+        page.wait_for_selector(".enrol-box a.button:has-text('Start the course')")
         journey.shot(page, "course-enrolled")
 
         # Watch a bit more than 2 s, then pause: the started beat and the pause beat are accepted.
