@@ -12,7 +12,9 @@ MUX_SIGNING_PRIVATE_KEY = env.str("MUX_SIGNING_PRIVATE_KEY", default="")
 # simulator serves both under its own address.
 MUX_STREAM_BASE_URL = env.str("MUX_STREAM_BASE_URL", default=f"{MUX_API_HOST}/stream").rstrip("/")
 MUX_IMAGE_BASE_URL = env.str("MUX_IMAGE_BASE_URL", default=f"{MUX_API_HOST}/image").rstrip("/")
-MUX_REQUEST_TIMEOUT_S = env.float("MUX_REQUEST_TIMEOUT_S", default=5.0)
+# One Mux API call per request at most; a slow Mux must still let the request answer
+# (502/503) well within 5 s, so the call gives up after 3 s.
+MUX_REQUEST_TIMEOUT_S = env.float("MUX_REQUEST_TIMEOUT_S", default=3.0)
 MUX_UPLOAD_TIMEOUT_S = env.int("MUX_UPLOAD_TIMEOUT_S", default=3600)
 MUX_WEBHOOK_TOLERANCE_S = env.int("MUX_WEBHOOK_TOLERANCE_S", default=300)
 MUX_PLAYBACK_TOKEN_MARGIN_S = env.int("MUX_PLAYBACK_TOKEN_MARGIN_S", default=3600)
