@@ -83,7 +83,7 @@ def test_anonymous_enrol_goes_to_login_and_my_requires_login(instructor):
 
 def test_draft_and_archived_course_pages_are_404(instructor, student):
     CourseFactory(owner_id=instructor.id, slug="draft")
-    course_archive(course=published_course(owner=instructor, slug="gone"))
+    course_archive(course=published_course(owner=instructor, slug="gone"), user=instructor)
     client = signed_in(student)
     for slug in ("draft", "gone", "missing", "BAD!"):
         assert client.get(f"/courses/{slug}/").status_code == 404
