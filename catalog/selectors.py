@@ -215,6 +215,13 @@ def course_get_published_by_slug(*, slug: Any) -> Course:
     return course
 
 
+def lesson_has_ready_video_by_id(*, lesson_id: Any) -> bool:
+    """`catalog.video_state.lesson_has_ready_video` for a lesson id (one small read); an
+    unknown lesson has none. Callers have already checked the viewer may see the lesson."""
+    lesson = Lesson.objects(id=object_id_or_404(lesson_id, "Lesson")).only("video").first()
+    return lesson is not None and lesson_has_ready_video(lesson)
+
+
 def course_get_enrollable_or_enrolled(*, slug: Any) -> Course:
     """A course a student may hold an enrolment in: published, or archived since (so they
     can still leave it). Drafts and unknown slugs are 404."""
