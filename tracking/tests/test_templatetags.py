@@ -34,7 +34,6 @@ def test_course_progress_partial_renders_continue_link():
     html = render_to_string(
         "tracking/_course_progress.html", {"progress": progress, "course_slug": "py"}
     )
-    assert "1 of 4 lessons complete (25.0%)" in html
+    assert "1 of 4 lessons completed · 25%" in html
     assert f'href="/courses/py/lessons/{"a" * 24}/"' in html
     assert "Continue: Loops at 12:34" in html
-
