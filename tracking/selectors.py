@@ -124,18 +124,32 @@ def course_progress_for_user(*, user_id: int, course_ids: list[str]) -> dict[str
     if not course_oids:
         return {}
     versions = _latest_versions(course_oids)
-    lesson_oids = [item.lesson_id for v in versions.values() for item in v.lessons]
-    documents: dict[ObjectId, dict[str, Any]] = {}
-    if lesson_oids:
-        cursor = LessonProgress._get_collection().find(
-            {"user_id": int(user_id), "lesson_id": {"$in": lesson_oids}},
-            {"buckets": False},
-        )
-        documents = {document["lesson_id"]: document for document in cursor}
+    documents = _progress_documents(user_id=user_id, versions=list(versions.values()))
     return {
         str(course_oid): _course_progress(versions.get(course_oid), documents)
         for course_oid in course_oids
     }
+
+
+def course_progress_of_version(*, user_id: int, version: CourseVersion) -> CourseProgress:
+    """The same as `course_progress_for_user` for a caller that already holds the course's
+    latest published version (the lesson page): one query."""
+    documents = _progress_documents(user_id=user_id, versions=[version])
+    return _course_progress(version, documents)
+
+
+def _progress_documents(
+    *, user_id: int, versions: list[CourseVersion]
+) -> dict[ObjectId, dict[str, Any]]:
+    """The learner's progress documents for every lesson of these versions, in one query."""
+    lesson_oids = [item.lesson_id for version in versions for item in version.lessons]
+    if not lesson_oids:
+        return {}
+    cursor = LessonProgress._get_collection().find(
+        {"user_id": int(user_id), "lesson_id": {"$in": lesson_oids}},
+        {"buckets": False},
+    )
+    return {document["lesson_id"]: document for document in cursor}
 
 
 def _course_progress(
