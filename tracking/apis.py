@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsInstructor, IsSignedIn
 from accounts.roles import require_user_id
 from catalog.access import lesson_get_watchable
-from catalog.selectors import lesson_has_ready_video_by_id
+from catalog.selectors import course_get_for_instructor, lesson_has_ready_video_by_id
 from learnstream.api_schema import name_nested_serializers
 from learnstream.errors import Conflict, NotFound
 from learnstream.ids import object_id_or_404
@@ -163,7 +163,7 @@ class CourseAnalyticsGetApi(APIView):
 
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, course_id: str) -> Response:
-        course = analytics.course_get_for_staff(user=request.user, course_id=course_id)
+        course = course_get_for_instructor(user=request.user, course_id=course_id)
         return Response(self.OutputSerializer(analytics.course_analytics(course=course)).data)
 
 
@@ -174,7 +174,7 @@ class CourseProgressExportApi(APIView):
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request: Request, course_id: str) -> StreamingHttpResponse:
-        course = analytics.course_get_for_staff(user=request.user, course_id=course_id)
+        course = course_get_for_instructor(user=request.user, course_id=course_id)
         response = StreamingHttpResponse(
             analytics.progress_csv_stream(course=course), content_type="text/csv; charset=utf-8"
         )
@@ -193,7 +193,7 @@ class CourseProgressResetApi(APIView):
         responses={204: None},
     )
     def delete(self, request: Request, course_id: str, user_id: int) -> Response:
-        course = analytics.course_get_for_staff(user=request.user, course_id=course_id)
+        course = course_get_for_instructor(user=request.user, course_id=course_id)
         if user_id > _MAX_BSON_INT:
             raise NotFound("Learner not found.")
         lesson_oid = None
