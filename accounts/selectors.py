@@ -22,17 +22,28 @@ def user_get_signed_in(*, user_id: int) -> User:
 
 
 def user_ids_by_emails(
-    *, emails: Iterable[str], roles: Iterable[str] | None = None
+    *, emails: Iterable[str], roles: Iterable[str] | None = None, active_only: bool = True
 ) -> dict[str, int]:
-    """Active accounts with these e-mails (and, if given, one of these roles), as
-    {normalised e-mail: user id}, in one query. E-mails with no such account are absent."""
+    """Accounts with these e-mails (active ones unless `active_only` is off; with `roles`,
+    only those roles), as {normalised e-mail: user id}, in one query. E-mails with no such
+    account are absent."""
     wanted = {normalize_email(email) for email in emails if email and email.strip()}
     if not wanted:
         return {}
-    query = User.objects.filter(email__in=wanted, is_active=True)
+    query = User.objects.filter(email__in=wanted)
+    if active_only:
+        query = query.filter(is_active=True)
     if roles is not None:
         query = query.filter(role__in=list(roles))
     return {normalize_email(email): user_id for user_id, email in query.values_list("id", "email")}
+
+
+def user_emails_by_ids(*, user_ids: Iterable[int]) -> dict[int, str]:
+    """{user id: e-mail} for these users, in one query (deleted users are absent)."""
+    wanted = set(user_ids)
+    if not wanted:
+        return {}
+    return dict(User.objects.filter(id__in=wanted).values_list("id", "email"))
 
 
 def refresh_families_active(*, user_id: int) -> QuerySet[RefreshToken]:

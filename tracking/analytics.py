@@ -26,9 +26,9 @@ from typing import Any
 
 from bson import ObjectId
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from accounts.selectors import user_emails_by_ids
 from catalog.documents import Course, CourseVersion, Lesson
 from catalog.models import Enrollment, EnrollmentStatus
 from learnstream.cache import cache_get, cache_set
@@ -224,10 +224,9 @@ def progress_csv_rows(*, course: Course) -> Iterator[list[str]]:
     )
     learner_ids = sorted((with_progress | enrolled) - staff)
     yield CSV_HEADER
-    users = get_user_model().objects
     for start in range(0, len(learner_ids), _CSV_CHUNK):
         chunk = learner_ids[start : start + _CSV_CHUNK]
-        emails = dict(users.filter(id__in=chunk).values_list("id", "email"))
+        emails = user_emails_by_ids(user_ids=chunk)
         documents = {
             (document["user_id"], document["lesson_id"]): document
             for document in collection.find(

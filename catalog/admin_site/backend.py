@@ -12,6 +12,7 @@ from typing import Any
 from bson import ObjectId
 
 from accounts.roles import is_admin, require_user_id
+from accounts.selectors import user_emails_by_ids
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
 from catalog.documents import Course, CourseVersion, Lesson
@@ -94,13 +95,7 @@ def audit_entries(*, user: Any, course_id: str | None = None, limit: int = 200) 
 
 def audit_rows(entries: list) -> list[dict[str, Any]]:
     """Entries with the actor's e-mail (one SQL query for the page)."""
-    from django.contrib.auth import get_user_model
-
-    people = dict(
-        get_user_model()
-        .objects.filter(id__in={entry.actor_id for entry in entries})
-        .values_list("id", "email")
-    )
+    people = user_emails_by_ids(user_ids={entry.actor_id for entry in entries})
     return [
         {"entry": entry, "actor": people.get(entry.actor_id, f"user {entry.actor_id}")}
         for entry in entries

@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 
+from accounts.managers import normalize_email
+from accounts.selectors import user_ids_by_emails
 from catalog.documents import CourseLevel
 from learnstream.errors import ValidationError
 
@@ -116,7 +117,10 @@ class ProgressResetForm(forms.Form):
         ]
 
     def clean_email(self) -> int:
-        user = get_user_model().objects.filter(email__iexact=self.cleaned_data["email"]).first()
-        if user is None:
+        email = self.cleaned_data["email"]
+        # A deactivated learner's progress may still be reset.
+        found = user_ids_by_emails(emails=[email], active_only=False)
+        user_id = found.get(normalize_email(email))
+        if user_id is None:
             raise forms.ValidationError("No account with this e-mail.")
-        return user.id
+        return user_id

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.roles import is_admin, user_id_of
+from accounts.selectors import user_emails_by_ids
 from catalog.admin_site import backend
 from catalog.admin_site.forms import CourseForm, add_service_errors
 from catalog.admin_site.site import refusals_as_404, render
@@ -66,14 +67,7 @@ def _can_edit_team(user: Any, course: Course | None) -> bool:
 
 
 def _initial(course: Course) -> dict[str, Any]:
-    from django.contrib.auth import get_user_model
-
-    emails = list(
-        get_user_model()
-        .objects.filter(id__in=list(course.co_instructor_ids))
-        .order_by("email")
-        .values_list("email", flat=True)
-    )
+    emails = sorted(user_emails_by_ids(user_ids=course.co_instructor_ids).values())
     return {
         "title": course.title,
         "slug": course.slug,
