@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.managers import normalize_email
 from accounts.models import RefreshToken, User
 from learnstream.errors import TokenInvalid
 
@@ -16,6 +19,31 @@ def user_get_signed_in(*, user_id: int) -> User:
     if user is None or not user.is_active:
         raise TokenInvalid("The account no longer exists or is deactivated.")
     return user
+
+
+def user_ids_by_emails(
+    *, emails: Iterable[str], roles: Iterable[str] | None = None, active_only: bool = True
+) -> dict[str, int]:
+    """Accounts with these e-mails (active ones unless `active_only` is off; with `roles`,
+    only those roles), as {normalised e-mail: user id}, in one query. E-mails with no such
+    account are absent."""
+    wanted = {normalize_email(email) for email in emails if email and email.strip()}
+    if not wanted:
+        return {}
+    query = User.objects.filter(email__in=wanted)
+    if active_only:
+        query = query.filter(is_active=True)
+    if roles is not None:
+        query = query.filter(role__in=list(roles))
+    return {normalize_email(email): user_id for user_id, email in query.values_list("id", "email")}
+
+
+def user_emails_by_ids(*, user_ids: Iterable[int]) -> dict[int, str]:
+    """{user id: e-mail} for these users, in one query (deleted users are absent)."""
+    wanted = set(user_ids)
+    if not wanted:
+        return {}
+    return dict(User.objects.filter(id__in=wanted).values_list("id", "email"))
 
 
 def refresh_families_active(*, user_id: int) -> QuerySet[RefreshToken]:

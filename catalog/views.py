@@ -79,7 +79,6 @@ def course_page(request: HttpRequest, slug: str) -> HttpResponse:
         if enrolled
         else None
     )
-    lessons = [lesson for section in course["sections"] for lesson in section["lessons"]]
     return render(
         request,
         "catalog/course.html",
@@ -87,7 +86,6 @@ def course_page(request: HttpRequest, slug: str) -> HttpResponse:
             "course": course,
             "enrolled": enrolled,
             "progress": progress,
-            "first_lesson": lessons[0] if lessons else None,
             "login_url": f"/accounts/login/?{urlencode({'next': request.path})}",
         },
     )

@@ -25,9 +25,11 @@ from typing import Any
 from bson import ObjectId
 from django.utils import timezone
 
-from catalog.access import lesson_facts_invalidate, lesson_get_for_viewer
+from accounts.roles import require_user_id
+from catalog.access import LessonFacts, lesson_facts_invalidate, lesson_get_for_viewer
 from catalog.documents import Lesson
 from catalog.services import catalog_cache_invalidate, course_refresh_published_stats
+from learnstream.audit import audit_record
 from learnstream.errors import Conflict, NotFound, PermissionDenied
 from learnstream.ids import is_object_id
 from playback import mux_client
@@ -58,14 +60,24 @@ def _lessons() -> Any:
 # --- uploads -------------------------------------------------------------------------------
 
 
-def _lesson_for_staff(*, user: Any, lesson_id: Any) -> ObjectId:
-    """The lesson's id if `user` teaches its course (or is an admin): 404, then 403."""
+def _lesson_for_staff(*, user: Any, lesson_id: Any) -> LessonFacts:
+    """The lesson's facts if `user` teaches its course (or is an admin): 404, then 403."""
     access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
     if access.facts.removed:
         raise NotFound("Lesson not found.")
     if not access.is_course_staff:
         raise PermissionDenied("Only the course's instructors can manage its videos.")
-    return ObjectId(access.facts.lesson_id)
+    return access.facts
+
+
+def _audit_video(*, user: Any, action: str, facts: LessonFacts, **details: Any) -> None:
+    audit_record(
+        actor_id=require_user_id(user),
+        action=action,
+        target_type="lesson",
+        target_id=facts.lesson_id,
+        details={"course_id": facts.course_id, **details},
+    )
 
 
 def video_upload_create(*, user: Any, lesson_id: Any) -> mux_client.DirectUpload:
@@ -75,7 +87,8 @@ def video_upload_create(*, user: Any, lesson_id: Any) -> mux_client.DirectUpload
     generation is simply superseded (its late events will match nothing); `current` keeps
     playing until the new upload is ready.
     """
-    lesson_oid = _lesson_for_staff(user=user, lesson_id=lesson_id)
+    facts = _lesson_for_staff(user=user, lesson_id=lesson_id)
+    lesson_oid = ObjectId(facts.lesson_id)
     upload = mux_client.direct_upload_create(passthrough=str(lesson_oid))
     now = timezone.now()
     generation = {
@@ -95,6 +108,7 @@ def video_upload_create(*, user: Any, lesson_id: Any) -> mux_client.DirectUpload
             update["$push"] = {"video.retired": _retired(superseded["asset_id"], "superseded", now)}
         pinned = {"_id": lesson_oid, "video.pending.upload_id": superseded.get("upload_id")}
         if _lessons().update_one(pinned, update).matched_count == 1:
+            _audit_video(user=user, action="video.upload", facts=facts, upload_id=upload.id)
             return upload
     raise Conflict("The lesson's video changed meanwhile; please retry.")
 
@@ -110,8 +124,9 @@ def video_remove(*, user: Any, lesson_id: Any) -> None:
     no longer knows is treated as already deleted. The `video.asset.deleted` webhook that
     follows finds the generation already deleted and changes nothing.
     """
-    lesson_oid = _lesson_for_staff(user=user, lesson_id=lesson_id)
-    lesson_video_delete(lesson_oid=lesson_oid)
+    facts = _lesson_for_staff(user=user, lesson_id=lesson_id)
+    lesson_video_delete(lesson_oid=ObjectId(facts.lesson_id))
+    _audit_video(user=user, action="video.remove", facts=facts)
 
 
 def lesson_video_delete(*, lesson_oid: ObjectId) -> bool:
