@@ -507,19 +507,8 @@ def _progress_dict(progress: Any, total_lessons: int) -> dict[str, Any]:
         if dataclasses.is_dataclass(progress) and not isinstance(progress, type)
         else {}
     )
-    # The pages read `progress.continue.{lesson_id,title,position_s}`; tracking's
-    # CourseProgress carries them as flat `continue_*` fields. Before anything was watched
-    # the page offers "Start the course" instead.
-    started = progress.completed_lessons > 0 or any(
-        lesson.get("position_s") for lesson in extra.get("lessons") or ()
-    )
     return {
         **extra,
-        "continue": {
-            "lesson_id": extra.get("continue_lesson_id") if started else None,
-            "title": extra.get("continue_title", ""),
-            "position_s": extra.get("continue_position_s", 0.0),
-        },
         "completed_lessons": int(progress.completed_lessons),
         "total_lessons": int(progress.total_lessons),
         "percent": float(progress.percent),

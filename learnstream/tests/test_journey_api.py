@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from accounts.tests.factories import UserFactory
+from accounts.tests.mailbox import last_token
 from catalog.services import course_publish
 from catalog.tests.factories import CourseFactory, LessonFactory
 from learnstream.testing.live_stack import connect_simulator, upload_ready_video
@@ -71,8 +72,12 @@ def test_student_journey_through_the_api(mux_sim, live_server, settings, video_c
         (str(text.id), False),
     ]
 
-    # Not enrolled: no token.
+    # Not enrolled: no token. Enrolling waits for the emailed verification link.
     assert app.call("GET", f"/lessons/{video.id}/playback").status_code == 403
+    assert app.call("POST", "/courses/mobile-course/enrollment").status_code == 403
+    verified = app.call("POST", "/auth/verify-email", json={"token": last_token("verify")})
+    assert verified.status_code == 200, verified.text
+    assert app.call("GET", "/me").json()["email_verified"] is True
     enrolled = app.call("POST", "/courses/mobile-course/enrollment")
     assert enrolled.status_code == 201
     assert enrolled.json()["status"] == "active"

@@ -14,6 +14,7 @@ import pytest
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
+from accounts.tests.mailbox import last_token
 from catalog.documents import Lesson
 from catalog.services import course_publish
 from catalog.tests.factories import CourseFactory, LessonFactory
@@ -79,6 +80,12 @@ def test_student_registers_watches_resumes_and_finishes(video_course, live_serve
         user = User.objects.get(email=EMAIL)
         assert user.role == "student"
 
+        # Follow the emailed verification link (enrolment needs a verified address).
+        page.goto(f"/accounts/verify/{last_token('verify')}/")
+        journey.shot(page, "email-verified")
+        user.refresh_from_db()
+        assert user.email_verified is True
+
         # Browse the catalogue and open the course.
         page.goto("/")
         assert page.locator("text=Journey Course").count() >= 1
@@ -89,7 +96,7 @@ def test_student_registers_watches_resumes_and_finishes(video_course, live_serve
 
         # Enrol.
         page.click("button:has-text('Enrol')")
-        page.wait_for_selector(".enrol-box a.button:has-text('Start the course')")
+        page.wait_for_selector(".enrol-box a[data-continue]:has-text('Start:')")
         journey.shot(page, "course-enrolled")
 
         # Watch a bit more than 2 s, then pause: the started beat and the pause beat are accepted.
@@ -117,7 +124,7 @@ def test_student_registers_watches_resumes_and_finishes(video_course, live_serve
         # Leave (the course page offers to continue there), then come back.
         page.goto(f"/courses/{course.slug}/")
         journey.shot(page, "course-continue")
-        page.click(".enrol-box a.button:has-text('Continue at 0:02')")
+        page.click(".enrol-box a[data-continue]:has-text('at 0:02')")
         page.wait_for_url(f"**/lessons/{video_lesson.id}/")
         page.wait_for_function("() => window.LearnStreamPlayer !== undefined")
         page.wait_for_function(video_js("v.readyState >= 1 && v.currentTime > 0"))

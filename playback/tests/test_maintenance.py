@@ -277,7 +277,7 @@ def test_removed_lessons_video_is_deleted_once_unpublished(mux_sim, video_clip):
     gone, kept = Lesson.objects(course_id=course.id).order_by("position")
     asset = fresh_ready_asset(mux_sim, video_clip)
     set_video(gone, current=ready_generation(asset))
-    lesson_delete(lesson=gone, course=course)
+    lesson_delete(lesson=gone, course=course, user=instructor)
     Lesson._get_collection().update_one({"_id": gone.id}, {"$set": {"removed_at": LONG_AGO}})
 
     # Still in the published version: students keep watching it.
