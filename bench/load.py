@@ -361,18 +361,30 @@ class Driver:
         self.learners = learners
         self.window_start, self.stop_at = window
         self.samples: list[Sample] = []
-        self.client = None
+        self.clients: list = []
+        self.loop_lag: list[float] = []
 
-    async def request(self, kind: str, method: str, path: str, **options) -> int:
+    async def request(self, kind: str, client, method: str, path: str, **options) -> int:
         started = time.monotonic()
         try:
-            response = await self.client.request(method, self.base + path, **options)
-            await response.aread()
+            # A hard deadline for the whole exchange (httpx's timeouts are per phase).
+            response = await asyncio.wait_for(
+                client.request(method, self.base + path, **options), REQUEST_TIMEOUT_S
+            )
             status = response.status_code
-        except Exception:
+        except Exception:  # every failure is a counted error (status 0)
             status = 0
         self.samples.append(Sample(kind, started, time.monotonic() - started, status))
         return status
+
+    async def watch_loop_lag(self) -> None:
+        """How late the driver's event loop wakes up: if this grows, the driver (not the
+        server) is the bottleneck and the latencies are not to be trusted."""
+        while time.monotonic() < self.stop_at:
+            planned = time.monotonic() + 0.1
+            await asyncio.sleep(0.1)
+            if self.window_start <= planned < self.stop_at:
+                self.loop_lag.append(time.monotonic() - planned)
 
     async def sleep_until(self, moment: float) -> bool:
         """False when the moment is past the end of the run."""
