@@ -7,17 +7,27 @@ from learnstream.cache import cache_delete_many, cache_get, cache_set
 ENROLLMENT_TTL_S = 300
 
 
-def _key(user_id: int, course_id: str) -> str:
+def enrollment_cache_key(user_id: int, course_id: str) -> str:
+    """Public so callers can fetch the entry together with other keys (one MGET); read the
+    value with `enrollment_from_cached`."""
     return f"enrolled:v1:{user_id}:{course_id}"
+
+
+_key = enrollment_cache_key
+
+
+def enrollment_from_cached(value: object) -> bool | None:
+    """The cached entry's answer, or None when it was not cached."""
+    return None if value is None else value == 1
 
 
 def enrollment_is_active(*, user_id: int | None, course_id: str) -> bool:
     if user_id is None:
         return False
     key = _key(user_id, course_id)
-    cached = cache_get(key)
-    if cached is not None:
-        return cached == 1
+    answer = enrollment_from_cached(cache_get(key))
+    if answer is not None:
+        return answer
     from catalog.models import Enrollment, EnrollmentStatus
 
     active = Enrollment.objects.filter(

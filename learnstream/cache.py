@@ -25,6 +25,17 @@ def cache_get(key: str, default: Any = None) -> Any:
         return default
 
 
+def cache_get_many(keys: list[str]) -> dict[str, Any]:
+    """Several keys in one round trip (Redis MGET); missing keys are absent from the dict."""
+    try:
+        return cache.get_many(keys)
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        logger.warning("cache unavailable on get_many: %s", type(exc).__name__)
+        return {}
+
+
 def cache_set(key: str, value: Any, timeout: int) -> None:
     try:
         cache.set(key, value, timeout=timeout)

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import importlib
+
 import mongoengine
+
+# Modules that declare documents. mongoengine only knows a class once its module has been
+# imported, and a fresh `manage.py mongo_indexes` process imports none of these by itself
+# (it used to create the catalogue's indexes only: no unique (user, lesson) index on
+# lesson_progress in production).
+DOCUMENT_MODULES = (
+    "catalog.documents",
+    "playback.documents",
+    "tracking.documents",
+    "learnstream.audit",
+)
 
 
 def all_documents() -> list[type[mongoengine.Document]]:
     from mongoengine.base import _document_registry
+
+    for module in DOCUMENT_MODULES:
+        importlib.import_module(module)
 
     return [
         document

@@ -50,3 +50,39 @@ def test_draft_lessons_are_hidden_from_students_but_not_staff(
 def test_malformed_ids_are_404(student, bad_id):
     with pytest.raises(NotFound):
         lesson_get_for_viewer(user=student, lesson_id=bad_id)
+
+
+def test_a_repeated_check_is_one_cache_round_trip_and_no_query(
+    instructor, student, monkeypatch, django_assert_num_queries
+):
+    """After the first check in this process, the facts and the enrolment come back in one
+    get_many; a cancelled enrolment is still seen at once (its entry is dropped)."""
+    from django.core.cache import cache
+
+    course = published_course(owner=instructor)
+    lesson = first_lesson(course)
+    enrollment_create(user=student, course=course)
+    lesson_get_watchable(user=student, lesson_id=str(lesson.id))  # learns the course hint
+    calls: list[str] = []
+    depth = [0]  # locmem's get_many calls get itself: count only the outermost calls
+
+    def counting(name, original):
+        def call(*args, **kwargs):
+            if depth[0] == 0:
+                calls.append(name)
+            depth[0] += 1
+            try:
+                return original(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in ("get", "get_many"):
+        monkeypatch.setattr(cache, name, counting(name, getattr(cache, name)))
+    with django_assert_num_queries(0):
+        assert lesson_get_watchable(user=student, lesson_id=str(lesson.id)).can_watch is True
+    assert calls == ["get_many"]
+    enrollment_cancel(user=student, course_id=str(course.id))
+    with pytest.raises(PermissionDenied):
+        lesson_get_watchable(user=student, lesson_id=str(lesson.id))

@@ -47,3 +47,24 @@ def test_schema_and_docs_work_offline(client):
 def test_request_id_is_echoed(client):
     response = client.get("/healthz", HTTP_X_REQUEST_ID="abc-123")
     assert response["X-Request-ID"] == "abc-123"
+
+
+def test_mongo_indexes_command_covers_every_document_in_a_fresh_process(tmp_path):
+    """The deploy step runs in a process that has imported no document module: it must
+    still create lesson_progress's unique index and the audit log's."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "mongo_indexes"],
+        cwd=settings.BASE_DIR,
+        env={**__import__("os").environ, "TEST_MONGODB_URI": settings.MONGODB_URI},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    ensured = {line.split(": ", 1)[1] for line in result.stdout.splitlines() if ": " in line}
+    assert ensured == {"courses", "lessons", "course_versions", "lesson_progress", "audit_log"}
