@@ -22,7 +22,10 @@ from catalog.documents import Course, CourseLevel, Lesson
 from catalog.models import EnrollmentStatus
 from catalog.pagination import url_with
 from catalog.video_state import lesson_video_duration, lesson_video_state
-from learnstream.api_schema import name_nested_serializers
+from learnstream.api_schema import name_nested_serializers, problem
+
+# Every edit of an archived course is refused (409 conflict).
+ARCHIVED = problem("conflict: the course is archived")
 
 # ---------------------------------------------------------------- shared pieces
 
@@ -378,7 +381,13 @@ class InstructorCourseApi(APIView):
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
         return Response(_course_with_lessons(course))
 
-    @extend_schema(request=InputSerializer, responses=InstructorCourseSerializer)
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: InstructorCourseSerializer,
+            409: problem("conflict: archived, or `expected_revision` is stale"),
+        },
+    )
     def patch(self, request: Request, course_id: str) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
         data = _validated(self.InputSerializer, request.data)
@@ -400,7 +409,13 @@ class CoursePublishApi(APIView):
         version = serializers.IntegerField()
         published_at = serializers.DateTimeField()
 
-    @extend_schema(request=None, responses={201: OutputSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            201: OutputSerializer,
+            409: problem("conflict: archived, or published concurrently"),
+        },
+    )
     def post(self, request: Request, course_id: str) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
         version = services.course_publish(course=course, user=request.user)
@@ -436,7 +451,7 @@ class CourseVersionRestoreApi(APIView):
         published_at = serializers.DateTimeField()
         restored_from = serializers.IntegerField()
 
-    @extend_schema(request=None, responses={201: OutputSerializer})
+    @extend_schema(request=None, responses={201: OutputSerializer, 409: ARCHIVED})
     def post(self, request: Request, course_id: str, version: int) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
         restored = services.course_version_restore(
@@ -496,7 +511,9 @@ class LessonCreateApi(APIView):
     class InputSerializer(LessonInputSerializer):
         title = serializers.CharField(trim_whitespace=False)
 
-    @extend_schema(request=InputSerializer, responses={201: InstructorLessonSerializer})
+    @extend_schema(
+        request=InputSerializer, responses={201: InstructorLessonSerializer, 409: ARCHIVED}
+    )
     def post(self, request: Request, course_id: str) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
         data = _validated(self.InputSerializer, request.data)
@@ -516,14 +533,16 @@ class InstructorLessonApi(APIView):
         )
         return Response(_instructor_lesson(lesson))
 
-    @extend_schema(request=LessonInputSerializer, responses=InstructorLessonSerializer)
+    @extend_schema(
+        request=LessonInputSerializer, responses={200: InstructorLessonSerializer, 409: ARCHIVED}
+    )
     def patch(self, request: Request, lesson_id: str) -> Response:
         lesson, course = selectors.lesson_get_for_instructor(user=request.user, lesson_id=lesson_id)
         data = _validated(LessonInputSerializer, request.data)
         lesson = services.lesson_update(lesson=lesson, course=course, **data)
         return Response(_instructor_lesson(lesson))
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None, 409: ARCHIVED})
     def delete(self, request: Request, lesson_id: str) -> Response:
         lesson, course = selectors.lesson_get_for_instructor(user=request.user, lesson_id=lesson_id)
         services.lesson_delete(lesson=lesson, course=course)
@@ -541,7 +560,7 @@ class LessonReorderApi(APIView):
     class OutputSerializer(serializers.Serializer):
         lessons = InstructorLessonBriefSerializer(many=True)
 
-    @extend_schema(request=InputSerializer, responses=OutputSerializer)
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer, 409: ARCHIVED})
     def post(self, request: Request, course_id: str) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
         data = _validated(self.InputSerializer, request.data)

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsInstructor, IsSignedIn
 from accounts.roles import require_user_id
 from catalog.access import lesson_get_watchable
-from learnstream.api_schema import name_nested_serializers
+from learnstream.api_schema import name_nested_serializers, problem
 from learnstream.errors import Conflict, NotFound
 from learnstream.ids import object_id_or_404
 from tracking import analytics
@@ -85,7 +85,10 @@ class LessonProgressRecordApi(APIView):
         played_from_s = FiniteNumberField()
         played_to_s = FiniteNumberField()
 
-    @extend_schema(request=InputSerializer, responses={200: ProgressOutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: ProgressOutputSerializer, 429: problem("throttled: beats too close")},
+    )
     def post(self, request: Request, lesson_id: str) -> Response:
         access = lesson_get_watchable(user=request.user, lesson_id=lesson_id)
         serializer = self.InputSerializer(data=request.data)
@@ -102,7 +105,14 @@ class LessonCompleteApi(APIView):
 
     permission_classes = [IsSignedIn]
 
-    @extend_schema(request=None, responses={200: ProgressOutputSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            200: ProgressOutputSerializer,
+            409: problem("conflict: the lesson has a video (completed by watching it)"),
+            429: problem("throttled: another request for this lesson was just recorded"),
+        },
+    )
     def post(self, request: Request, lesson_id: str) -> Response:
         access = lesson_get_watchable(user=request.user, lesson_id=lesson_id)
         if lesson_has_ready_video(lesson_id=access.facts.lesson_id):
