@@ -121,7 +121,8 @@ class CourseListApi(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str, description="Search title, subtitle and tags"),
-            OpenApiParameter("level", str, enum=list(CourseLevel.ALL)),
+            # Empty is "any level" (what the catalogue page's form sends).
+            OpenApiParameter("level", str, enum=["", *CourseLevel.ALL]),
             OpenApiParameter("language", str),
             OpenApiParameter("tag", str),
             OpenApiParameter("cursor", str, description="From a `next`/`previous` link"),
@@ -340,6 +341,10 @@ class InstructorCoursesApi(APIView):
 
     permission_classes = [IsInstructor]
 
+    class FilterSerializer(serializers.Serializer):
+        # `?page=` (empty) is refused like any other non-number, as the schema says.
+        page = serializers.IntegerField(required=False, min_value=1, max_value=100000, default=1)
+
     class InputSerializer(CourseInputSerializer):
         title = serializers.CharField(trim_whitespace=False)
 
@@ -349,9 +354,8 @@ class InstructorCoursesApi(APIView):
         operation_id="instructor_courses_list",
     )
     def get(self, request: Request) -> Response:
-        page = selectors.course_list_for_instructor(
-            user=request.user, page=request.query_params.get("page", 1)
-        )
+        filters = _validated(self.FilterSerializer, request.query_params.dict())
+        page = selectors.course_list_for_instructor(user=request.user, page=filters["page"])
         lessons = selectors.course_lessons_for_instructor(
             course_ids=[course.id for course in page.results]
         )
