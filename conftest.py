@@ -5,6 +5,10 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+# Simulator, signing key and generated-clip fixtures, shared by the playback tests and the
+# journeys under learnstream/tests.
+pytest_plugins = ["learnstream.testing.fixtures"]
+
 _mongo_process = None
 
 

@@ -14,3 +14,12 @@ graceful_timeout = 20
 keepalive = 5
 preload_app = False
 accesslog = None  # the app logs each request with its request id
+
+
+def child_exit(server, worker):
+    """With PROMETHEUS_MULTIPROC_DIR set, drop an exited worker's live gauges (counters and
+    histograms keep their totals, as Prometheus expects)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

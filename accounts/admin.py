@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts import services
+from accounts.deletion import user_delete
 from accounts.models import RefreshToken, User
 from accounts.roles import Role
+from learnstream.errors import ApplicationError
 
 
 class ActiveRefreshFamilyInline(admin.TabularInline):
@@ -90,7 +92,17 @@ class UserAdmin(admin.ModelAdmin):
         "deactivate",
         "activate",
         "sign_out_everywhere",
+        "delete_accounts",
     ]
+
+    def get_actions(self, request: HttpRequest):
+        # Django's bulk delete would drop only the SQL rows: `delete_accounts` replaces it.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # the row-only delete view; accounts go through `delete_accounts`
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Accounts are created by registration, `createsuperuser` or the API, which apply
@@ -142,6 +154,23 @@ class UserAdmin(admin.ModelAdmin):
     @admin.action(description="Reactivate")
     def activate(self, request, queryset):
         _each(request, queryset, lambda u: services.user_activate(user=u), "reactivated")
+
+    @admin.action(
+        description="Delete account and all its data (both stores)", permissions=["change"]
+    )
+    def delete_accounts(self, request, queryset):
+        mine = queryset.filter(pk=request.user.pk)
+        if mine.exists():
+            messages.error(request, "You cannot delete your own account here.")
+            queryset = queryset.exclude(pk=request.user.pk)
+        deleted = 0
+        for user in list(queryset):
+            try:
+                user_delete(user_id=user.pk)
+                deleted += 1
+            except ApplicationError as exc:
+                messages.error(request, f"{user.email}: {exc.detail}")
+        messages.success(request, f"{deleted} account(s) deleted.")
 
     @admin.action(description="Sign out everywhere (revoke every refresh family)")
     def sign_out_everywhere(self, request, queryset):

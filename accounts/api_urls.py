@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts import apis
+from accounts import apis, lifecycle_apis
 
 urlpatterns = [
     path("auth/register", apis.RegisterApi.as_view(), name="api-register"),
@@ -10,6 +10,23 @@ urlpatterns = [
     path("auth/token/refresh", apis.TokenRefreshApi.as_view(), name="api-token-refresh"),
     path("auth/logout", apis.TokenLogoutApi.as_view(), name="api-logout"),
     path("auth/logout-all", apis.TokenLogoutAllApi.as_view(), name="api-logout-all"),
+    path(
+        "auth/password-reset",
+        lifecycle_apis.PasswordResetRequestApi.as_view(),
+        name="api-password-reset",
+    ),
+    path(
+        "auth/password-reset/confirm",
+        lifecycle_apis.PasswordResetConfirmApi.as_view(),
+        name="api-password-reset-confirm",
+    ),
+    path("auth/verify-email", lifecycle_apis.EmailVerifyApi.as_view(), name="api-verify-email"),
     path("me", apis.MeApi.as_view(), name="api-me"),
+    path(
+        "me/verify-email",
+        lifecycle_apis.MeVerifyEmailResendApi.as_view(),
+        name="api-me-verify-email",
+    ),
+    path("me/export", lifecycle_apis.MeExportApi.as_view(), name="api-me-export"),
     path("me/password", apis.MePasswordChangeApi.as_view(), name="api-me-password"),
 ]

@@ -7,7 +7,7 @@ must not turn the refresh into a 401.
 
 from __future__ import annotations
 
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
@@ -189,6 +189,32 @@ class MeApi(APIView):
         data.is_valid(raise_exception=True)
         user = services.user_update_profile(user_id=user_id, **data.validated_data)
         return Response(self.OutputSerializer(user).data)
+
+    @extend_schema_serializer(component_name="MeDeleteInput")
+    class DeleteInputSerializer(StrictInputSerializer):
+        current_password = password_field()
+
+    @extend_schema(
+        operation_id="me_delete",
+        request=DeleteInputSerializer,
+        responses={
+            204: OpenApiResponse(description="The account and its data are gone"),
+            409: OpenApiResponse(description="The account still owns courses"),
+        },
+        tags=["me"],
+        description="Deletes the account and every record carrying its id in both stores "
+        "(issue 8, accounts.deletion). Refused with 409 `conflict` while it owns courses.",
+    )
+    def delete(self, request: Request) -> Response:
+        from accounts.deletion import user_delete_self
+
+        user_id = require_user_id(request.user)
+        data = self.DeleteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user_delete_self(user_id=user_id, **data.validated_data)
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MePasswordChangeApi(APIView):

@@ -31,3 +31,27 @@ class RegisterForm(forms.Form):
     )
     password = _password_field("Password", "new-password")
     password.help_text = "At least 8 characters; a passphrase of several words works well."
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class PasswordResetConfirmForm(forms.Form):
+    new_password = _password_field("New password", "new-password")
+    new_password.help_text = "At least 8 characters; a passphrase of several words works well."
+
+
+class OtpCodeForm(forms.Form):
+    token = forms.CharField(
+        label="Code",
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+        help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
+    )

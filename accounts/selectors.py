@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.managers import normalize_email
 from accounts.models import RefreshToken, User
 from learnstream.errors import TokenInvalid
 
@@ -18,6 +21,31 @@ def user_get_signed_in(*, user_id: int) -> User:
     return user
 
 
+def user_ids_by_emails(
+    *, emails: Iterable[str], roles: Iterable[str] | None = None, active_only: bool = True
+) -> dict[str, int]:
+    """Accounts with these e-mails (active ones unless `active_only` is off; with `roles`,
+    only those roles), as {normalised e-mail: user id}, in one query. E-mails with no such
+    account are absent."""
+    wanted = {normalize_email(email) for email in emails if email and email.strip()}
+    if not wanted:
+        return {}
+    query = User.objects.filter(email__in=wanted)
+    if active_only:
+        query = query.filter(is_active=True)
+    if roles is not None:
+        query = query.filter(role__in=list(roles))
+    return {normalize_email(email): user_id for user_id, email in query.values_list("id", "email")}
+
+
+def user_emails_by_ids(*, user_ids: Iterable[int]) -> dict[int, str]:
+    """{user id: e-mail} for these users, in one query (deleted users are absent)."""
+    wanted = set(user_ids)
+    if not wanted:
+        return {}
+    return dict(User.objects.filter(id__in=wanted).values_list("id", "email"))
+
+
 def refresh_families_active(*, user_id: int) -> QuerySet[RefreshToken]:
     """One row per live family: its current (unconsumed, unrevoked, unexpired) token."""
     now = timezone.now()
@@ -28,3 +56,8 @@ def refresh_families_active(*, user_id: int) -> QuerySet[RefreshToken]:
         expires_at__gt=now,
         family_expires_at__gt=now,
     ).order_by("-issued_at")
+
+
+def user_email_verified(*, user_id: int) -> bool:
+    """Read from the database, not the token: access tokens carry no verification state."""
+    return User.objects.filter(pk=user_id, email_verified=True).exists()

@@ -114,11 +114,21 @@ def user_register(*, email: str, password: str, name: str, ip: str) -> User:
         raise ValidationError(errors={"email": ["An account with this email already exists."]})
     try:
         with transaction.atomic():
-            return User.objects.create_user(email, password, name=name, role=Role.STUDENT)
+            user = User.objects.create_user(email, password, name=name, role=Role.STUDENT)
+            _verification_mail_after_commit(user.pk)
+            return user
     except IntegrityError as exc:  # a concurrent registration won the unique constraint
         raise ValidationError(
             errors={"email": ["An account with this email already exists."]}
         ) from exc
+
+
+def _verification_mail_after_commit(user_id: int) -> None:
+    """Mail a verification link once the row is committed (never for a rolled-back
+    account); a mail failure is logged, never undoes the registration or the change."""
+    from accounts.verification import email_verification_send
+
+    transaction.on_commit(lambda: email_verification_send(user_id=user_id), robust=True)
 
 
 def user_authenticate(*, email: str, password: str, ip: str) -> User:
@@ -319,6 +329,7 @@ def user_update_profile(
         user.email = new_email
         user.email_verified = False
         fields += ["email", "email_verified"]
+        _verification_mail_after_commit(user.pk)
     if fields:
         try:
             with transaction.atomic():

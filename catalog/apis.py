@@ -402,7 +402,7 @@ class InstructorCourseApi(APIView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, course_id: str) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
-        services.course_archive(course=course)
+        services.course_archive(course=course, user=request.user)
         return Response(status=204)
 
 
@@ -549,7 +549,7 @@ class InstructorLessonApi(APIView):
     @extend_schema(request=None, responses={204: None, 409: ARCHIVED})
     def delete(self, request: Request, lesson_id: str) -> Response:
         lesson, course = selectors.lesson_get_for_instructor(user=request.user, lesson_id=lesson_id)
-        services.lesson_delete(lesson=lesson, course=course)
+        services.lesson_delete(lesson=lesson, course=course, user=request.user)
         return Response(status=204)
 
 

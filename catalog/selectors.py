@@ -215,6 +215,13 @@ def course_get_published_by_slug(*, slug: Any) -> Course:
     return course
 
 
+def lesson_has_ready_video_by_id(*, lesson_id: Any) -> bool:
+    """`catalog.video_state.lesson_has_ready_video` for a lesson id (one small read); an
+    unknown lesson has none. Callers have already checked the viewer may see the lesson."""
+    lesson = Lesson.objects(id=object_id_or_404(lesson_id, "Lesson")).only("video").first()
+    return lesson is not None and lesson_has_ready_video(lesson)
+
+
 def course_get_enrollable_or_enrolled(*, slug: Any) -> Course:
     """A course a student may hold an enrolment in: published, or archived since (so they
     can still leave it). Drafts and unknown slugs are 404."""
@@ -363,6 +370,7 @@ class NumberedPage:
     results: list[Any]
     page: int
     has_next: bool
+    total: int | None = None  # only when asked for (it costs a count query)
 
 
 def _page_number(page: Any) -> int:
@@ -375,22 +383,57 @@ def _page_number(page: Any) -> int:
     return number
 
 
-def course_list_for_instructor(*, user: Any, page: Any = 1) -> NumberedPage:
-    """Courses the user owns or co-teaches (an admin: every course), newest first."""
+def _courses_taught_filter(user: Any) -> dict[str, Any]:
+    """The courses a user may edit: owned or co-taught (admins: every course)."""
+    if is_admin(user):
+        return {}
+    user_id = require_user_id(user)
+    return {"$or": [{"owner_id": user_id}, {"co_instructor_ids": user_id}]}
+
+
+def _text_match(text: str) -> dict[str, Any]:
+    return {"$regex": re.escape(text), "$options": "i"}
+
+
+def course_list_for_instructor(
+    *,
+    user: Any,
+    page: Any = 1,
+    q: str = "",
+    status: str = "",
+    page_size: int = INSTRUCTOR_PAGE_SIZE,
+    with_total: bool = False,
+) -> NumberedPage:
+    """Courses the user owns or co-teaches (an admin: every course), newest first;
+    optionally those whose title or slug contains `q` (case-insensitive) and those in one
+    `status`. `with_total` adds the number of matching courses (one more query)."""
     number = _page_number(page)
-    query = Course.objects()
-    if not is_admin(user):
-        user_id = user_id_of(user)
-        query = Course.objects(
-            __raw__={"$or": [{"owner_id": user_id}, {"co_instructor_ids": user_id}]}
+    if status and status not in CourseStatus.ALL:
+        raise ValidationError(
+            "Invalid filter.", errors={"status": [f"Choose one of: {', '.join(CourseStatus.ALL)}."]}
         )
-    start = (number - 1) * INSTRUCTOR_PAGE_SIZE
-    courses = list(query.order_by("-id").skip(start).limit(INSTRUCTOR_PAGE_SIZE + 1))
+    conditions = [condition for condition in [_courses_taught_filter(user)] if condition]
+    if status:
+        conditions.append({"status": status})
+    q = (q or "").strip()[:MAX_QUERY_LENGTH]
+    if q:
+        conditions.append({"$or": [{"title": _text_match(q)}, {"slug": _text_match(q)}]})
+    query = Course.objects(__raw__={"$and": conditions} if conditions else {})
+    start = (number - 1) * page_size
+    courses = list(query.order_by("-id").skip(start).limit(page_size + 1))
     return NumberedPage(
-        results=courses[:INSTRUCTOR_PAGE_SIZE],
+        results=courses[:page_size],
         page=number,
-        has_next=len(courses) > INSTRUCTOR_PAGE_SIZE,
+        has_next=len(courses) > page_size,
+        total=query.count() if with_total else None,
     )
+
+
+def course_ids_taught(*, user: Any) -> list[str]:
+    """Ids of every course the user may edit (admins: every course), in one query."""
+    return [
+        str(course.id) for course in Course.objects(__raw__=_courses_taught_filter(user)).only("id")
+    ]
 
 
 def course_versions_list(*, course: Course) -> list[CourseVersion]:

@@ -1,5 +1,9 @@
 """Catalogue writes: courses, lessons, publishing, restoring, enrolment, the catalogue cache.
 
+The writes an instructor or admin makes on courses and lessons are audited here (in
+`learnstream.audit`), once, after they succeed — so the JSON API and the admin pages, which
+both call these, leave the same trail.
+
 No transaction spans MongoDB and PostgreSQL, so writes are ordered to leave nothing
 broken after a crash between them (see each function). Ownership is checked by the callers
 through `catalog.selectors.course_get_for_instructor` (the instructor API and admin pages
@@ -13,12 +17,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from bson import ObjectId
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from mongoengine.errors import NotUniqueError
 from pymongo import UpdateMany, UpdateOne
 
-from accounts.roles import require_user_id
+from accounts.roles import Role, is_admin, require_user_id, user_id_of
+from accounts.selectors import user_email_verified, user_ids_by_emails
 from catalog.access import lesson_facts_invalidate
 from catalog.catalog_cache import catalog_cache_bump
 from catalog.documents import (
@@ -38,7 +44,12 @@ from catalog.validation import (
     slug_from_title,
 )
 from catalog.video_state import lesson_video_duration
-from learnstream.errors import Conflict, NotFound, ValidationError
+from learnstream.audit import audit_record
+from learnstream.errors import Conflict, NotFound, PermissionDenied, ValidationError
+
+COURSE = "course"
+LESSON = "lesson"
+MAX_CO_INSTRUCTORS = 20
 
 # ---------------------------------------------------------------- helpers
 
@@ -67,6 +78,21 @@ def catalog_cache_invalidate(*, course_id: Any = None) -> None:
     """Retire the cached catalogue listing and course details. The playback helper calls
     this when a video becomes ready (has_video and durations change)."""
     catalog_cache_bump()
+
+
+def _audit(user: Any, action: str, target_type: str, target_id: Any, **details: Any) -> None:
+    audit_record(
+        actor_id=require_user_id(user),
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        details=details,
+    )
+
+
+def _course_lesson_ids(course: Course) -> list[ObjectId]:
+    """Every lesson of the course, removed ones included (for cache invalidation)."""
+    return [lesson.id for lesson in Lesson.objects(course_id=course.id).only("id")]
 
 
 def _require_editable(course: Course) -> None:
@@ -125,6 +151,7 @@ def course_create(*, user: Any, **fields: Any) -> Course:
         course.save(force_insert=True)
     except NotUniqueError as exc:  # a concurrent create took the slug
         raise _duplicate_slug() from exc
+    _audit(user, "course.create", COURSE, course.id, title=course.title)
     return course
 
 
@@ -155,7 +182,53 @@ def course_update(*, course: Course, expected_revision: int | None = None, **fie
     return course
 
 
-def course_archive(*, course: Course) -> Course:
+def course_co_instructors_validate(*, emails: list[str]) -> list[int]:
+    """The user ids of these instructors' (or admins') accounts; a field error
+    (`co_instructors`) for any other e-mail. Writes nothing: a form that saves course
+    fields and the team calls it first, so a bad e-mail leaves the course untouched."""
+    wanted = list(dict.fromkeys(email.strip() for email in emails if email.strip()))
+    if len(wanted) > MAX_CO_INSTRUCTORS:
+        raise ValidationError(
+            "Some fields are invalid.",
+            errors={"co_instructors": [f"At most {MAX_CO_INSTRUCTORS} co-instructors."]},
+        )
+    found = user_ids_by_emails(emails=wanted, roles=(Role.INSTRUCTOR, Role.ADMIN))
+    # One message whether the account is missing or a student's: no probing for accounts.
+    problems = [
+        f"{email} is not an instructor's account." for email in wanted if email.lower() not in found
+    ]
+    if problems:
+        raise ValidationError("Some fields are invalid.", errors={"co_instructors": problems})
+    return [found[email.lower()] for email in wanted]
+
+
+def course_co_instructors_set(
+    *, user: Any, course: Course, emails: list[str], expected_revision: int
+) -> Course:
+    """Replace the co-instructors by the instructor (or admin) accounts with these e-mails.
+    Only the owner or an admin may (a co-instructor may not add or drop colleagues): 403.
+    An e-mail that is not an instructor's account is a field error (`co_instructors`), and
+    a stale `expected_revision` is 409, as for `course_update`. Audited when it changes."""
+    if not (is_admin(user) or user_id_of(user) == course.owner_id):
+        raise PermissionDenied("Only the owner or an admin can change co-instructors.")
+    _require_editable(course)
+    wanted = sorted(set(course_co_instructors_validate(emails=emails)) - {course.owner_id})
+    if wanted == sorted(course.co_instructor_ids):
+        return course
+    updated = Course.objects(id=course.id, revision=expected_revision).update_one(
+        set__co_instructor_ids=wanted, inc__revision=1, set__updated_at=timezone.now()
+    )
+    if not updated:
+        raise Conflict("The course was changed by someone else; reload and try again.")
+    course.reload()
+    # Who counts as course staff changed: cached lesson facts and the course page.
+    lesson_facts_invalidate(lesson_ids=_course_lesson_ids(course))
+    catalog_cache_invalidate(course_id=course.id)
+    _audit(user, "course.co_instructors", COURSE, course.id, co_instructor_ids=wanted)
+    return course
+
+
+def course_archive(*, course: Course, user: Any) -> Course:
     """Take the course off the catalogue for good. Enrolment rows stay (history); lessons
     stop being visible to students at once."""
     if course.status == CourseStatus.ARCHIVED:
@@ -164,15 +237,25 @@ def course_archive(*, course: Course) -> Course:
         set__status=CourseStatus.ARCHIVED, inc__revision=1, set__updated_at=timezone.now()
     )
     course.reload()
-    lesson_ids = [lesson.id for lesson in Lesson.objects(course_id=course.id).only("id")]
-    lesson_facts_invalidate(lesson_ids=lesson_ids)
+    lesson_facts_invalidate(lesson_ids=_course_lesson_ids(course))
     catalog_cache_invalidate(course_id=course.id)
+    _audit(user, "course.archive", COURSE, course.id)
     return course
 
 
-def course_publish(*, course: Course, user: Any, restored_from: int | None = None) -> CourseVersion:
-    """Snapshot the draft as version n+1. The snapshot is written first (unique per course
-    and version, so two racing publishes cannot both win), then the course points at it."""
+def course_publish(*, course: Course, user: Any) -> CourseVersion:
+    """Snapshot the draft as version n+1 (audited as `course.publish`)."""
+    version = _course_snapshot_publish(course=course, user=user, restored_from=None)
+    _audit(user, "course.publish", COURSE, course.id, version=version.version)
+    return version
+
+
+def _course_snapshot_publish(
+    *, course: Course, user: Any, restored_from: int | None
+) -> CourseVersion:
+    """The snapshot is written first (unique per course and version, so two racing
+    publishes cannot both win), then the course points at it. Not audited: its callers
+    record what the user did (publish or restore)."""
     _require_editable(course)
     lessons = lessons_in_outline(course=course)
     # MongoDB keeps milliseconds: truncate now so the response equals what is stored.
@@ -300,7 +383,16 @@ def course_version_restore(*, course: Course, user: Any, version: int) -> Course
     )
     Lesson._get_collection().bulk_write(operations, ordered=True)
     course.reload()
-    return course_publish(course=course, user=user, restored_from=version)
+    restored = _course_snapshot_publish(course=course, user=user, restored_from=version)
+    _audit(
+        user,
+        "course.restore",
+        COURSE,
+        course.id,
+        restored_from=version,
+        version=restored.version,
+    )
+    return restored
 
 
 def course_refresh_published_stats(*, course_id: Any) -> None:
@@ -370,18 +462,21 @@ def lesson_update(*, lesson: Lesson, course: Course, **fields: Any) -> Lesson:
     return lesson
 
 
-def lesson_delete(*, lesson: Lesson, course: Course) -> None:
+def lesson_delete(*, lesson: Lesson, course: Course, user: Any) -> None:
     """Remove from the draft (soft): the published version still lists and plays it until
     the next publish, and a restore can bring it back."""
     _require_editable(course)
     if lesson.removed_at is not None:
         return
     now = timezone.now()
-    Lesson.objects(id=lesson.id, removed_at=None).update_one(
+    removed = Lesson.objects(id=lesson.id, removed_at=None).update_one(
         set__removed_at=now, set__updated_at=now
     )
     lesson.reload()
     lesson_facts_invalidate(lesson_ids=[lesson.id])
+    if not removed:  # a concurrent delete won (and recorded it)
+        return
+    _audit(user, "lesson.delete", LESSON, lesson.id, course_id=str(course.id), title=lesson.title)
 
 
 def lesson_reorder(*, course: Course, lesson_ids: list[Any]) -> list[Lesson]:
@@ -421,6 +516,25 @@ def lesson_reorder(*, course: Course, lesson_ids: list[Any]) -> list[Lesson]:
 # ---------------------------------------------------------------- enrolment
 
 
+VERIFY_EMAIL_FIRST = (
+    "Verify your email address first: open the link we mailed you "
+    "(or ask for a new one on your account page)."
+)
+
+
+def _enrollment_require_verified_email(*, user_id: int, course_id: str) -> None:
+    """With REQUIRE_VERIFIED_EMAIL_TO_ENROL, an unverified user may browse but not enrol
+    (403). Read from the database: the access token carries no verification state. An
+    enrolment that is already active stays answerable (200) either way."""
+    if not settings.REQUIRE_VERIFIED_EMAIL_TO_ENROL or user_email_verified(user_id=user_id):
+        return
+    if Enrollment.objects.filter(
+        user_id=user_id, course_id=course_id, status=EnrollmentStatus.ACTIVE
+    ).exists():
+        return
+    raise PermissionDenied(VERIFY_EMAIL_FIRST)
+
+
 def enrollment_create(*, user: Any, course: Course) -> tuple[Enrollment, bool]:
     """Enrol (or re-activate a cancelled enrolment). The caller has checked in MongoDB that
     the course is published; only then is the SQL row committed. Returns (row, created)."""
@@ -428,6 +542,7 @@ def enrollment_create(*, user: Any, course: Course) -> tuple[Enrollment, bool]:
         raise NotFound("Course not found.")
     user_id = require_user_id(user)
     course_id = str(course.id)
+    _enrollment_require_verified_email(user_id=user_id, course_id=course_id)
     created = False
     with transaction.atomic():
         enrollment = (

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import is_signed_in
 from catalog import selectors, services
 from catalog.documents import CourseLevel
-from learnstream.errors import NotFound, ValidationError
+from learnstream.errors import NotFound, PermissionDenied, ValidationError
 
 
 def _not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -79,7 +79,6 @@ def course_page(request: HttpRequest, slug: str) -> HttpResponse:
         if enrolled
         else None
     )
-    lessons = [lesson for section in course["sections"] for lesson in section["lessons"]]
     return render(
         request,
         "catalog/course.html",
@@ -87,7 +86,6 @@ def course_page(request: HttpRequest, slug: str) -> HttpResponse:
             "course": course,
             "enrolled": enrolled,
             "progress": progress,
-            "first_lesson": lessons[0] if lessons else None,
             "login_url": f"/accounts/login/?{urlencode({'next': request.path})}",
         },
     )
@@ -104,7 +102,11 @@ def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
     if not is_signed_in(request.user):
         return _login_redirect(request, course_path)
     course = selectors.course_get_published_by_slug(slug=slug)
-    _enrollment, created = services.enrollment_create(user=request.user, course=course)
+    try:
+        _enrollment, created = services.enrollment_create(user=request.user, course=course)
+    except PermissionDenied as exc:  # e.g. the email address is not verified yet
+        messages.error(request, exc.detail)
+        return redirect(course_path)
     if created:
         messages.success(request, f"You are enrolled in “{course.published.title}”.")
     return redirect(course_path)

@@ -13,8 +13,13 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from accounts.admin_two_factor import TwoFactorAdminSiteMixin
 
-class LearnStreamAdminSite(admin.AdminSite):
+
+class LearnStreamAdminSite(TwoFactorAdminSiteMixin, admin.AdminSite):
+    """`TwoFactorAdminSiteMixin`: roles in ADMIN_REQUIRE_2FA_ROLES need an OTP-verified
+    session (see accounts/admin_two_factor.py)."""
+
     site_header = "LearnStream administration"
     site_title = "LearnStream admin"
     index_title = "Instructor workspace"

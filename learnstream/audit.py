@@ -42,3 +42,24 @@ def audit_record(
         target_id=str(target_id),
         details=details or {},
     ).save(force_insert=True)
+
+
+# Stands in for a deleted account in entries that outlive it (actor ids, `details.user_id`).
+DELETED_USER_ID = 0
+
+
+def audit_anonymise_user(*, user_id: int) -> int:
+    """Erase a deleted account's id from the trail while keeping what happened: as actor
+    and as `details.user_id` it becomes `DELETED_USER_ID`; from co-instructor lists in the
+    details it is removed. Idempotent; returns how many entries changed."""
+    collection = AuditEntry._get_collection()
+    changed = collection.update_many(
+        {"actor_id": user_id}, {"$set": {"actor_id": DELETED_USER_ID}}
+    ).modified_count
+    changed += collection.update_many(
+        {"details.user_id": user_id}, {"$set": {"details.user_id": DELETED_USER_ID}}
+    ).modified_count
+    changed += collection.update_many(
+        {"details.co_instructor_ids": user_id}, {"$pull": {"details.co_instructor_ids": user_id}}
+    ).modified_count
+    return changed

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.cache import cache
 
-from learnstream.outages import is_outage
+from learnstream.outages import outage_record
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ def cache_get(key: str, default: Any = None) -> Any:
     try:
         return cache.get(key, default)
     except Exception as exc:
-        if not is_outage(exc):
+        if not outage_record(exc):
             raise
         logger.warning("cache unavailable on get: %s", type(exc).__name__)
         return default
@@ -29,7 +29,7 @@ def cache_set(key: str, value: Any, timeout: int) -> None:
     try:
         cache.set(key, value, timeout=timeout)
     except Exception as exc:
-        if not is_outage(exc):
+        if not outage_record(exc):
             raise
         logger.warning("cache unavailable on set: %s", type(exc).__name__)
 
@@ -40,6 +40,6 @@ def cache_delete_many(keys: list[str]) -> None:
     try:
         cache.delete_many(keys)
     except Exception as exc:
-        if not is_outage(exc):
+        if not outage_record(exc):
             raise
         logger.warning("cache unavailable on delete: %s", type(exc).__name__)

@@ -16,7 +16,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from learnstream.outages import is_outage
+from learnstream.outages import outage_record
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ def to_application_error(exc: Exception) -> ApplicationError | None:
         if isinstance(exc, exc_type):
             detail = getattr(exc, "detail", None)
             return error_type(str(detail) if detail else None)
-    if is_outage(exc):
+    if outage_record(exc):
         logger.warning("Backing service unavailable: %s", type(exc).__name__)
         return ServiceUnavailable("A backing service is unavailable; please retry shortly.")
     return None

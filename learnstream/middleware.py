@@ -19,7 +19,8 @@ from learnstream.errors import (
     problem_response,
 )
 from learnstream.logging import request_id_var
-from learnstream.outages import is_outage
+from learnstream.metrics import UNMATCHED_ROUTE, request_observe
+from learnstream.outages import outage_record
 
 access_logger = logging.getLogger("learnstream.access")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -40,18 +41,43 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
+            duration_s = time.perf_counter() - started
+            route = _route_of(request)
             user = getattr(request, "user", None)
+            user_id = getattr(user, "id", None) if user is not None else None
+            request_observe(
+                route=route,
+                method=request.method or "",
+                status=response.status_code,
+                duration_s=duration_s,
+            )
             access_logger.info(
                 "%s %s %s %.1fms user=%s",
                 request.method,
-                request.path,
+                route,
                 response.status_code,
-                (time.perf_counter() - started) * 1000,
-                getattr(user, "id", None) if user is not None else None,
+                duration_s * 1000,
+                user_id,
+                extra={
+                    "user_id": user_id,
+                    "route": route,
+                    "method": request.method,
+                    "status": response.status_code,
+                    "duration_ms": round(duration_s * 1000, 1),
+                },
             )
             return response
         finally:
             request_id_var.reset(token)
+
+
+def _route_of(request: HttpRequest) -> str:
+    """The URL pattern that served the request ("api/v1/lessons/<str:lesson_id>/playback"),
+    never the raw path: bounded metric labels, no ids or tokens in logs."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or not match.route:
+        return UNMATCHED_ROUTE
+    return "/" + match.route.lstrip("^")
 
 
 class PayloadTooLarge(ApplicationError):
@@ -89,7 +115,7 @@ class ServiceUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not is_outage(exception):
+        if not outage_record(exception):
             return None
         logging.getLogger(__name__).warning(
             "Backing service unavailable: %s", type(exception).__name__

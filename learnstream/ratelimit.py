@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from learnstream.errors import Throttled
-from learnstream.outages import is_outage
+from learnstream.outages import outage_record
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def rate_limit_count(key: str, limit: int, window_s: int) -> RateDecision:
             raw_count, ttl_ms = _redis_script()(keys=[full_key], args=[int(window_s * 1000)])
             count, remaining_s = int(raw_count), int(ttl_ms) / 1000
         except Exception as exc:
-            if not is_outage(exc):
+            if not outage_record(exc):
                 raise
             logger.warning("rate limiter: Redis unavailable, per-process limits apply")
             count, remaining_s = _local.incr(full_key, window_s)
@@ -176,7 +176,7 @@ def rate_limit_reset(key: str) -> None:
 
             get_redis_connection("default").delete(full_key)
         except Exception as exc:
-            if not is_outage(exc):
+            if not outage_record(exc):
                 raise
 
 

@@ -3,11 +3,12 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from learnstream import health, views
+from learnstream import health, metrics, views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("learnstream.api_urls")),
     re_path(r"^api/", views.api_not_found),

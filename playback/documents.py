@@ -34,6 +34,18 @@ class VideoGeneration(me.EmbeddedDocument):
     updated_at = me.DateTimeField()
 
 
+class RetiredAsset(me.EmbeddedDocument):
+    """A Mux asset no generation plays any more (replaced by a newer upload, or superseded
+    while pending). Written in the same atomic update that retires it, deleted at Mux by
+    `manage.py delete_orphan_assets` after MUX_ASSET_GRACE_DAYS, then dropped from the list."""
+
+    asset_id = me.StringField(max_length=128, required=True)
+    reason = me.StringField(choices=("replaced", "superseded"), required=True)
+    retired_at = me.DateTimeField(required=True)
+
+
 class LessonVideo(me.EmbeddedDocument):
     current = me.EmbeddedDocumentField(VideoGeneration)
     pending = me.EmbeddedDocumentField(VideoGeneration)
+    # default None: lessons that never retired an asset carry no empty list.
+    retired = me.ListField(me.EmbeddedDocumentField(RetiredAsset), default=None)

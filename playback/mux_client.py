@@ -6,6 +6,10 @@ becomes part of the error contract:
 - Mux answered with an error (4xx/5xx)            → `UpstreamError` (502 upstream_error)
 - Mux could not be reached / timed out (urllib3)  → `ServiceUnavailable` (503)
 
+Mux 429 and 5xx answers and refused/reset connections are retried (bounded attempts,
+exponential backoff with full jitter, `Retry-After` honoured up to a cap, never sleeping
+past `MUX_RETRY_BUDGET_S`); a timed-out call is not retried (it already spent its time).
+
 `MUX_API_HOST` decides where the SDK goes: api.mux.com with real credentials, the local
 simulator (`python -m playback.simulator`) by default. Nothing else changes between them.
 """
@@ -13,6 +17,8 @@ simulator (`python -m playback.simulator`) by default. Nothing else changes betw
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +31,7 @@ from django.conf import settings
 from django.utils import timezone
 from mux_python.rest import ApiException
 
-from learnstream.errors import NotFound, ServiceUnavailable, UpstreamError
+from learnstream.errors import ApplicationError, NotFound, ServiceUnavailable, UpstreamError
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +45,8 @@ class DirectUpload:
     status: str
     asset_id: str | None
     expires_at: datetime
+    passthrough: str | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,7 @@ class Asset:
     aspect_ratio: str | None
     upload_id: str | None
     passthrough: str | None
+    errors: list[str]
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,8 @@ def _api_client(host: str, token_id: str, token_secret: str) -> mux_python.ApiCl
     configuration.host = host
     configuration.username = token_id
     configuration.password = token_secret
+    # urllib3's own silent retries (3 by default, no backoff) are off: `_call` decides.
+    configuration.retries = False
     return mux_python.ApiClient(configuration)
 
 
@@ -73,19 +84,70 @@ def _client() -> mux_python.ApiClient:
     return _api_client(settings.MUX_API_HOST, settings.MUX_TOKEN_ID, settings.MUX_TOKEN_SECRET)
 
 
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def retry_delay(*, attempt: int, retry_after: str | None = None) -> float:
+    """Seconds to wait before retry number `attempt` (1-based): Mux's Retry-After (seconds)
+    when it sent one, else full jitter over base·2^(attempt-1); both capped."""
+    cap = settings.MUX_RETRY_CAP_S
+    if retry_after is not None and retry_after.strip().isdigit():
+        return min(float(retry_after.strip()), cap)
+    return random.uniform(0, min(cap, settings.MUX_RETRY_BASE_S * 2 ** (attempt - 1)))
+
+
+def _retry_after_of(exc: ApiException) -> str | None:
+    headers = getattr(exc, "headers", None) or {}
+    return headers.get("Retry-After") if hasattr(headers, "get") else None
+
+
 def _call(operation: str, call: Callable[..., T], *args: Any, not_found_ok: bool = False) -> T:
-    """Run one SDK call with the timeout, translating its failures into the contract."""
-    try:
-        return call(*args, _request_timeout=settings.MUX_REQUEST_TIMEOUT_S)
-    except ApiException as exc:
-        if not_found_ok and exc.status == 404:
-            raise NotFound(f"Mux has no such object ({operation}).") from exc
-        # The body is Mux's error description; the request never contains our secret.
-        logger.warning("Mux %s failed: HTTP %s %s", operation, exc.status, (exc.body or "")[:500])
-        raise UpstreamError(f"The video service refused the request ({exc.status}).") from exc
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        logger.warning("Mux %s unreachable: %s", operation, type(exc).__name__)
-        raise ServiceUnavailable("The video service cannot be reached; please retry.") from exc
+    """Run one SDK call with the timeout and bounded retries, translating failures into the
+    contract: the last failure decides the error (HTTP answer → 502, no answer → 503)."""
+    started = time.monotonic()
+    attempts = max(1, settings.MUX_RETRY_ATTEMPTS)
+    attempt = 0
+    while True:
+        attempt += 1
+        retry_after: str | None = None
+        try:
+            return call(*args, _request_timeout=settings.MUX_REQUEST_TIMEOUT_S)
+        except ApiException as exc:
+            if not_found_ok and exc.status == 404:
+                raise NotFound(f"Mux has no such object ({operation}).") from exc
+            failure: ApplicationError = UpstreamError(
+                f"The video service refused the request ({exc.status})."
+            )
+            # The body is Mux's error description; the request never contains our secret.
+            reason = f"HTTP {exc.status} {(exc.body or '')[:300]}"
+            retryable = exc.status in RETRYABLE_STATUSES
+            retry_after, cause = _retry_after_of(exc), exc
+        except urllib3.exceptions.NewConnectionError as exc:
+            # Refused at once (it subclasses ConnectTimeoutError, but cost no time): retry.
+            failure, reason, retryable, cause = _unreachable(), type(exc).__name__, True, exc
+        except urllib3.exceptions.TimeoutError as exc:
+            # Not retried: it already spent the whole timeout (and may have been applied).
+            failure, reason, retryable, cause = _unreachable(), "timed out", False, exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            failure, reason, retryable, cause = _unreachable(), type(exc).__name__, True, exc
+        delay = retry_delay(attempt=attempt, retry_after=retry_after) if retryable else 0.0
+        out_of_budget = time.monotonic() - started + delay > settings.MUX_RETRY_BUDGET_S
+        if not retryable or attempt >= attempts or out_of_budget:
+            logger.warning("Mux %s failed after %d attempt(s): %s", operation, attempt, reason)
+            raise failure from cause
+        logger.info(
+            "Mux %s: %s; retrying in %.2fs (attempt %d/%d)",
+            operation,
+            reason[:120],
+            delay,
+            attempt + 1,
+            attempts,
+        )
+        time.sleep(delay)
+
+
+def _unreachable() -> ServiceUnavailable:
+    return ServiceUnavailable("The video service cannot be reached; please retry.")
 
 
 def _asset_from(data: Any) -> Asset:
@@ -97,6 +159,7 @@ def _asset_from(data: Any) -> Asset:
         aspect_ratio=data.aspect_ratio,
         upload_id=data.upload_id,
         passthrough=data.passthrough,
+        errors=[str(m) for m in ((data.errors.messages or []) if data.errors else [])],
     )
 
 
@@ -107,15 +170,24 @@ def _upload_from(data: Any, *, created: datetime) -> DirectUpload:
         status=data.status,
         asset_id=data.asset_id,
         expires_at=created + timedelta(seconds=int(data.timeout or 0)),
+        passthrough=data.new_asset_settings.passthrough if data.new_asset_settings else None,
+        error=(data.error.message or data.error.type) if data.error else None,
     )
 
 
 def direct_upload_create(*, passthrough: str) -> DirectUpload:
-    """A direct upload whose asset is signed-playback only and points back at `passthrough`."""
+    """A direct upload whose asset is signed-playback only and points back at `passthrough`,
+    with the configured quality and resolution cap."""
+    asset_settings: dict[str, Any] = {}
+    if settings.MUX_VIDEO_QUALITY:
+        asset_settings["video_quality"] = settings.MUX_VIDEO_QUALITY
+    if settings.MUX_MAX_RESOLUTION_TIER:
+        asset_settings["max_resolution_tier"] = settings.MUX_MAX_RESOLUTION_TIER
     request = mux_python.CreateUploadRequest(
         new_asset_settings=mux_python.CreateAssetRequest(
             playback_policies=[mux_python.PlaybackPolicy.SIGNED],
             passthrough=passthrough,
+            **asset_settings,
         ),
         cors_origin=settings.SITE_URL,
         timeout=settings.MUX_UPLOAD_TIMEOUT_S,

@@ -22,7 +22,7 @@ from catalog.video_state import (
 from learnstream.errors import NotFound, PermissionDenied, ServiceUnavailable, VideoNotReady
 from playback import signing
 from playback.documents import LessonVideo, VideoState
-from tracking.selectors import progress_resume_position
+from tracking.selectors import CourseProgress, course_progress_of_version, progress_resume_position
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,7 @@ class OutlineLesson:
     title: str
     is_preview: bool
     is_current: bool
+    completed: bool = False  # by the viewer
 
 
 @dataclass
@@ -145,19 +146,34 @@ class LessonPage:
     is_preview: bool
     signed_in: bool
     is_course_staff: bool
+    # The viewer's progress in the course (signed-in learners; None for staff and visitors).
+    progress: CourseProgress | None = None
 
 
-def _outline_entries(access: LessonAccess) -> tuple[str, list[Any]]:
-    """(course title, ordered lessons with .lesson_id/.id, title, section, body…): the
-    published version for everyone, the draft for staff on lessons not published yet."""
+def _outline_entries(access: LessonAccess) -> tuple[str, list[Any], CourseVersion | None]:
+    """(course title, ordered lessons with .lesson_id/.id, title, section, body…, the
+    published version they come from): the published version for everyone, the draft
+    (version None) for staff on lessons not published yet."""
     course = Course.objects(id=ObjectId(access.facts.course_id)).only("title", "version").first()
     if course is None:
         raise NotFound("Lesson not found.")
     if access.facts.in_published_version:
         version = CourseVersion.objects(course_id=course.id, version=course.version).first()
         if version is not None:
-            return version.title or course.title, sorted(version.lessons, key=lambda v: v.position)
-    return course.title, lessons_in_outline(course=course)
+            lessons = sorted(version.lessons, key=lambda v: v.position)
+            return version.title or course.title, lessons, version
+    return course.title, lessons_in_outline(course=course), None
+
+
+def _viewer_progress(
+    user: Any, access: LessonAccess, version: CourseVersion | None
+) -> CourseProgress | None:
+    """The learner's progress in the course (one query: the version is already read).
+    None for visitors and course staff (who see the page to check it, not to learn)."""
+    viewer_id = user_id_of(user)
+    if viewer_id is None or access.is_course_staff or version is None:
+        return None
+    return course_progress_of_version(user_id=viewer_id, version=version)
 
 
 def lesson_page_get(*, user: Any, course_slug: str, lesson_id: Any) -> LessonPage:
@@ -167,7 +183,9 @@ def lesson_page_get(*, user: Any, course_slug: str, lesson_id: Any) -> LessonPag
     access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
     if access.facts.course_slug != course_slug:
         raise NotFound("Lesson not found.")
-    course_title, entries = _outline_entries(access)
+    course_title, entries, version = _outline_entries(access)
+    progress = _viewer_progress(user, access, version)
+    completed = {item.id for item in progress.lessons if item.completed} if progress else set()
 
     def entry_id(entry: Any) -> str:
         return str(getattr(entry, "lesson_id", None) or entry.id)
@@ -178,6 +196,7 @@ def lesson_page_get(*, user: Any, course_slug: str, lesson_id: Any) -> LessonPag
             title=entry.title,
             is_preview=bool(entry.is_preview),
             is_current=entry_id(entry) == access.facts.lesson_id,
+            completed=entry_id(entry) in completed,
         )
         for entry in entries
     ]
@@ -210,4 +229,5 @@ def lesson_page_get(*, user: Any, course_slug: str, lesson_id: Any) -> LessonPag
         is_preview=bool(shown.is_preview),
         signed_in=is_signed_in(user),
         is_course_staff=access.is_course_staff,
+        progress=progress,
     )

@@ -25,10 +25,12 @@ from typing import Any
 from bson import ObjectId
 from django.utils import timezone
 
-from catalog.access import lesson_facts_invalidate, lesson_get_for_viewer
+from accounts.roles import require_user_id
+from catalog.access import LessonFacts, lesson_facts_invalidate, lesson_get_for_viewer
 from catalog.documents import Lesson
 from catalog.services import catalog_cache_invalidate, course_refresh_published_stats
-from learnstream.errors import NotFound, PermissionDenied
+from learnstream.audit import audit_record
+from learnstream.errors import Conflict, NotFound, PermissionDenied
 from learnstream.ids import is_object_id
 from playback import mux_client
 from playback.documents import VideoState
@@ -58,14 +60,24 @@ def _lessons() -> Any:
 # --- uploads -------------------------------------------------------------------------------
 
 
-def _lesson_for_staff(*, user: Any, lesson_id: Any) -> ObjectId:
-    """The lesson's id if `user` teaches its course (or is an admin): 404, then 403."""
+def _lesson_for_staff(*, user: Any, lesson_id: Any) -> LessonFacts:
+    """The lesson's facts if `user` teaches its course (or is an admin): 404, then 403."""
     access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
     if access.facts.removed:
         raise NotFound("Lesson not found.")
     if not access.is_course_staff:
         raise PermissionDenied("Only the course's instructors can manage its videos.")
-    return ObjectId(access.facts.lesson_id)
+    return access.facts
+
+
+def _audit_video(*, user: Any, action: str, facts: LessonFacts, **details: Any) -> None:
+    audit_record(
+        actor_id=require_user_id(user),
+        action=action,
+        target_type="lesson",
+        target_id=facts.lesson_id,
+        details={"course_id": facts.course_id, **details},
+    )
 
 
 def video_upload_create(*, user: Any, lesson_id: Any) -> mux_client.DirectUpload:
@@ -75,7 +87,8 @@ def video_upload_create(*, user: Any, lesson_id: Any) -> mux_client.DirectUpload
     generation is simply superseded (its late events will match nothing); `current` keeps
     playing until the new upload is ready.
     """
-    lesson_oid = _lesson_for_staff(user=user, lesson_id=lesson_id)
+    facts = _lesson_for_staff(user=user, lesson_id=lesson_id)
+    lesson_oid = ObjectId(facts.lesson_id)
     upload = mux_client.direct_upload_create(passthrough=str(lesson_oid))
     now = timezone.now()
     generation = {
@@ -84,12 +97,24 @@ def video_upload_create(*, user: Any, lesson_id: Any) -> mux_client.DirectUpload
         "created_at": now,
         "updated_at": now,
     }
-    result = _lessons().update_one(
-        {"_id": lesson_oid}, {"$set": {"video.pending": generation, "updated_at": now}}
-    )
-    if result.matched_count == 0:  # deleted while we were asking Mux
-        raise NotFound("Lesson not found.")
-    return upload
+    for _ in range(3):  # retried only if another upload replaced `pending` in between
+        doc = _lessons().find_one({"_id": lesson_oid}, {"video.pending": 1})
+        if doc is None:  # deleted while we were asking Mux
+            raise NotFound("Lesson not found.")
+        superseded = ((doc.get("video") or {}).get("pending")) or {}
+        update: dict[str, Any] = {"$set": {"video.pending": generation, "updated_at": now}}
+        if superseded.get("asset_id") and superseded.get("state") != S.DELETED:
+            # Its asset will never play: remember it (atomically) for delete_orphan_assets.
+            update["$push"] = {"video.retired": _retired(superseded["asset_id"], "superseded", now)}
+        pinned = {"_id": lesson_oid, "video.pending.upload_id": superseded.get("upload_id")}
+        if _lessons().update_one(pinned, update).matched_count == 1:
+            _audit_video(user=user, action="video.upload", facts=facts, upload_id=upload.id)
+            return upload
+    raise Conflict("The lesson's video changed meanwhile; please retry.")
+
+
+def _retired(asset_id: str, reason: str, now: datetime) -> dict[str, Any]:
+    return {"asset_id": asset_id, "reason": reason, "retired_at": now}
 
 
 def video_remove(*, user: Any, lesson_id: Any) -> None:
@@ -99,7 +124,19 @@ def video_remove(*, user: Any, lesson_id: Any) -> None:
     no longer knows is treated as already deleted. The `video.asset.deleted` webhook that
     follows finds the generation already deleted and changes nothing.
     """
-    lesson_oid = _lesson_for_staff(user=user, lesson_id=lesson_id)
+    facts = _lesson_for_staff(user=user, lesson_id=lesson_id)
+    lesson_video_delete(lesson_oid=ObjectId(facts.lesson_id))
+    _audit_video(user=user, action="video.remove", facts=facts)
+
+
+def lesson_video_delete(*, lesson_oid: ObjectId) -> bool:
+    """Delete every asset of the lesson at Mux (cancelling a pending upload), then mark the
+    generations cancelled/deleted here. No access checks: callers decide (the instructor's
+    `video_remove`, the maintenance of removed lessons). True if something changed here.
+
+    The Mux calls come first, so a Mux failure leaves the lesson as it was. An asset Mux no
+    longer knows is treated as already deleted, so a re-run after a crash finishes the job.
+    """
     doc = _lessons().find_one({"_id": lesson_oid}, {"video": 1})
     video = (doc or {}).get("video") or {}
     pending, current = video.get("pending") or {}, video.get("current") or {}
@@ -111,8 +148,9 @@ def video_remove(*, user: Any, lesson_id: Any) -> None:
             with contextlib.suppress(NotFound):  # already gone at Mux
                 mux_client.asset_delete(asset_id=generation["asset_id"])
     now = timezone.now()
+    changed = False
     if pending.get("state") == S.AWAITING_UPLOAD and pending.get("upload_id"):
-        _move(
+        changed |= _move(
             lesson_oid=lesson_oid,
             slot="pending",
             match={"upload_id": pending["upload_id"]},
@@ -122,7 +160,10 @@ def video_remove(*, user: Any, lesson_id: Any) -> None:
         )
     for generation in (pending, current):
         if generation.get("asset_id"):
-            _asset_deleted(lesson_oid=lesson_oid, asset_id=generation["asset_id"], now=now)
+            changed |= _asset_deleted(
+                lesson_oid=lesson_oid, asset_id=generation["asset_id"], now=now
+            )
+    return changed
 
 
 # --- the webhook state machine -------------------------------------------------------------
@@ -175,25 +216,29 @@ def _promote_ready(
     query = _generation_query(lesson_oid=lesson_oid, slot="pending", match=match, to=S.READY)
     if query is None:
         return False
-    doc = _lessons().find_one(query, {"video.pending": 1})
+    doc = _lessons().find_one(query, {"video.pending": 1, "video.current": 1})
     if doc is None:
         return False
     pending = doc["video"]["pending"]
+    replaced = doc["video"].get("current") or {}
     current = {**pending, **ready, "state": S.READY, "error": None, "updated_at": now}
-    # Pin the exact generation we read, so a newer upload that replaced it in between wins.
+    # Pin the exact generation we read, so a newer upload that replaced it in between wins,
+    # and the current asset we retire, so a concurrent promotion cannot lose one.
     query["video.pending.upload_id"] = pending.get("upload_id")
-    result = _lessons().update_one(
-        query,
-        {
-            "$set": {
-                "video.current": current,
-                "duration_s": float(ready.get("duration_s") or 0),
-                "updated_at": now,
-            },
-            "$unset": {"video.pending": ""},
+    query["video.current.asset_id"] = replaced.get("asset_id")
+    update: dict[str, Any] = {
+        "$set": {
+            "video.current": current,
+            "duration_s": float(ready.get("duration_s") or 0),
+            "updated_at": now,
         },
-    )
-    return result.modified_count == 1
+        "$unset": {"video.pending": ""},
+    }
+    old_asset = replaced.get("asset_id")
+    if old_asset and old_asset != ready.get("asset_id") and replaced.get("state") != S.DELETED:
+        # The replaced asset is remembered in the same atomic update that stops playing it.
+        update["$push"] = {"video.retired": _retired(old_asset, "replaced", now)}
+    return _lessons().update_one(query, update).modified_count == 1
 
 
 def _upload_passthrough(data: dict) -> Any:

@@ -1,9 +1,11 @@
 """Playback pages: the student lesson page (player or enrol prompt) and the instructor's
-video upload page. Access rules live in the selectors; these only render."""
+video upload page. Access rules live in the selectors; these only render. Their
+Content-Security-Policy (blob: media and workers, the Mux hosts) is the site-wide one set by
+`learnstream.security.SecurityHeadersMiddleware`."""
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -14,50 +16,6 @@ from django.urls import reverse
 
 from learnstream.errors import NotFound, PermissionDenied
 from playback.selectors import lesson_page_get, lesson_video_status_get
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-
-
-def media_content_security_policy() -> str:
-    """The CSP of pages that play or upload video: our own scripts only; hls.js needs
-    `blob:` workers and media; media, thumbnails and uploads come from Mux (or the local
-    simulator), whose origins are derived from the settings."""
-    mux = " ".join(
-        sorted(
-            {
-                origin
-                for origin in (
-                    _origin(settings.MUX_STREAM_BASE_URL),
-                    _origin(settings.MUX_IMAGE_BASE_URL),
-                    _origin(settings.MUX_API_HOST),
-                    *settings.MUX_CSP_EXTRA_SOURCES,
-                )
-                if origin
-            }
-        )
-    )
-    return "; ".join(
-        [
-            "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
-            f"img-src 'self' data: {mux}",
-            f"media-src 'self' blob: {mux}",
-            f"connect-src 'self' {mux}",
-            "worker-src 'self' blob:",
-            "object-src 'none'",
-            "base-uri 'self'",
-            "frame-ancestors 'self'",
-        ]
-    )
-
-
-def _with_media_csp(response: HttpResponse) -> HttpResponse:
-    response["Content-Security-Policy"] = media_content_security_policy()
-    return response
 
 
 def lesson_page(request: HttpRequest, slug: str, lesson_id: str) -> HttpResponse:
@@ -71,7 +29,7 @@ def lesson_page(request: HttpRequest, slug: str, lesson_id: str) -> HttpResponse
         "progress_url": f"/api/v1/lessons/{page.lesson_id}/progress",
         "login_url": f"{settings.LOGIN_URL}?next={quote(request.get_full_path(), safe='/')}",
     }
-    return _with_media_csp(render(request, "playback/lesson.html", context))
+    return render(request, "playback/lesson.html", context)
 
 
 @login_required
@@ -89,4 +47,4 @@ def instructor_video_page(request: HttpRequest, lesson_id: str) -> HttpResponse:
         "status_url": reverse("instructor-lesson-video", args=[lesson_id]),
         "max_bytes": settings.MUX_MAX_UPLOAD_BYTES,
     }
-    return _with_media_csp(render(request, "playback/instructor_video.html", context))
+    return render(request, "playback/instructor_video.html", context)

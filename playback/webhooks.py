@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from learnstream.errors import ApplicationError, NotAuthenticated, ValidationError, problem_response
+from learnstream.metrics import webhook_event_count
 from playback.services import webhook_event_handle
 
 logger = logging.getLogger(__name__)
@@ -47,23 +49,30 @@ def _parse_signature(header: str) -> tuple[int, list[str]]:
 
 
 def signature_verify(
-    *, header: str | None, body: bytes, secret: str, tolerance_s: int, now: float | None = None
+    *,
+    header: str | None,
+    body: bytes,
+    secret: str | Sequence[str],
+    tolerance_s: int,
+    now: float | None = None,
 ) -> None:
-    """Raise SignatureInvalid (401) unless one v1 signature matches and t is fresh."""
+    """Raise SignatureInvalid (401) unless one v1 signature matches one of the secrets (several
+    during a rotation) and t is fresh."""
+    secrets = [secret] if isinstance(secret, str) else [s for s in secret if s]
     if not header:
         raise SignatureInvalid("Missing Mux-Signature header.")
-    if not secret:
+    if not any(secrets):
         # Refuse everything rather than accept unsigned events from anyone.
         logger.error("MUX_WEBHOOK_SECRET is not set; refusing webhooks")
         raise SignatureInvalid("Webhook signing is not configured.")
     timestamp, signatures = _parse_signature(header)
-    expected = hmac.new(
-        secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
-    ).hexdigest()
-    # Compare against every candidate (no early exit) so timing reveals nothing.
+    signed = f"{timestamp}.".encode() + body
+    expected = [hmac.new(key.encode(), signed, hashlib.sha256).hexdigest() for key in secrets]
+    # Compare every pair (no early exit) so timing reveals nothing.
     matched = False
-    for candidate in signatures:
-        matched |= hmac.compare_digest(expected.encode(), candidate.encode("ascii", "replace"))
+    for digest in expected:
+        for candidate in signatures:
+            matched |= hmac.compare_digest(digest.encode(), candidate.encode("ascii", "replace"))
     if not matched:
         raise SignatureInvalid("Mux-Signature does not match.")
     current = time.time() if now is None else now
@@ -95,14 +104,16 @@ def mux_webhook(request: HttpRequest) -> HttpResponse:
         signature_verify(
             header=request.headers.get(SIGNATURE_HEADER),
             body=body,
-            secret=settings.MUX_WEBHOOK_SECRET,
+            secret=[settings.MUX_WEBHOOK_SECRET, *settings.MUX_WEBHOOK_SECRETS],
             tolerance_s=settings.MUX_WEBHOOK_TOLERANCE_S,
         )
         event = _parse_event(body)
     except ApplicationError as error:
         # The reason is safe to log; the header, body and secret are not logged.
         logger.warning("Mux webhook refused: %s", error.detail)
+        webhook_event_count(event_type="other", outcome="refused")
         return problem_response(error)
     applied = webhook_event_handle(event=event, received_at=received_at)
     logger.info("Mux webhook %s %s applied=%s", event["type"], event["id"], applied)
+    webhook_event_count(event_type=event["type"], outcome="applied" if applied else "ignored")
     return JsonResponse({"received": True, "applied": applied})

@@ -26,15 +26,12 @@ from typing import Any
 
 from bson import ObjectId
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from catalog.access import course_is_staff
+from accounts.selectors import user_emails_by_ids
 from catalog.documents import Course, CourseVersion, Lesson
 from catalog.models import Enrollment, EnrollmentStatus
 from learnstream.cache import cache_get, cache_set
-from learnstream.errors import NotFound
-from learnstream.ids import object_id_or_404
 from tracking.documents import LessonProgress
 
 DROPOFF_STEPS = 20  # 5% steps: 21 points from 0% to 100%
@@ -51,18 +48,6 @@ CSV_HEADER = [
     "completed_at",
 ]
 _CSV_CHUNK = 500
-
-
-def course_get_for_staff(*, user: Any, course_id: Any) -> Course:
-    """The course if `user` is its owner, a co-instructor or an admin; otherwise 404."""
-    course = (
-        Course.objects(id=object_id_or_404(course_id, "Course"))
-        .only("id", "slug", "title", "owner_id", "co_instructor_ids", "version", "status")
-        .first()
-    )
-    if course is None or not course_is_staff(user=user, instructor_ids=course.instructor_ids()):
-        raise NotFound("Course not found.")
-    return course
 
 
 def course_lessons_for_analytics(*, course: Course) -> list[tuple[ObjectId, str]]:
@@ -239,10 +224,9 @@ def progress_csv_rows(*, course: Course) -> Iterator[list[str]]:
     )
     learner_ids = sorted((with_progress | enrolled) - staff)
     yield CSV_HEADER
-    users = get_user_model().objects
     for start in range(0, len(learner_ids), _CSV_CHUNK):
         chunk = learner_ids[start : start + _CSV_CHUNK]
-        emails = dict(users.filter(id__in=chunk).values_list("id", "email"))
+        emails = user_emails_by_ids(user_ids=chunk)
         documents = {
             (document["user_id"], document["lesson_id"]): document
             for document in collection.find(

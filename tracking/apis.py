@@ -19,15 +19,12 @@ from rest_framework.views import APIView
 from accounts.permissions import IsInstructor, IsSignedIn
 from accounts.roles import require_user_id
 from catalog.access import lesson_get_watchable
+from catalog.selectors import course_get_for_instructor, lesson_has_ready_video_by_id
 from learnstream.api_schema import name_nested_serializers, problem
 from learnstream.errors import Conflict, NotFound
 from learnstream.ids import object_id_or_404
 from tracking import analytics
-from tracking.selectors import (
-    ProgressState,
-    course_progress_for_viewer,
-    lesson_has_ready_video,
-)
+from tracking.selectors import ProgressState, course_progress_for_viewer
 from tracking.services import progress_mark_complete, progress_record_heartbeat, progress_reset
 
 _MAX_BSON_INT = 2**63 - 1
@@ -115,7 +112,7 @@ class LessonCompleteApi(APIView):
     )
     def post(self, request: Request, lesson_id: str) -> Response:
         access = lesson_get_watchable(user=request.user, lesson_id=lesson_id)
-        if lesson_has_ready_video(lesson_id=access.facts.lesson_id):
+        if lesson_has_ready_video_by_id(lesson_id=access.facts.lesson_id):
             raise Conflict("This lesson has a video: it is completed by watching it.")
         state = progress_mark_complete(user_id=require_user_id(request.user), lesson=access.facts)
         return _progress_response(state)
@@ -176,7 +173,7 @@ class CourseAnalyticsGetApi(APIView):
 
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, course_id: str) -> Response:
-        course = analytics.course_get_for_staff(user=request.user, course_id=course_id)
+        course = course_get_for_instructor(user=request.user, course_id=course_id)
         return Response(self.OutputSerializer(analytics.course_analytics(course=course)).data)
 
 
@@ -187,7 +184,7 @@ class CourseProgressExportApi(APIView):
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request: Request, course_id: str) -> StreamingHttpResponse:
-        course = analytics.course_get_for_staff(user=request.user, course_id=course_id)
+        course = course_get_for_instructor(user=request.user, course_id=course_id)
         response = StreamingHttpResponse(
             analytics.progress_csv_stream(course=course), content_type="text/csv; charset=utf-8"
         )
@@ -206,7 +203,7 @@ class CourseProgressResetApi(APIView):
         responses={204: None},
     )
     def delete(self, request: Request, course_id: str, user_id: int) -> Response:
-        course = analytics.course_get_for_staff(user=request.user, course_id=course_id)
+        course = course_get_for_instructor(user=request.user, course_id=course_id)
         if user_id > _MAX_BSON_INT:
             raise NotFound("Learner not found.")
         lesson_oid = None

@@ -17,11 +17,11 @@ from django.conf import settings
 
 from accounts.roles import user_id_of
 from catalog.access import course_is_staff
-from catalog.documents import Course, CourseStatus, CourseVersion, Lesson
+from catalog.documents import Course, CourseVersion
 from catalog.enrollment_cache import enrollment_is_active
-from learnstream.errors import NotFound, PermissionDenied
-from learnstream.ids import is_object_id, object_id_or_404
-from playback.documents import VideoState
+from catalog.selectors import course_get_published_by_slug
+from learnstream.errors import PermissionDenied
+from learnstream.ids import is_object_id
 from tracking.documents import LessonProgress
 
 
@@ -124,18 +124,32 @@ def course_progress_for_user(*, user_id: int, course_ids: list[str]) -> dict[str
     if not course_oids:
         return {}
     versions = _latest_versions(course_oids)
-    lesson_oids = [item.lesson_id for v in versions.values() for item in v.lessons]
-    documents: dict[ObjectId, dict[str, Any]] = {}
-    if lesson_oids:
-        cursor = LessonProgress._get_collection().find(
-            {"user_id": int(user_id), "lesson_id": {"$in": lesson_oids}},
-            {"buckets": False},
-        )
-        documents = {document["lesson_id"]: document for document in cursor}
+    documents = _progress_documents(user_id=user_id, versions=list(versions.values()))
     return {
         str(course_oid): _course_progress(versions.get(course_oid), documents)
         for course_oid in course_oids
     }
+
+
+def course_progress_of_version(*, user_id: int, version: CourseVersion) -> CourseProgress:
+    """The same as `course_progress_for_user` for a caller that already holds the course's
+    latest published version (the lesson page): one query."""
+    documents = _progress_documents(user_id=user_id, versions=[version])
+    return _course_progress(version, documents)
+
+
+def _progress_documents(
+    *, user_id: int, versions: list[CourseVersion]
+) -> dict[ObjectId, dict[str, Any]]:
+    """The learner's progress documents for every lesson of these versions, in one query."""
+    lesson_oids = [item.lesson_id for version in versions for item in version.lessons]
+    if not lesson_oids:
+        return {}
+    cursor = LessonProgress._get_collection().find(
+        {"user_id": int(user_id), "lesson_id": {"$in": lesson_oids}},
+        {"buckets": False},
+    )
+    return {document["lesson_id"]: document for document in cursor}
 
 
 def _course_progress(
@@ -182,20 +196,6 @@ def _continue_with(lessons: list, documents: dict[ObjectId, dict[str, Any]]):
     return unfinished[0] if unfinished else None
 
 
-def course_get_published_by_slug(*, slug: str) -> Course:
-    """A minimal read of a published course by slug (the catalogue owns the canonical one)."""
-    if not isinstance(slug, str) or len(slug) > 80:
-        raise NotFound("Course not found.")
-    course = (
-        Course.objects(slug=slug, status=CourseStatus.PUBLISHED)
-        .only("id", "slug", "owner_id", "co_instructor_ids", "version", "status")
-        .first()
-    )
-    if course is None:
-        raise NotFound("Course not found.")
-    return course
-
-
 def course_progress_for_viewer(*, user: Any, slug: str) -> CourseProgress:
     """GET /courses/{slug}/progress: enrolled learners and course staff (404, then 403)."""
     course = course_get_published_by_slug(slug=slug)
@@ -206,10 +206,3 @@ def course_progress_for_viewer(*, user: Any, slug: str) -> CourseProgress:
     if not staff and not enrollment_is_active(user_id=user_id, course_id=str(course.id)):
         raise PermissionDenied("Enrol in this course to track progress.")
     return course_progress_for_user(user_id=user_id, course_ids=[str(course.id)])[str(course.id)]
-
-
-def lesson_has_ready_video(*, lesson_id: str) -> bool:
-    """Whether the lesson plays a video (then completion comes from heartbeats only)."""
-    lesson = Lesson.objects(id=object_id_or_404(lesson_id, "Lesson")).only("video").first()
-    current = lesson.video.current if lesson and lesson.video else None
-    return bool(current and current.state == VideoState.READY)

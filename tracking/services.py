@@ -38,6 +38,7 @@ from pymongo.errors import DuplicateKeyError
 from catalog.access import LessonFacts
 from learnstream.audit import audit_record
 from learnstream.errors import Throttled, ValidationError
+from learnstream.metrics import heartbeat_outcomes
 from tracking.documents import LessonProgress
 from tracking.selectors import ProgressState, progress_state_from_document
 
@@ -260,6 +261,7 @@ def _explain_refusal(*, user_id: int, lesson_id: ObjectId, beat: Beat, now: date
         raise Throttled(math.ceil(interval - elapsed_s), "One heartbeat per lesson every 2 s.")
 
 
+@heartbeat_outcomes
 def progress_record_heartbeat(
     *,
     user_id: int,

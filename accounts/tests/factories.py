@@ -14,6 +14,8 @@ class UserFactory(DjangoModelFactory):
     name = factory.Faker("name")
     role = Role.STUDENT
     is_active = True
+    # Most tests are about signed-up, verified learners; unverified ones are asked for.
+    email_verified = True
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery-9")
 
     @factory.post_generation

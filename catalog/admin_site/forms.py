@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 
-from accounts.roles import Role
+from accounts.managers import normalize_email
+from accounts.selectors import user_ids_by_emails
 from catalog.documents import CourseLevel
 from learnstream.errors import ValidationError
 
@@ -61,30 +61,10 @@ class CourseForm(forms.Form):
         raw = self.cleaned_data.get("tags") or ""
         return [tag.strip() for tag in raw.split(",") if tag.strip()]
 
-    def clean_co_instructors(self) -> list[int]:
-        """E-mails to user ids; each must be an instructor (or admin) account."""
+    def clean_co_instructors(self) -> list[str]:
+        """The e-mails, split (the catalogue service checks they are instructors)."""
         raw = self.cleaned_data.get("co_instructors") or ""
-        emails = [email.strip() for email in raw.replace(";", ",").split(",") if email.strip()]
-        if len(emails) > 20:
-            raise forms.ValidationError("At most 20 co-instructors.")
-        users = {
-            user.email.lower(): user
-            for user in get_user_model().objects.filter(
-                email__in=[email.lower() for email in emails]
-            )
-        }
-        problems, ids = [], []
-        for email in emails:
-            user = users.get(email.lower())
-            if user is None:
-                problems.append(f"No account with the e-mail {email}.")
-            elif user.role not in (Role.INSTRUCTOR, Role.ADMIN):
-                problems.append(f"{email} is not an instructor.")
-            else:
-                ids.append(user.id)
-        if problems:
-            raise forms.ValidationError(problems)
-        return ids
+        return [email.strip() for email in raw.replace(";", ",").split(",") if email.strip()]
 
     def course_fields(self) -> dict[str, Any]:
         """The cleaned values in the catalogue services' shape (an empty slug is left out
@@ -137,7 +117,10 @@ class ProgressResetForm(forms.Form):
         ]
 
     def clean_email(self) -> int:
-        user = get_user_model().objects.filter(email__iexact=self.cleaned_data["email"]).first()
-        if user is None:
+        email = self.cleaned_data["email"]
+        # A deactivated learner's progress may still be reset.
+        found = user_ids_by_emails(emails=[email], active_only=False)
+        user_id = found.get(normalize_email(email))
+        if user_id is None:
             raise forms.ValidationError("No account with this e-mail.")
-        return user.id
+        return user_id

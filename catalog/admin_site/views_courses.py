@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.roles import is_admin, user_id_of
+from accounts.selectors import user_emails_by_ids
 from catalog.admin_site import backend
 from catalog.admin_site.forms import CourseForm, add_service_errors
 from catalog.admin_site.site import refusals_as_404, render
@@ -66,14 +67,7 @@ def _can_edit_team(user: Any, course: Course | None) -> bool:
 
 
 def _initial(course: Course) -> dict[str, Any]:
-    from django.contrib.auth import get_user_model
-
-    emails = list(
-        get_user_model()
-        .objects.filter(id__in=list(course.co_instructor_ids))
-        .order_by("email")
-        .values_list("email", flat=True)
-    )
+    emails = sorted(user_emails_by_ids(user_ids=course.co_instructor_ids).values())
     return {
         "title": course.title,
         "slug": course.slug,
@@ -134,13 +128,15 @@ def course_add(request: HttpRequest, *, site: AdminSite) -> HttpResponse:
         return _form_page(request, site=site, form=form, course=None, preview_html=_preview(form))
     if form.is_valid():
         try:
+            # A bad co-instructor e-mail must not leave a course behind: check it first.
+            backend.co_instructors_validate(emails=form.cleaned_data["co_instructors"])
             course = backend.course_create(user=request.user, fields=form.course_fields())
             if form.cleaned_data.get("co_instructors"):
                 backend.course_co_instructors_set(
                     user=request.user,
                     course=course,
                     revision=course.revision,
-                    co_instructor_ids=form.cleaned_data["co_instructors"],
+                    emails=form.cleaned_data["co_instructors"],
                 )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -195,8 +191,11 @@ def course_change(request: HttpRequest, course_id: str, *, site: AdminSite) -> H
 
 
 def _save(request: HttpRequest, *, course: Course, form: CourseForm, revision: int) -> Course:
-    """Course fields first (that bumps the revision), then the team against the new
-    revision: a stale form fails on the first write and changes nothing."""
+    """The team's e-mails are checked first (so a bad one changes nothing), then the course
+    fields (that bumps the revision), then the team against the new revision: a stale
+    form fails on the first write and changes nothing."""
+    if "co_instructors" in form.fields:
+        backend.co_instructors_validate(emails=form.cleaned_data["co_instructors"])
     course = backend.course_update(
         user=request.user, course=course, revision=revision, fields=form.course_fields()
     )
@@ -205,6 +204,6 @@ def _save(request: HttpRequest, *, course: Course, form: CourseForm, revision: i
             user=request.user,
             course=course,
             revision=course.revision,
-            co_instructor_ids=form.cleaned_data["co_instructors"],
+            emails=form.cleaned_data["co_instructors"],
         )
     return course

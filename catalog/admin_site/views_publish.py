@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.admin import AdminSite
-from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.selectors import user_emails_by_ids
 from catalog.admin_site import backend
 from catalog.admin_site.diff import COURSE_FIELDS, CourseDiff, LessonSnapshot, course_diff
 from catalog.admin_site.site import refusals_as_404, render
@@ -88,11 +88,7 @@ def course_publish(request: HttpRequest, course_id: str, *, site: AdminSite) -> 
 def course_history(request: HttpRequest, course_id: str, *, site: AdminSite) -> HttpResponse:
     course = backend.course_for_staff(user=request.user, course_id=course_id)
     versions = backend.course_versions(course=course)
-    people = dict(
-        get_user_model()
-        .objects.filter(id__in={version.published_by for version in versions})
-        .values_list("id", "email")
-    )
+    people = user_emails_by_ids(user_ids={version.published_by for version in versions})
     return render(
         site,
         request,

@@ -1,19 +1,11 @@
-"""Small display filters for the catalogue pages."""
+"""Small display filters for the catalogue pages. (A position in a video, "12:34", is
+tracking's `clock` filter: `{% load tracking_tags %}`.)"""
 
 from __future__ import annotations
 
 from django import template
 
 register = template.Library()
-
-
-@register.filter
-def clock(seconds: float | int | None) -> str:
-    """12:34 or 1:02:03 — a position in a video."""
-    total = int(seconds or 0)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 @register.filter

@@ -15,7 +15,8 @@ class CourseFactory(MongoEngineFactory):
     level = CourseLevel.BEGINNER
     language = "en"
     tags = factory.LazyFunction(lambda: ["python"])
-    owner_id = 1
+    # An id no test user has: tests that care pass the real owner explicitly.
+    owner_id = factory.Sequence(lambda n: 10_000_000 + n)
 
 
 class LessonFactory(MongoEngineFactory):

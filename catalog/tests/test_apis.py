@@ -119,7 +119,9 @@ def test_students_cannot_see_or_enrol_in_unpublished_courses(instructor, student
     if state == "draft":
         CourseFactory(owner_id=instructor.id, slug="the-course")
     if state == "archived":
-        course_archive(course=published_course(owner=instructor, slug="the-course"))
+        course_archive(
+            course=published_course(owner=instructor, slug="the-course"), user=instructor
+        )
     client = client_for(student)
     for response in (
         client.get(f"/api/v1/courses/{slug}"),

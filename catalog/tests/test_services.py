@@ -66,7 +66,7 @@ def test_restore_brings_back_old_content_as_new_version_and_keeps_lesson_ids(ins
     course_publish(course=course, user=instructor)
     course_update(course=course, title="Version two")
     lesson_update(lesson=one, course=course, title="One, rewritten", is_preview=True)
-    lesson_delete(lesson=two, course=course)
+    lesson_delete(lesson=two, course=course, user=instructor)
     three = lesson_create(course=course, title="Three")
     course_publish(course=course, user=instructor)
     assert outline_titles(course.slug) == ["One, rewritten", "Three"]
@@ -146,7 +146,7 @@ def test_reorder_rejects_foreign_missing_and_duplicate_ids_without_changes(instr
 def test_archive_hides_course_and_blocks_writes(instructor):
     course = make_course(instructor, "One")
     course_publish(course=course, user=instructor)
-    course_archive(course=course)
+    course_archive(course=course, user=instructor)
     assert Course.objects.get(id=course.id).status == CourseStatus.ARCHIVED
     assert course_list_published().results == []
     with pytest.raises(NotFound):

@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
-from catalog.documents import Course, CourseVersion
+from catalog.documents import Course, CourseVersion, Lesson
 from catalog.models import Enrollment, EnrollmentStatus
 from catalog.services import course_archive
 from catalog.tests.factories import CourseFactory, published_course
@@ -64,7 +64,8 @@ def test_course_page_for_anonymous_student_and_enrolled(instructor, student):
     assert response.status_code == 302 and response["Location"] == "/courses/intro/"
     assert Enrollment.objects.get(user=student).status == EnrollmentStatus.ACTIVE
     page = client.get("/courses/intro/").content.decode()
-    assert "Start the course" in page and 'role="progressbar"' in page
+    first = Lesson.objects(course_id=course.id).order_by("position").first()
+    assert f"Start: {first.title}</a>" in page and 'role="progressbar"' in page
     assert "You are enrolled" in page
     my = client.get("/my/").content.decode()
     assert course.title in my and "0 of 2 lessons completed" in my
@@ -83,7 +84,7 @@ def test_anonymous_enrol_goes_to_login_and_my_requires_login(instructor):
 
 def test_draft_and_archived_course_pages_are_404(instructor, student):
     CourseFactory(owner_id=instructor.id, slug="draft")
-    course_archive(course=published_course(owner=instructor, slug="gone"))
+    course_archive(course=published_course(owner=instructor, slug="gone"), user=instructor)
     client = signed_in(student)
     for slug in ("draft", "gone", "missing", "BAD!"):
         assert client.get(f"/courses/{slug}/").status_code == 404
@@ -119,3 +120,33 @@ def test_seed_demo_is_idempotent_and_shows_on_the_catalogue(capsys):
         assert title in page
     course = Client().get("/courses/python-from-scratch/").content.decode()
     assert "Free preview" in course and "Functions that do one thing well" in course
+
+
+def test_enrolled_student_sees_where_to_continue_on_course_page_and_my_learning(
+    instructor, student
+):
+    from datetime import UTC, datetime
+
+    from catalog.services import enrollment_create
+    from tracking.documents import LessonProgress
+
+    course = published_course(owner=instructor, lessons=3, slug="py")
+    enrollment_create(user=student, course=course)
+    first, second, _third = Lesson.objects(course_id=course.id).order_by("position")
+    at = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+    base = {"user_id": student.id, "course_id": course.id, "duration_s": 1800.0}
+    LessonProgress._get_collection().insert_many(
+        [
+            base
+            | {"lesson_id": first.id, "position_s": 1800.0, "completed_at": at, "updated_at": at},
+            # The unfinished lesson watched last is where to continue: 754 s = 12:34.
+            base | {"lesson_id": second.id, "position_s": 754.0, "updated_at": at},
+        ]
+    )
+    link = f'href="/courses/py/lessons/{second.id}/">Continue: {second.title} at 12:34</a>'
+    client = signed_in(student)
+    for path in ("/courses/py/", "/my/"):
+        page = client.get(path).content.decode()
+        assert link in page, path
+        assert "1 of 3 lessons completed · 33%" in page, path
+        assert '<span style="width: 33%"></span>' in page, path

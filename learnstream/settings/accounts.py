@@ -1,3 +1,43 @@
-"""Settings of the `accounts` app (imported by base)."""
+"""Settings of the `accounts` app (imported by base): email, password reset, email
+verification, staff two-factor and the account-lifecycle rate limits."""
 
-from learnstream.settings.env import env  # noqa: F401
+from datetime import timedelta
+
+from learnstream.settings.env import VAR_DIR, env
+
+# --- email ----------------------------------------------------------------------------------
+# EMAIL_URL (django-environ syntax, e.g. smtp+tls://user:pass@smtp.example.com:587) selects a
+# real mail server. Without it every mail is printed to the console and a copy is kept as an
+# .eml file under var/mail/, so a newcomer can follow reset and verification links.
+if env.str("EMAIL_URL", default=""):
+    # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS...
+    globals().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "accounts.mail_backend.ConsoleAndFileEmailBackend"
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LearnStream <no-reply@localhost>")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+# --- password reset and email verification --------------------------------------------------
+# A reset link works once (it is bound to the password hash) and for this many seconds.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
+EMAIL_VERIFICATION_MAX_AGE = timedelta(days=env.int("EMAIL_VERIFICATION_DAYS", default=3))
+# Unverified users may browse; with this on they must verify before enrolling.
+REQUIRE_VERIFIED_EMAIL_TO_ENROL = env.bool("REQUIRE_VERIFIED_EMAIL_TO_ENROL", default=True)
+
+# --- staff two-factor -----------------------------------------------------------------------
+# Roles that need an OTP-verified session to enter /admin/ (production defaults to admins).
+ADMIN_REQUIRE_2FA_ROLES = env.list("ADMIN_REQUIRE_2FA_ROLES", default=[])
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="LearnStream")
+RECOVERY_CODE_COUNT = 10
+
+# --- rate limits (merged into RATE_LIMITS by base) -------------------------------------------
+ACCOUNT_LIFECYCLE_RATE_LIMITS = {
+    "password_reset_ip": (env.int("RATE_PASSWORD_RESET_PER_IP", default=20), 3600),
+    "password_reset_email": (env.int("RATE_PASSWORD_RESET_PER_EMAIL", default=5), 3600),
+    "password_reset_confirm_ip": (env.int("RATE_PASSWORD_RESET_CONFIRM_PER_IP", default=30), 3600),
+    "verify_email_resend": (env.int("RATE_VERIFY_EMAIL_RESEND_PER_USER", default=5), 3600),
+    "verify_email_ip": (env.int("RATE_VERIFY_EMAIL_PER_IP", default=60), 3600),
+    "otp_verify_user": (env.int("RATE_OTP_VERIFY_PER_USER", default=10), 300),
+}

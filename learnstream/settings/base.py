@@ -7,6 +7,8 @@ from learnstream.settings.catalog import *  # noqa: F403
 from learnstream.settings.env import BASE_DIR, VAR_DIR, env
 from learnstream.settings.mongo import *  # noqa: F403
 from learnstream.settings.mux import *  # noqa: F403
+from learnstream.settings.ops import *  # noqa: F403
+from learnstream.settings.ops import LOG_FORMAT, SENTRY_DSN
 from learnstream.settings.playback import *  # noqa: F403
 from learnstream.settings.tracking import *  # noqa: F403
 
@@ -29,6 +31,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "learnstream",
     "accounts",
     "catalog",
@@ -38,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "learnstream.middleware.RequestIdMiddleware",
+    "learnstream.security.SecurityHeadersMiddleware",
     "learnstream.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -45,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "learnstream.middleware.ServiceUnavailableMiddleware",
@@ -180,6 +187,7 @@ RATE_LIMITS = {
     "register_ip": (env.int("RATE_REGISTER_PER_IP", default=60), 60),
     "refresh_family": (env.int("RATE_REFRESH_PER_FAMILY", default=30), 60),
     "heartbeat": (1, env.int("HEARTBEAT_MIN_INTERVAL_S", default=2)),
+    **ACCOUNT_LIFECYCLE_RATE_LIMITS,  # noqa: F405 - from settings.accounts
 }
 
 # Tracking: a lesson counts as complete once this share of it has really been played.
@@ -203,11 +211,12 @@ LOGGING = {
     "filters": {"request_id": {"()": "learnstream.logging.RequestIdFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "learnstream.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["request_id"],
         },
     },
@@ -218,3 +227,8 @@ LOGGING = {
     },
 }
 CSRF_FAILURE_VIEW = "learnstream.views.csrf_failure"
+
+if SENTRY_DSN:  # never imported, let alone initialised, without a DSN
+    from learnstream.error_reporting import sentry_init
+
+    sentry_init()

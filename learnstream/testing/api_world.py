@@ -15,7 +15,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-PASSWORD = "correct-horse-battery-9"  # noqa: S105 (the factories' test password)
+PASSWORD = "correct-horse-battery-9"
 VIDEO_DURATION_S = 60.0
 
 # Roles as the tests name them; every one but "anonymous" is a signed-in user.

@@ -56,6 +56,14 @@ def test_upload_through_the_page_then_a_student_watches(
     student_cookie = session_cookie(live_server, student)
 
     errors: list[str] = []
+    # Under the site's Content-Security-Policy: any violation (a blocked worker, media,
+    # upload or script) is recorded by the page and fails the test.
+    watch_csp = (
+        "window.__cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation', e =>"
+        " window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    violations: list[str] = []
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -64,17 +72,21 @@ def test_upload_through_the_page_then_a_student_watches(
         try:
             teacher_context = browser.new_context(base_url=live_server.url)
             teacher_context.add_cookies([teacher_cookie])
+            teacher_context.add_init_script(watch_csp)
             teacher = teacher_context.new_page()
             teacher.on("pageerror", lambda exc: errors.append(str(exc)))
             teacher.goto(f"/instructor/lessons/{lesson.id}/video/")
             teacher.set_input_files("[data-uploader] input[type=file]", str(clip))
             teacher.wait_for_selector('[data-uploader][data-state="ready"]', timeout=90_000)
+            violations += teacher.evaluate("() => window.__cspViolations")
 
             student_context = browser.new_context(base_url=live_server.url)
             student_context.add_cookies([student_cookie])
+            student_context.add_init_script(watch_csp)
             page = student_context.new_page()
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(f"/courses/{course.slug}/lessons/{lesson.id}/")
+            response = page.goto(f"/courses/{course.slug}/lessons/{lesson.id}/")
+            assert "worker-src 'self' blob:" in response.headers["content-security-policy"]
             page.wait_for_function("() => window.LearnStreamPlayer !== undefined")
             assert page.evaluate("() => window.LearnStreamPlayer.ready") is True
             page.evaluate("() => document.querySelector('video[data-player]').play()")
@@ -82,6 +94,8 @@ def test_upload_through_the_page_then_a_student_watches(
                 "() => document.querySelector('video[data-player]').currentTime > 0.5",
                 timeout=30_000,
             )
+            violations += page.evaluate("() => window.__cspViolations")
         finally:
             browser.close()
     assert errors == []
+    assert violations == []

@@ -160,3 +160,89 @@ def test_instructor_upload_page_refuses_others(client, course, lessons):
     anonymous = client.get(url)
     assert anonymous.status_code == 302
     assert anonymous["Location"].startswith("/accounts/login/")
+
+
+def _complete(student, course, lesson) -> None:
+    from datetime import UTC, datetime
+
+    from tracking.documents import LessonProgress
+
+    at = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+    LessonProgress._get_collection().insert_one(
+        {
+            "user_id": student.id,
+            "course_id": course.id,
+            "lesson_id": lesson.id,
+            "position_s": 4.0,
+            "duration_s": 4.0,
+            "completed_at": at,
+            "updated_at": at,
+        }
+    )
+
+
+def _outline_marks(html: str, lessons) -> list[bool]:
+    """For each lesson link in the outline, whether a ✓ follows it."""
+    outline = html[html.index('aria-label="Course outline"') :]
+    marks = []
+    for lesson in lessons:
+        start = outline.index(f'/lessons/{lesson.id}/">')
+        item = outline[start : outline.index("</li>", start)]
+        marks.append("data-completed" in item)
+    return marks
+
+
+def test_lesson_page_marks_completed_lessons_and_shows_the_course_percent(course, lessons):
+    student = UserFactory(role="student")
+    enrollment_create(user=student, course=course)
+    _complete(student, course, lessons[0])
+    _complete(student, course, lessons[2])
+    html = signed_in(student).get(page_url(course, lessons[1])).content.decode()
+    assert _outline_marks(html, lessons) == [True, False, True]
+    assert "2 of 3 lessons completed · 67%" in html
+    assert 'aria-valuenow="67"' in html
+
+
+def test_lesson_page_shows_no_progress_to_visitors_and_staff(course, lessons, instructor):
+    for client in (Client(), signed_in(instructor)):
+        html = client.get(page_url(course, lessons[0])).content.decode()
+        assert "lessons completed" not in html
+        assert "data-completed" not in html
+
+
+def test_lesson_page_progress_costs_the_same_queries_for_3_and_30_lessons(instructor):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.services import lesson_create
+    from learnstream.testing.mongo_queries import capture_mongo_commands
+    from tracking.documents import LessonProgress
+
+    student = UserFactory(role="student")
+    course = published_course(owner=instructor, lessons=3)
+    enrollment_create(user=student, course=course)
+    client = signed_in(student)
+
+    def counted() -> tuple[int, list[str]]:
+        lessons = list(Lesson.objects(course_id=course.id).order_by("position"))
+        for lesson in lessons[::2]:
+            if not LessonProgress._get_collection().find_one(
+                {"user_id": student.id, "lesson_id": lesson.id}
+            ):
+                _complete(student, course, lesson)
+        cache.clear()
+        with CaptureQueriesContext(connection) as sql, capture_mongo_commands() as mongo:
+            response = client.get(page_url(course, lessons[1]))
+        assert response.status_code == 200
+        assert response.content.decode().count("data-completed") == len(lessons[::2])
+        return len(sql), mongo.names
+
+    small = counted()
+    for index in range(27):
+        lesson_create(course=course, title=f"Extra {index}")
+    course_publish(course=course, user=instructor)
+    large = counted()
+    assert small == large
+    # lesson facts (3), outline (course, version), video, progress: no second version read
+    assert len(small[1]) == 7, small

@@ -198,3 +198,34 @@ def test_video_remove_when_mux_fails_changes_nothing(mux_sim, instructor, lesson
     with pytest.raises(UpstreamError):
         video_remove(user=instructor, lesson_id=str(lesson.id))
     assert video_doc(lesson) == before
+
+
+def test_upload_and_remove_are_audited_once_each(mux_sim, instructor, course, lesson):
+    from learnstream.audit import AuditEntry
+
+    AuditEntry.objects.delete()  # the fixture's publish
+    response = client_for(instructor).post(upload_url(lesson))
+    assert response.status_code == 201
+    video_remove(user=instructor, lesson_id=str(lesson.id))
+    entries = [
+        (e.actor_id, e.action, e.target_type, e.target_id, e.details)
+        for e in AuditEntry.objects.order_by("at")
+    ]
+    assert entries == [
+        (
+            instructor.id,
+            "video.upload",
+            "lesson",
+            str(lesson.id),
+            {"course_id": str(course.id), "upload_id": response.json()["upload_id"]},
+        ),
+        (instructor.id, "video.remove", "lesson", str(lesson.id), {"course_id": str(course.id)}),
+    ]
+
+
+def test_refused_upload_records_nothing(mux_sim, other_instructor, lesson):
+    from learnstream.audit import AuditEntry
+
+    AuditEntry.objects.delete()
+    assert client_for(other_instructor).post(upload_url(lesson)).status_code == 403
+    assert AuditEntry.objects.count() == 0

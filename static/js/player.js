@@ -56,6 +56,7 @@
     let sending = false; // a beat is in flight
     let queue = Promise.resolve(); // serialises flushes so beats never overlap
     let completedFired = false;
+    let retryTimer = null; // a retry of pending spans after a retryable failure
 
     const pending = []; // [{from, to, position, duration, started?}] spans not yet accepted
     const stats = {
@@ -181,6 +182,9 @@
             if (status === 429) backoffUntil = Date.now() + 1000 * (err.retryAfter !== null ? err.retryAfter : 2);
             entry.started = false; // from now on it is just a span to merge
             addPending(entry, true);
+            // Try again by itself: after a pause or the end no other beat may come (e.g.
+            // the "ended" beat answered 429 because it came < 2 s after the previous one).
+            scheduleRetry(status === 429 ? backoffUntil - Date.now() + 50 : HEARTBEAT_MS);
             return;
           }
           stats.beatsDropped += 1; // 400/403/...: the same span would be refused again
@@ -193,6 +197,14 @@
         record(body, 200);
         onProgress(progress);
       }
+    }
+
+    function scheduleRetry(delayMs) {
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(() => {
+        retryTimer = null;
+        flush();
+      }, Math.max(0, delayMs));
     }
 
     // Queue a drain behind any running one, so beats never overlap in flight...

@@ -1,0 +1,179 @@
+"""Staff two-factor pages: status, set-up (QR code + confirm), verify (marks the session
+OTP-verified), new recovery codes and removal. Rules live in accounts.two_factor."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+import django_otp
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import two_factor
+from accounts.forms import OtpCodeForm
+from accounts.views import _throttled_page
+from learnstream.errors import Conflict, PermissionDenied, Throttled, ValidationError
+
+
+def _staff_page(view):
+    """Signed in (else the login page), staff (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            two_factor.two_factor_allowed(user=request.user)  # type: ignore[arg-type]
+        except PermissionDenied as exc:
+            return render(request, "403.html", {"exception": exc.detail}, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("accounts:2fa")
+
+
+def _session_verified(request: HttpRequest) -> bool:
+    is_verified = getattr(request.user, "is_verified", None)
+    return bool(callable(is_verified) and is_verified())
+
+
+def _codes_page(request: HttpRequest, codes: list[str], next_url: str) -> HttpResponse:
+    # Shown once, in this response only; never stored in clear anywhere we can show again.
+    response = render(
+        request, "accounts/2fa_recovery_codes.html", {"codes": codes, "next": next_url}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@_staff_page
+@require_http_methods(["GET"])
+def status_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "accounts/2fa_status.html",
+        {
+            "enabled": two_factor.totp_device_confirmed(user=user) is not None,  # type: ignore[arg-type]
+            "codes_left": two_factor.recovery_codes_remaining(user=user),  # type: ignore[arg-type]
+            "session_verified": _session_verified(request),
+            "required": getattr(user, "role", None) in settings.ADMIN_REQUIRE_2FA_ROLES,
+        },
+    )
+
+
+@_staff_page
+@require_http_methods(["GET", "POST"])
+def setup_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    next_url = _next_url(request)
+    try:
+        device = two_factor.totp_setup_start(user=user)  # type: ignore[arg-type]
+    except Conflict:
+        messages.info(request, "Two-factor authentication is already set up.")
+        return HttpResponseRedirect(reverse("accounts:2fa"))
+    form = OtpCodeForm(request.POST or None)
+    form.fields["token"].help_text = "The 6-digit code your authenticator app shows now."
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                device, codes = two_factor.totp_setup_confirm(
+                    user=user,  # type: ignore[arg-type]
+                    token=form.cleaned_data["token"],
+                )
+            except Throttled as error:
+                return _throttled_page(
+                    request,
+                    "accounts/2fa_setup.html",
+                    _setup_context(device, form, next_url),
+                    error,
+                )
+            except ValidationError as error:
+                form.add_error("token", error.detail)
+            else:
+                django_otp.login(request, device)
+                return _codes_page(request, codes, next_url)
+        status = 400
+    response = render(
+        request, "accounts/2fa_setup.html", _setup_context(device, form, next_url), status=status
+    )
+    response["Cache-Control"] = "no-store"  # the page shows the secret
+    return response
+
+
+def _setup_context(device, form: OtpCodeForm, next_url: str) -> dict:
+    return {
+        "form": form,
+        "next": next_url,
+        "qr_svg": two_factor.totp_qr_svg(device),
+        "secret": two_factor.totp_secret_base32(device),
+    }
+
+
+@_staff_page
+@require_http_methods(["GET", "POST"])
+def verify_view(request: HttpRequest) -> HttpResponse:
+    next_url = _next_url(request)
+    if two_factor.totp_device_confirmed(user=request.user) is None:  # type: ignore[arg-type]
+        return HttpResponseRedirect(f"{reverse('accounts:2fa-setup')}?next={next_url}")
+    form = OtpCodeForm(request.POST or None)
+    context = {"form": form, "next": next_url}
+    if request.method == "GET":
+        return render(request, "accounts/2fa_verify.html", context)
+    if form.is_valid():
+        try:
+            device = two_factor.otp_verify(user=request.user, token=form.cleaned_data["token"])  # type: ignore[arg-type]
+        except Throttled as error:
+            return _throttled_page(request, "accounts/2fa_verify.html", context, error)
+        except ValidationError as error:
+            form.add_error("token", error.detail)
+        else:
+            django_otp.login(request, device)
+            return HttpResponseRedirect(next_url)
+    return render(request, "accounts/2fa_verify.html", context, status=400)
+
+
+def _verified_only(view):
+    """Changing 2FA needs a verified session: a stolen password alone cannot disable it."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not _session_verified(request):
+            return HttpResponseRedirect(
+                f"{reverse('accounts:2fa-verify')}?next={reverse('accounts:2fa')}"
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@_staff_page
+@require_POST
+@_verified_only
+def recovery_codes_view(request: HttpRequest) -> HttpResponse:
+    codes = two_factor.recovery_codes_regenerate(user=request.user)  # type: ignore[arg-type]
+    return _codes_page(request, codes, reverse("accounts:2fa"))
+
+
+@_staff_page
+@require_POST
+@_verified_only
+def disable_view(request: HttpRequest) -> HttpResponse:
+    two_factor.two_factor_disable(user=request.user)  # type: ignore[arg-type]
+    request.session.pop(django_otp.DEVICE_ID_SESSION_KEY, None)
+    messages.success(request, "Two-factor authentication is off.")
+    return HttpResponseRedirect(reverse("accounts:2fa"))

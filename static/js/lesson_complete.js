@@ -1,0 +1,43 @@
+/*
+ * "Mark as complete" for lessons without a video (they have no heartbeats to complete them).
+ *
+ * Markup: <button data-mark-complete data-complete-url="/api/v1/lessons/<id>/complete">
+ *         <p data-complete-status hidden></p>   <p data-lesson-complete hidden></p>
+ * Needs: window.LearnStreamAPI (api.js). POSTs with no body; the answer is the lesson's
+ * progress (`completed: true`).
+ */
+(function () {
+  "use strict";
+
+  const api = window.LearnStreamAPI;
+
+  function mount(button) {
+    const statusEl = document.querySelector("[data-complete-status]");
+    const doneEl = document.querySelector("[data-lesson-complete]");
+
+    function setStatus(message) {
+      if (!statusEl) return;
+      statusEl.textContent = message || "";
+      statusEl.hidden = !message;
+    }
+
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      setStatus("Saving…");
+      try {
+        const progress = await api.request(button.dataset.completeUrl, { method: "POST" });
+        setStatus("");
+        if (progress && progress.completed && doneEl) {
+          doneEl.hidden = false;
+          doneEl.dataset.completed = "true";
+        }
+        button.hidden = true;
+      } catch (err) {
+        setStatus(err.message);
+        button.disabled = false; // let the learner try again
+      }
+    });
+  }
+
+  document.querySelectorAll("button[data-mark-complete]").forEach(mount);
+})();
