@@ -95,6 +95,14 @@ MATRIX: list[Row] = [
     row("PATCH",  A + "me",                              401,  200,  200,  200,  200,  200, body=_fixed({"name": "Renamed"})),
     row("POST",   A + "me/password",                     401,  200,  200,  200,  200,  200, body=_PASSWORD_CHANGE),
     row("GET",    A + "me/enrollments",                  401,  200,  200,  200,  200,  200),
+    # account lifecycle: anonymous by design (an unknown email gets the same 202); a bogus
+    # token is 400 whoever presents it; an owner of courses cannot delete the account (409)
+    row("POST",   A + "auth/password-reset",             202,  202,  202,  202,  202,  202, body=_fixed({"email": "nobody@example.com"})),
+    row("POST",   A + "auth/password-reset/confirm",     400,  400,  400,  400,  400,  400, body=_fixed({"token": "bogus", "new_password": "another-horse-10-x"})),
+    row("POST",   A + "auth/verify-email",               400,  400,  400,  400,  400,  400, body=_fixed({"token": "bogus"})),
+    row("POST",   A + "me/verify-email",                 401,  202,  202,  202,  202,  202),
+    row("GET",    A + "me/export",                       401,  200,  200,  200,  200,  200),
+    row("DELETE", A + "me",                              401,  204,  204,  204,  409,  204, body=_fixed({"current_password": PASSWORD})),
     # catalogue and enrolment
     row("GET",    A + "courses",                         200,  200,  200,  200,  200,  200),
     row("GET",    A + "courses/<str:slug>",              200,  200,  200,  200,  200,  200),
