@@ -73,7 +73,8 @@ class ProblemAutoSchema(AutoSchema):
     def _standard_refusals(self) -> dict[str, str]:
         view = self.view
         refusals: dict[str, str] = {}
-        has_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer()
+        # DELETE may take a body too (DELETE /me takes `current_password`).
+        has_body = self.method != "GET" and self.get_request_serializer() is not None
         if has_body or self._get_query_parameters_for_refusals():
             refusals["400"] = "validation_error: the input is invalid"
         if getattr(view, "authentication_classes", None):
