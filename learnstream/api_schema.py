@@ -9,15 +9,13 @@ a unique component name derived from its API: `CourseListOutput`, `CourseAnalyti
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
-
-Direction = Literal["request", "response"]
 
 
 def _name_tree(serializer: type[serializers.Serializer], name: str) -> None:
@@ -68,21 +66,22 @@ class ProblemAutoSchema(AutoSchema):
     clients and fuzzers: 400 (input), 401 (bad or missing bearer token), 403, 404 (path
     ids), 413/415 (bodies), 503 (a backing service is down). Views declare the refusals
     only they give (409, 429, 502) with `problem(...)`; any 4xx/5xx declared without a body
-    gets the problem+json one."""
+    gets the problem+json one. Worked out from the finished operation (its request body and
+    parameters), so nothing is guessed twice."""
 
-    def _standard_refusals(self) -> dict[str, str]:
+    def _standard_refusals(self, operation: dict[str, Any]) -> dict[str, str]:
         view = self.view
+        places = {parameter.get("in") for parameter in operation.get("parameters", [])}
+        has_body = "requestBody" in operation
         refusals: dict[str, str] = {}
-        # DELETE may take a body too (DELETE /me takes `current_password`).
-        has_body = self.method != "GET" and self.get_request_serializer() is not None
-        if has_body or self._get_query_parameters_for_refusals():
+        if has_body or "query" in places:
             refusals["400"] = "validation_error: the input is invalid"
         if getattr(view, "authentication_classes", None):
             refusals["401"] = "not_authenticated / token_invalid: no valid bearer token"
         permissions = getattr(view, "permission_classes", None) or []
         if any(permission is not AllowAny for permission in permissions):
             refusals["403"] = "permission_denied"
-        if "{" in self.path:
+        if "path" in places:
             refusals["404"] = "not_found"
         if has_body:
             refusals["413"] = "payload_too_large"
@@ -90,19 +89,20 @@ class ProblemAutoSchema(AutoSchema):
         refusals["503"] = "service_unavailable: a backing service is down; retry shortly"
         return refusals
 
-    def _get_query_parameters_for_refusals(self) -> bool:
-        return any(parameter.get("in") == "query" for parameter in self._get_parameters() or [])
-
-    def _get_response_bodies(self, direction: Direction = "response") -> dict[str, Any]:
-        responses = super()._get_response_bodies(direction)
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        responses = operation.setdefault("responses", {})
         body = {
             "application/problem+json": {
                 "schema": self.resolve_serializer(ProblemSerializer, "response").ref
             }
         }
-        for code, description in self._standard_refusals().items():
+        for code, description in self._standard_refusals(operation).items():
             responses.setdefault(code, {"description": description})
         for code, response in responses.items():
             if code[0] in "45" and not response.get("content"):
                 response["content"] = body
-        return dict(sorted(responses.items()))
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
