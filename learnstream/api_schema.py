@@ -89,6 +89,17 @@ class ProblemAutoSchema(AutoSchema):
         refusals["503"] = "service_unavailable: a backing service is down; retry shortly"
         return refusals
 
+    def _get_request_body(self, direction: Any = "request") -> Any:
+        # drf-spectacular documents bodies for POST/PUT/PATCH only; DELETE /me takes one
+        # (`current_password`). Every DELETE view declares `request=` (None when bodiless).
+        if self.method != "DELETE":
+            return super()._get_request_body(direction)
+        self.method = "POST"
+        try:
+            return super()._get_request_body(direction)
+        finally:
+            self.method = "DELETE"
+
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
         if operation is None:

@@ -199,6 +199,7 @@ class CourseProgressResetApi(APIView):
     permission_classes = [IsInstructor]
 
     @extend_schema(
+        request=None,
         parameters=[OpenApiParameter("lesson_id", str, required=False)],
         responses={204: None},
     )
