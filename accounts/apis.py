@@ -21,6 +21,7 @@ from accounts.roles import require_user_id
 from accounts.selectors import user_get_signed_in
 from accounts.serializers import StrictInputSerializer, password_field
 from accounts.services import ClientInfo
+from learnstream.api_schema import problem
 from learnstream.client_ip import client_ip
 
 
@@ -65,7 +66,11 @@ class RegisterApi(AnonymousApi):
 
     OutputSerializer = UserOutputSerializer
 
-    @extend_schema(request=InputSerializer, responses={201: UserOutputSerializer}, tags=["auth"])
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: UserOutputSerializer, 429: problem("throttled: too many sign-ups")},
+        tags=["auth"],
+    )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -82,7 +87,13 @@ class TokenObtainApi(AnonymousApi):
     OutputSerializer = TokenPairOutputSerializer
 
     @extend_schema(
-        request=InputSerializer, responses={200: TokenPairOutputSerializer}, tags=["auth"]
+        request=InputSerializer,
+        responses={
+            200: TokenPairOutputSerializer,
+            401: problem("invalid_credentials"),
+            429: problem("throttled: too many sign-in attempts"),
+        },
+        tags=["auth"],
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -101,7 +112,13 @@ class TokenRefreshApi(AnonymousApi):
     OutputSerializer = TokenPairOutputSerializer
 
     @extend_schema(
-        request=RefreshInputSerializer, responses={200: TokenPairOutputSerializer}, tags=["auth"]
+        request=RefreshInputSerializer,
+        responses={
+            200: TokenPairOutputSerializer,
+            401: problem("token_invalid, or token_reused (the family is now revoked)"),
+            429: problem("throttled: too many refreshes of this family"),
+        },
+        tags=["auth"],
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -121,7 +138,10 @@ class TokenLogoutApi(AnonymousApi):
 
     @extend_schema(
         request=RefreshInputSerializer,
-        responses={204: OpenApiResponse(description="Revoked")},
+        responses={
+            204: OpenApiResponse(description="Revoked"),
+            401: problem("token_invalid: malformed, forged or expired"),
+        },
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
@@ -158,7 +178,11 @@ class MeApi(APIView):
         user = user_get_signed_in(user_id=require_user_id(request.user))
         return Response(self.OutputSerializer(user).data)
 
-    @extend_schema(request=InputSerializer, responses={200: MeOutputSerializer}, tags=["me"])
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: MeOutputSerializer, 429: problem("throttled: current_password attempts")},
+        tags=["me"],
+    )
     def patch(self, request: Request) -> Response:
         user_id = require_user_id(request.user)
         data = self.InputSerializer(data=request.data)
@@ -203,7 +227,14 @@ class MePasswordChangeApi(APIView):
 
     OutputSerializer = TokenPairOutputSerializer
 
-    @extend_schema(request=InputSerializer, responses={200: TokenPairOutputSerializer}, tags=["me"])
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: TokenPairOutputSerializer,
+            429: problem("throttled: current_password attempts"),
+        },
+        tags=["me"],
+    )
     def post(self, request: Request) -> Response:
         user_id = require_user_id(request.user)
         data = self.InputSerializer(data=request.data)

@@ -17,6 +17,7 @@ from accounts.export import user_export
 from accounts.permissions import IsSignedIn
 from accounts.roles import require_user_id
 from accounts.serializers import StrictInputSerializer, password_field
+from learnstream.api_schema import problem
 from learnstream.client_ip import client_ip
 
 RESET_REQUESTED = (
@@ -106,7 +107,7 @@ class MeVerifyEmailResendApi(APIView):
     @extend_schema(
         operation_id="me_verify_email_resend",
         request=None,
-        responses={202: OutputSerializer},
+        responses={202: OutputSerializer, 429: problem("throttled: too many links asked for")},
         tags=["me"],
         description="Mails a new verification link (limited per user, 429).",
     )

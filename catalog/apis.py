@@ -22,7 +22,10 @@ from catalog.documents import Course, CourseLevel, Lesson
 from catalog.models import EnrollmentStatus
 from catalog.pagination import url_with
 from catalog.video_state import lesson_video_duration, lesson_video_state
-from learnstream.api_schema import name_nested_serializers
+from learnstream.api_schema import name_nested_serializers, problem
+
+# Every edit of an archived course is refused (409 conflict).
+ARCHIVED = problem("conflict: the course is archived")
 
 # ---------------------------------------------------------------- shared pieces
 
@@ -118,7 +121,8 @@ class CourseListApi(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str, description="Search title, subtitle and tags"),
-            OpenApiParameter("level", str, enum=list(CourseLevel.ALL)),
+            # Empty is "any level" (what the catalogue page's form sends).
+            OpenApiParameter("level", str, enum=["", *CourseLevel.ALL]),
             OpenApiParameter("language", str),
             OpenApiParameter("tag", str),
             OpenApiParameter("cursor", str, description="From a `next`/`previous` link"),
@@ -337,6 +341,10 @@ class InstructorCoursesApi(APIView):
 
     permission_classes = [IsInstructor]
 
+    class FilterSerializer(serializers.Serializer):
+        # `?page=` (empty) is refused like any other non-number, as the schema says.
+        page = serializers.IntegerField(required=False, min_value=1, max_value=100000, default=1)
+
     class InputSerializer(CourseInputSerializer):
         title = serializers.CharField(trim_whitespace=False)
 
@@ -346,9 +354,8 @@ class InstructorCoursesApi(APIView):
         operation_id="instructor_courses_list",
     )
     def get(self, request: Request) -> Response:
-        page = selectors.course_list_for_instructor(
-            user=request.user, page=request.query_params.get("page", 1)
-        )
+        filters = _validated(self.FilterSerializer, request.query_params.dict())
+        page = selectors.course_list_for_instructor(user=request.user, page=filters["page"])
         lessons = selectors.course_lessons_for_instructor(
             course_ids=[course.id for course in page.results]
         )
@@ -378,7 +385,13 @@ class InstructorCourseApi(APIView):
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
         return Response(_course_with_lessons(course))
 
-    @extend_schema(request=InputSerializer, responses=InstructorCourseSerializer)
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: InstructorCourseSerializer,
+            409: problem("conflict: archived, or `expected_revision` is stale"),
+        },
+    )
     def patch(self, request: Request, course_id: str) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
         data = _validated(self.InputSerializer, request.data)
@@ -400,7 +413,13 @@ class CoursePublishApi(APIView):
         version = serializers.IntegerField()
         published_at = serializers.DateTimeField()
 
-    @extend_schema(request=None, responses={201: OutputSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            201: OutputSerializer,
+            409: problem("conflict: archived, or published concurrently"),
+        },
+    )
     def post(self, request: Request, course_id: str) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
         version = services.course_publish(course=course, user=request.user)
@@ -436,7 +455,7 @@ class CourseVersionRestoreApi(APIView):
         published_at = serializers.DateTimeField()
         restored_from = serializers.IntegerField()
 
-    @extend_schema(request=None, responses={201: OutputSerializer})
+    @extend_schema(request=None, responses={201: OutputSerializer, 409: ARCHIVED})
     def post(self, request: Request, course_id: str, version: int) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
         restored = services.course_version_restore(
@@ -496,7 +515,9 @@ class LessonCreateApi(APIView):
     class InputSerializer(LessonInputSerializer):
         title = serializers.CharField(trim_whitespace=False)
 
-    @extend_schema(request=InputSerializer, responses={201: InstructorLessonSerializer})
+    @extend_schema(
+        request=InputSerializer, responses={201: InstructorLessonSerializer, 409: ARCHIVED}
+    )
     def post(self, request: Request, course_id: str) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
         data = _validated(self.InputSerializer, request.data)
@@ -516,14 +537,16 @@ class InstructorLessonApi(APIView):
         )
         return Response(_instructor_lesson(lesson))
 
-    @extend_schema(request=LessonInputSerializer, responses=InstructorLessonSerializer)
+    @extend_schema(
+        request=LessonInputSerializer, responses={200: InstructorLessonSerializer, 409: ARCHIVED}
+    )
     def patch(self, request: Request, lesson_id: str) -> Response:
         lesson, course = selectors.lesson_get_for_instructor(user=request.user, lesson_id=lesson_id)
         data = _validated(LessonInputSerializer, request.data)
         lesson = services.lesson_update(lesson=lesson, course=course, **data)
         return Response(_instructor_lesson(lesson))
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None, 409: ARCHIVED})
     def delete(self, request: Request, lesson_id: str) -> Response:
         lesson, course = selectors.lesson_get_for_instructor(user=request.user, lesson_id=lesson_id)
         services.lesson_delete(lesson=lesson, course=course, user=request.user)
@@ -541,7 +564,7 @@ class LessonReorderApi(APIView):
     class OutputSerializer(serializers.Serializer):
         lessons = InstructorLessonBriefSerializer(many=True)
 
-    @extend_schema(request=InputSerializer, responses=OutputSerializer)
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer, 409: ARCHIVED})
     def post(self, request: Request, course_id: str) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
         data = _validated(self.InputSerializer, request.data)

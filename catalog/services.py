@@ -124,10 +124,11 @@ def _free_slug(title: str) -> str:
     }
     if base not in taken:
         return base
+    stem = base[:74].rstrip("-")  # a cut that ends in "-" must not make "--" before the suffix
     suffix = 2
-    while f"{base[:74]}-{suffix}" in taken:
+    while f"{stem}-{suffix}" in taken:
         suffix += 1
-    return f"{base[:74]}-{suffix}"
+    return f"{stem}-{suffix}"
 
 
 # ---------------------------------------------------------------- courses

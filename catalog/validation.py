@@ -135,5 +135,5 @@ def clean_lesson_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def slug_from_title(title: str) -> str:
-    base = slugify(title)[:SLUG_MAX].strip("-") or "course"
-    return re.sub(r"-{2,}", "-", base)
+    # slugify keeps "_", which SLUG_REGEX does not allow: runs of "-" and "_" become one "-".
+    return re.sub(r"[-_]+", "-", slugify(title))[:SLUG_MAX].strip("-") or "course"

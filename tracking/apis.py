@@ -22,7 +22,7 @@ from accounts.permissions import IsInstructor, IsSignedIn
 from accounts.roles import require_user_id
 from catalog.access import lesson_get_watchable
 from catalog.selectors import course_get_for_instructor, lesson_has_ready_video_by_id
-from learnstream.api_schema import name_nested_serializers
+from learnstream.api_schema import name_nested_serializers, problem
 from learnstream.errors import Conflict, NotFound
 from learnstream.ids import object_id_or_404
 from tracking import analytics
@@ -108,7 +108,10 @@ class LessonProgressRecordApi(APIView):
         played_from_s = FiniteNumberField()
         played_to_s = FiniteNumberField()
 
-    @extend_schema(request=InputSerializer, responses={200: ProgressOutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: ProgressOutputSerializer, 429: problem("throttled: beats too close")},
+    )
     def post(self, request: Request, lesson_id: str) -> Response:
         access = lesson_get_watchable(user=request.user, lesson_id=lesson_id)
         serializer = self.InputSerializer(data=request.data)
@@ -125,7 +128,14 @@ class LessonCompleteApi(APIView):
 
     permission_classes = [IsSignedIn]
 
-    @extend_schema(request=None, responses={200: ProgressOutputSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            200: ProgressOutputSerializer,
+            409: problem("conflict: the lesson has a video (completed by watching it)"),
+            429: problem("throttled: another request for this lesson was just recorded"),
+        },
+    )
     def post(self, request: Request, lesson_id: str) -> Response:
         access = lesson_get_watchable(user=request.user, lesson_id=lesson_id)
         if lesson_has_ready_video_by_id(lesson_id=access.facts.lesson_id):
@@ -215,6 +225,7 @@ class CourseProgressResetApi(APIView):
     permission_classes = [IsInstructor]
 
     @extend_schema(
+        request=None,
         parameters=[OpenApiParameter("lesson_id", str, required=False)],
         responses={204: None},
     )
