@@ -4,7 +4,8 @@ is served uncached. Nothing in the cache is the only copy of anything."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 
@@ -13,44 +14,34 @@ from learnstream.outages import outage_record
 logger = logging.getLogger(__name__)
 
 MISSING = object()
+T = TypeVar("T")
 
 
-def cache_get(key: str, default: Any = None) -> Any:
+def _tolerating_outage(operation: str, call: Callable[[], T], fallback: T) -> T:
+    """Run a cache call; an outage (counted and logged) yields `fallback`, anything else
+    is a bug and propagates."""
     try:
-        return cache.get(key, default)
+        return call()
     except Exception as exc:
         if not outage_record(exc):
             raise
-        logger.warning("cache unavailable on get: %s", type(exc).__name__)
-        return default
+        logger.warning("cache unavailable on %s: %s", operation, type(exc).__name__)
+        return fallback
+
+
+def cache_get(key: str, default: Any = None) -> Any:
+    return _tolerating_outage("get", lambda: cache.get(key, default), default)
 
 
 def cache_get_many(keys: list[str]) -> dict[str, Any]:
     """Several keys in one round trip (Redis MGET); missing keys are absent from the dict."""
-    try:
-        return cache.get_many(keys)
-    except Exception as exc:
-        if not is_outage(exc):
-            raise
-        logger.warning("cache unavailable on get_many: %s", type(exc).__name__)
-        return {}
+    return _tolerating_outage("get_many", lambda: cache.get_many(keys), {})
 
 
 def cache_set(key: str, value: Any, timeout: int) -> None:
-    try:
-        cache.set(key, value, timeout=timeout)
-    except Exception as exc:
-        if not outage_record(exc):
-            raise
-        logger.warning("cache unavailable on set: %s", type(exc).__name__)
+    _tolerating_outage("set", lambda: cache.set(key, value, timeout=timeout), None)
 
 
 def cache_delete_many(keys: list[str]) -> None:
-    if not keys:
-        return
-    try:
-        cache.delete_many(keys)
-    except Exception as exc:
-        if not outage_record(exc):
-            raise
-        logger.warning("cache unavailable on delete: %s", type(exc).__name__)
+    if keys:
+        _tolerating_outage("delete", lambda: cache.delete_many(keys), None)
