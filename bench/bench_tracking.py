@@ -1,6 +1,6 @@
 """Tracking benchmarks.
 
-Run: /tmp/probe/bin/python bench/bench_tracking.py [heartbeat|analytics|storage|all]
+Run: .venv/bin/python bench/bench_tracking.py [heartbeat|analytics|storage|all]
 
 
 - heartbeat: the real heartbeat endpoint under gunicorn vs a floor (token check + the same

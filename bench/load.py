@@ -1,7 +1,7 @@
 """Load benchmark: the whole app under gunicorn with a realistic mix of learners.
 
-    /tmp/probe/bin/python bench/load.py                       # 100, 500, 1000 learners, 60 s each
-    /tmp/probe/bin/python bench/load.py --learners 100,500,1000 --duration 60 --json out.json
+    .venv/bin/python bench/load.py                       # 100, 500, 1000 learners, 60 s each
+    .venv/bin/python bench/load.py --learners 100,500,1000 --duration 60 --json out.json
 
 Starts everything itself, on free ports of 127.0.0.1, and stops it at the end:
 SecantusDB (in memory), the Mux simulator (a signing key is created through it), gunicorn

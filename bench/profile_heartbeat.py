@@ -1,6 +1,6 @@
 """Profile one heartbeat request through the whole WSGI stack, in-process.
 
-    /tmp/probe/bin/python bench/profile_heartbeat.py [--n 400] [--top 35] [--sort tottime]
+    .venv/bin/python bench/profile_heartbeat.py [--n 400] [--top 35] [--sort tottime]
 
 Starts a throw-away SecantusDB, uses SQLite in a temp dir and the cache at REDIS_URL (else
 local memory), seeds one published course with a ready lesson and enrolled learners, then
