@@ -57,6 +57,22 @@ def _each(request: HttpRequest, queryset: QuerySet[User], action, done: str) -> 
     messages.success(request, f"{count} user(s) {done}.")
 
 
+def _role_action(role: Role, description: str):
+    """An admin action that gives every selected user `role` (through the service)."""
+
+    @admin.action(description=description)
+    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[User]):
+        _each(
+            request,
+            queryset,
+            lambda user: services.user_change_role(user=user, role=role),
+            f"made {role.value}",
+        )
+
+    action.__name__ = f"make_{role.value}"
+    return action
+
+
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):
     list_display = ("email", "name", "role", "is_active", "email_verified", "date_joined")
@@ -116,32 +132,9 @@ class UserAdmin(admin.ModelAdmin):
             '<a href="{}?user__id__exact={}&live=yes">Manage sign-ins</a>', url, obj.pk
         )
 
-    @admin.action(description="Promote/demote to admin")
-    def make_admin(self, request, queryset):
-        _each(
-            request,
-            queryset,
-            lambda u: services.user_change_role(user=u, role=Role.ADMIN),
-            "made admin",
-        )
-
-    @admin.action(description="Promote/demote to instructor")
-    def make_instructor(self, request, queryset):
-        _each(
-            request,
-            queryset,
-            lambda u: services.user_change_role(user=u, role=Role.INSTRUCTOR),
-            "made instructor",
-        )
-
-    @admin.action(description="Demote to student")
-    def make_student(self, request, queryset):
-        _each(
-            request,
-            queryset,
-            lambda u: services.user_change_role(user=u, role=Role.STUDENT),
-            "made student",
-        )
+    make_admin = _role_action(Role.ADMIN, "Promote/demote to admin")
+    make_instructor = _role_action(Role.INSTRUCTOR, "Promote/demote to instructor")
+    make_student = _role_action(Role.STUDENT, "Demote to student")
 
     @admin.action(description="Deactivate (and revoke every sign-in)")
     def deactivate(self, request, queryset):
