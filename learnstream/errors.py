@@ -69,6 +69,14 @@ class NotFound(ApplicationError):
     status, code, title = 404, "not_found", "Not found"
 
 
+class MethodNotAllowed(ApplicationError):
+    status, code, title = 405, "method_not_allowed", "Method not allowed"
+
+
+class NotAcceptable(ApplicationError):
+    status, code, title = 406, "not_acceptable", "Not acceptable"
+
+
 class Conflict(ApplicationError):
     status, code, title = 409, "conflict", "Conflict"
 
@@ -87,6 +95,14 @@ class Throttled(ApplicationError):
             headers={"Retry-After": str(retry_after)},
         )
         self.retry_after = retry_after
+
+
+class UnsupportedMediaType(ApplicationError):
+    status, code, title = 415, "unsupported_media_type", "Unsupported media type"
+
+
+class ServerError(ApplicationError):
+    status, code, title = 500, "server_error", "Server error"
 
 
 class UpstreamError(ApplicationError):
@@ -162,6 +178,9 @@ _DRF_MAPPING: list[tuple[type[Exception], type[ApplicationError]]] = [
     (DjangoPermissionDenied, PermissionDenied),
     (drf.NotFound, NotFound),
     (Http404, NotFound),
+    (drf.MethodNotAllowed, MethodNotAllowed),
+    (drf.NotAcceptable, NotAcceptable),
+    (drf.UnsupportedMediaType, UnsupportedMediaType),
 ]
 
 
@@ -173,19 +192,6 @@ def to_application_error(exc: Exception) -> ApplicationError | None:
         return ValidationError(errors=_field_errors(exc.detail))
     if isinstance(exc, drf.Throttled):
         return Throttled(int(exc.wait or 1))
-    if isinstance(exc, drf.MethodNotAllowed):
-        error = ApplicationError(str(exc.detail))
-        error.status, error.code, error.title = 405, "method_not_allowed", "Method not allowed"
-        return error
-    if isinstance(exc, drf.UnsupportedMediaType):
-        error = ApplicationError(str(exc.detail))
-        error.status, error.code = 415, "unsupported_media_type"
-        error.title = "Unsupported media type"
-        return error
-    if isinstance(exc, drf.NotAcceptable):
-        error = ApplicationError(str(exc.detail))
-        error.status, error.code, error.title = 406, "not_acceptable", "Not acceptable"
-        return error
     for exc_type, error_type in _DRF_MAPPING:
         if isinstance(exc, exc_type):
             detail = getattr(exc, "detail", None)
@@ -200,8 +206,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     error = to_application_error(exc)
     if error is None:
         logger.exception("Unhandled API error", exc_info=exc)
-        error = ApplicationError("An unexpected error occurred.")
-        error.status, error.code, error.title = 500, "server_error", "Server error"
+        error = ServerError("An unexpected error occurred.")
     set_rollback()
     response = Response(
         problem_body(

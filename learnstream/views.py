@@ -7,6 +7,7 @@ from learnstream.errors import (
     ApplicationError,
     NotFound,
     PermissionDenied,
+    ServerError,
     is_api_request,
     problem_response,
 )
@@ -37,8 +38,7 @@ def handler400(request: HttpRequest, exception: Exception | None = None) -> Http
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
-    error = ApplicationError("An unexpected error occurred.")
-    error.status, error.code, error.title = 500, "server_error", "Server error"
+    error = ServerError("An unexpected error occurred.")
     if is_api_request(request):
         return problem_response(error)
     # No template context processors here: a 500 page must render even when the DB is down.
