@@ -99,7 +99,7 @@ def start_simulator(tmp: Path, env: dict[str, str]) -> tuple[subprocess.Popen, i
         [
             PYTHON,
             "-m",
-            "playback.simulator",
+            "mux_simulator",
             "--port",
             str(port),
             "--data-dir",

@@ -11,7 +11,7 @@ exponential backoff with full jitter, `Retry-After` honoured up to a cap, never 
 past `MUX_RETRY_BUDGET_S`); a timed-out call is not retried (it already spent its time).
 
 `MUX_API_HOST` decides where the SDK goes: api.mux.com with real credentials, the local
-simulator (`python -m playback.simulator`) by default. Nothing else changes between them.
+simulator (`python -m mux_simulator`) by default. Nothing else changes between them.
 """
 
 from __future__ import annotations

@@ -106,7 +106,7 @@ def start_simulator(mux: dict[str, str], port: int) -> subprocess.Popen:
         [
             PYTHON,
             "-m",
-            "playback.simulator",
+            "mux_simulator",
             "--port",
             str(port),
             "--data-dir",

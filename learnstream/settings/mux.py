@@ -1,4 +1,4 @@
-"""Mux settings. Unset credentials mean the local simulator (`python -m playback.simulator`)."""
+"""Mux settings. Unset credentials mean the local simulator (`python -m mux_simulator`)."""
 
 from learnstream.settings.env import env
 

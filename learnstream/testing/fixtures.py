@@ -14,8 +14,8 @@ import pytest
 import requests
 from django.conf import settings as django_settings
 
+from mux_simulator.server import SimulatorHandle, start_in_thread
 from playback import mux_client
-from playback.simulator.server import SimulatorHandle, start_in_thread
 
 TOKEN_ID = "test-token-id"
 TOKEN_SECRET = "test-token-secret"

@@ -1,4 +1,4 @@
-"""CLI: python -m playback.simulator --port 8900 --data-dir var/mux-sim --token-id ... ."""
+"""CLI: python -m mux_simulator --port 8900 --data-dir var/mux-sim --token-id ... ."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m playback.simulator",
+        prog="python -m mux_simulator",
         description="Local stand-in for the Mux video API.",
     )
     parser.add_argument("--host", default="127.0.0.1")
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     # SIGTERM (docker stop, process managers) should shut down as cleanly as Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
-    logging.getLogger("playback.simulator").info(
+    logging.getLogger("mux_simulator").info(
         "Mux simulator listening on %s (data in %s)",
         server.sim.public_url,
         args.data_dir,

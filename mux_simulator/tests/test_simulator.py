@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from mux_python.rest import ApiException
 
-from playback.simulator.server import start_in_thread
+from mux_simulator.server import start_in_thread
 
 TOKEN_ID, TOKEN_SECRET = "sim-token-id", "sim-token-secret"
 WEBHOOK_SECRET = "whsec-test"
@@ -546,7 +546,7 @@ def test_cli_runs_without_django(tmp_path):
     port = _free_port()
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "playback.simulator",
+            sys.executable, "-m", "mux_simulator",
             "--port", str(port), "--data-dir", str(tmp_path / "d"),
             "--token-id", TOKEN_ID, "--token-secret", TOKEN_SECRET,
         ],
@@ -565,5 +565,5 @@ def test_cli_runs_without_django(tmp_path):
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
-    check = "import sys, playback.simulator.__main__; assert 'django' not in sys.modules"
+    check = "import sys, mux_simulator.__main__; assert 'django' not in sys.modules"
     subprocess.run([sys.executable, "-c", check], cwd=REPO_ROOT, check=True)

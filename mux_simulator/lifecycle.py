@@ -19,7 +19,7 @@ from .transcode import TranscodeError
 if TYPE_CHECKING:
     from .server import Simulator
 
-log = logging.getLogger("playback.simulator")
+log = logging.getLogger("mux_simulator")
 
 # Allowed values as the SDK's models validate them; anything else would break the client.
 POLICIES = {"public", "signed"}

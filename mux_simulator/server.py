@@ -26,7 +26,7 @@ from .tokens import TokenVerifier
 from .transcode import Transcoder
 from .webhooks import WebhookDispatcher
 
-log = logging.getLogger("playback.simulator")
+log = logging.getLogger("mux_simulator")
 
 MAX_JSON_BODY = 1024 * 1024
 
