@@ -86,9 +86,9 @@ def heartbeat_count(*, outcome: str) -> None:
 
 def heartbeat_outcomes(func: Callable[P, R]) -> Callable[P, R]:
     """Decorate the heartbeat service: count each call as accepted, throttled (429) or
-    refused (400), so the service itself stays free of metric calls."""
+    refused (400/409), so the service itself stays free of metric calls."""
     # Imported here: learnstream.errors → outages → metrics would otherwise be circular.
-    from learnstream.errors import Throttled, ValidationError
+    from learnstream.errors import Throttled, ValidationError, VideoNotReady
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -97,7 +97,7 @@ def heartbeat_outcomes(func: Callable[P, R]) -> Callable[P, R]:
         except Throttled:
             heartbeat_count(outcome="throttled")
             raise
-        except ValidationError:
+        except (ValidationError, VideoNotReady):
             heartbeat_count(outcome="refused")
             raise
         heartbeat_count(outcome="accepted")
