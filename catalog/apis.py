@@ -49,7 +49,7 @@ def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dic
 
 
 def _list_response(
-    request: Request, results: list[Any], *, next_params: dict | None, previous_params: dict | None
+    request: Request, results: Any, *, next_params: dict | None, previous_params: dict | None
 ) -> Response:
     base = request.build_absolute_uri(request.path)
     params = {key: request.query_params.get(key) for key in request.query_params}
@@ -308,7 +308,7 @@ def _instructor_course(course: Course, lessons: list[Lesson]) -> dict[str, Any]:
     return InstructorCourseSerializer(
         {
             **{
-                name: getattr(course, name)
+                name: getattr(course, str(name))
                 for name in InstructorCourseSerializer().fields
                 if name not in ("id", "lessons")
             },

@@ -372,6 +372,12 @@ class NumberedPage:
     has_next: bool
     total: int | None = None  # only when asked for (it costs a count query)
 
+    def page_count(self, *, per_page: int) -> int:
+        """Pages needed for `total` results (at least one); needs the page built `with_total`."""
+        if self.total is None:
+            raise ValueError("The page was built without with_total=True; it has no total.")
+        return max((self.total + per_page - 1) // per_page, 1)
+
 
 def _page_number(page: Any) -> int:
     try:

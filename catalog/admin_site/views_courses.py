@@ -56,7 +56,7 @@ def course_list(request: HttpRequest, *, site: AdminSite) -> HttpResponse:
             "q": q,
             "status": status,
             "status_links": status_links,
-            "pages": max((page.total + PER_PAGE - 1) // PER_PAGE, 1),
+            "pages": page.page_count(per_page=PER_PAGE),
         },
     )
 
