@@ -160,8 +160,8 @@ class MeExportApi(APIView):
         exported_at = serializers.DateTimeField()
         profile = _ExportProfileSerializer()
         two_factor_enabled = serializers.BooleanField()
-        enrollments = _ExportEnrollmentSerializer(many=True)
-        progress = _ExportProgressSerializer(many=True)
+        enrollments = _ExportEnrollmentSerializer(many=True, source="sections.enrollments")
+        progress = _ExportProgressSerializer(many=True, source="sections.progress")
 
     @extend_schema(operation_id="me_export", responses={200: OutputSerializer}, tags=["me"])
     def get(self, request: Request) -> Response:

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsSignedIn
-from playback.documents import VideoState
+from catalog.lesson_video import VideoState
 from playback.selectors import lesson_playback_get, lesson_video_status_get
 from playback.services import video_upload_create
 

@@ -27,9 +27,9 @@ from bson import ObjectId
 from django.utils import timezone
 
 from catalog.documents import Course, CourseVersion, Lesson
+from catalog.lesson_video import VideoState
 from learnstream.errors import NotFound
 from playback import mux_client
-from playback.documents import VideoState
 from playback.models import WebhookEvent
 from playback.services import lesson_video_delete, webhook_event_process
 

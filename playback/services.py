@@ -28,12 +28,12 @@ from django.utils import timezone
 from accounts.roles import require_user_id
 from catalog.access import LessonFacts, lesson_facts_invalidate, lesson_get_for_viewer
 from catalog.documents import Lesson
+from catalog.lesson_video import VideoState
 from catalog.services import catalog_cache_invalidate, course_refresh_published_stats
 from learnstream.audit import audit_record
 from learnstream.errors import Conflict, NotFound, PermissionDenied
 from learnstream.ids import is_object_id
 from playback import mux_client
-from playback.documents import VideoState
 from playback.models import WebhookEvent
 
 logger = logging.getLogger(__name__)

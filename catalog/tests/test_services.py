@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from catalog.documents import Course, CourseStatus, CourseVersion, Lesson
+from catalog.lesson_video import LessonVideo, VideoGeneration, VideoState
 from catalog.selectors import course_detail_for_viewer, course_list_published
 from catalog.services import (
     course_archive,
@@ -18,7 +19,6 @@ from catalog.services import (
 from catalog.tests.helpers import catalogue_state
 from catalog.video_state import lesson_video_state
 from learnstream.errors import Conflict, NotFound, ValidationError
-from playback.documents import LessonVideo, VideoGeneration, VideoState
 
 pytestmark = pytest.mark.django_db
 
