@@ -19,7 +19,6 @@ from rest_framework.views import APIView
 from accounts.permissions import IsInstructor, IsSignedIn
 from catalog import selectors, services
 from catalog.documents import Course, CourseLevel, Lesson
-from catalog.models import EnrollmentStatus
 from catalog.pagination import url_with
 from catalog.video_state import lesson_video_duration, lesson_video_state
 from learnstream.api_schema import name_nested_serializers, problem
@@ -209,59 +208,6 @@ class EnrollmentApi(APIView):
         course = selectors.course_get_enrollable_or_enrolled(slug=slug)
         services.enrollment_cancel(user=request.user, course_id=str(course.id))
         return Response(status=204)
-
-
-class MyEnrollmentListApi(APIView):
-    permission_classes = [IsSignedIn]
-
-    class FilterSerializer(StrictSerializer):
-        status = serializers.ChoiceField(
-            choices=[EnrollmentStatus.ACTIVE, EnrollmentStatus.CANCELLED, "all"],
-            required=False,
-            default=EnrollmentStatus.ACTIVE,
-        )
-        page = serializers.IntegerField(required=False, min_value=1, default=1)
-
-    class OutputSerializer(serializers.Serializer):
-        course = inline_serializer(
-            name="EnrolledCourse",
-            fields={
-                "id": serializers.CharField(),
-                "slug": serializers.CharField(),
-                "title": serializers.CharField(),
-                "status": serializers.CharField(),
-                "cover_url": serializers.CharField(),
-            },
-        )
-        status = serializers.CharField()
-        enrolled_at = serializers.DateTimeField()
-        progress = inline_serializer(
-            name="EnrollmentProgress",
-            fields={
-                "completed_lessons": serializers.IntegerField(),
-                "total_lessons": serializers.IntegerField(),
-                "percent": serializers.FloatField(),
-            },
-        )
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=["active", "cancelled", "all"]),
-            OpenApiParameter("page", int),
-        ],
-        responses=list_of(OutputSerializer, "EnrollmentListPage"),
-    )
-    def get(self, request: Request) -> Response:
-        filters = _validated(self.FilterSerializer, request.query_params.dict())
-        page = selectors.enrollment_list_for_user(
-            user=request.user, status=filters["status"], page=filters["page"]
-        )
-        return _list_response(
-            request, self.OutputSerializer(page.results, many=True).data, **_numbered_links(page)
-        )
-
-
-# ---------------------------------------------------------------- instructor: courses
 
 
 class InstructorLessonBriefSerializer(serializers.Serializer):
