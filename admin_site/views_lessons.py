@@ -11,9 +11,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from catalog.admin_site import backend
-from catalog.admin_site.forms import LessonForm, add_service_errors
-from catalog.admin_site.site import refusals_as_404, render
+from admin_site import backend
+from admin_site.forms import LessonForm, add_service_errors
+from admin_site.site import refusals_as_404, render
 from catalog.documents import Course, Lesson
 from learnstream.errors import ApplicationError, Conflict, ValidationError, problem_response
 

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.roles import is_admin, user_id_of
 from accounts.selectors import user_emails_by_ids
-from catalog.admin_site import backend
-from catalog.admin_site.forms import CourseForm, add_service_errors
-from catalog.admin_site.site import refusals_as_404, render
+from admin_site import backend
+from admin_site.forms import CourseForm, add_service_errors
+from admin_site.site import refusals_as_404, render
 from catalog.documents import Course, CourseStatus
 from catalog.markdown import render_markdown
 from catalog.video_state import lesson_video_state

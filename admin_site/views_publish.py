@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import user_emails_by_ids
-from catalog.admin_site import backend
-from catalog.admin_site.diff import COURSE_FIELDS, CourseDiff, LessonSnapshot, course_diff
-from catalog.admin_site.site import refusals_as_404, render
+from admin_site import backend
+from admin_site.diff import COURSE_FIELDS, CourseDiff, LessonSnapshot, course_diff
+from admin_site.site import refusals_as_404, render
 from catalog.documents import Course
 from learnstream.errors import Conflict, ValidationError
 

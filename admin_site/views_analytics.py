@@ -9,10 +9,10 @@ from django.contrib.admin import AdminSite
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_http_methods
 
-from catalog.admin_site import backend
-from catalog.admin_site.charts import completion_bars, dropoff_chart
-from catalog.admin_site.forms import ProgressResetForm
-from catalog.admin_site.site import refusals_as_404, render
+from admin_site import backend
+from admin_site.charts import completion_bars, dropoff_chart
+from admin_site.forms import ProgressResetForm
+from admin_site.site import refusals_as_404, render
 
 
 @require_http_methods(["GET", "POST"])
