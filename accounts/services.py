@@ -206,6 +206,17 @@ def refresh_family_revoke(*, family: uuid.UUID) -> int:
     )
 
 
+def refresh_family_revoke_own(*, user_id: int, family: uuid.UUID) -> int:
+    """End one sign-in of `user_id` (the account page's "sign out" next to a device). A
+    family of someone else, or one already ended, is not found."""
+    revoked = RefreshToken.objects.filter(
+        user_id=user_id, family=family, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    if not revoked:
+        raise NotFound("No such active sign-in.")
+    return revoked
+
+
 def refresh_families_revoke_all(*, user_id: int) -> int:
     """Every family of the user (logout-all, password change, deactivation)."""
     return RefreshToken.objects.filter(user_id=user_id, revoked_at__isnull=True).update(
