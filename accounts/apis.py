@@ -203,7 +203,7 @@ class MeApi(APIView):
         },
         tags=["me"],
         description="Deletes the account and every record carrying its id in both stores "
-        "(issue 8, accounts.deletion). Refused with 409 `conflict` while it owns courses.",
+        "(accounts.deletion). Refused with 409 `conflict` while it owns courses.",
     )
     def delete(self, request: Request) -> Response:
         from accounts.deletion import user_delete_self

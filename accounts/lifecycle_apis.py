@@ -1,4 +1,4 @@
-"""Account-lifecycle JSON API (issue 8): password reset, email verification, data export
+"""Account-lifecycle JSON API: password reset, email verification, data export
 and account deletion. Validate → service → serialize; errors in the problem+json contract.
 """
 
