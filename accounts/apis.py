@@ -19,10 +19,11 @@ from accounts import services
 from accounts.permissions import IsSignedIn
 from accounts.roles import require_user_id
 from accounts.selectors import user_get_signed_in
-from accounts.serializers import StrictInputSerializer, password_field
+from accounts.serializers import password_field
 from accounts.services import ClientInfo
 from learnstream.api_schema import problem
 from learnstream.client_ip import client_ip
+from learnstream.serializers import StrictInputSerializer
 
 
 def client_info(request: Request) -> ClientInfo:
