@@ -602,3 +602,15 @@ def lesson_video_changed(*, course_id: Any) -> None:
     duration and retire the cached listings (has_video and durations show there)."""
     course_refresh_published_stats(course_id=course_id)
     catalog_cache_bump()
+
+
+def lesson_move(*, course: Course, lesson: Lesson, offset: int) -> list[Lesson]:
+    """Swap a lesson with its neighbour (offset -1: up, +1: down) through the reorder
+    service. Moving past either end changes nothing."""
+    order = [item.id for item in lessons_in_outline(course=course)]
+    index = order.index(lesson.id)
+    target = index + offset
+    if not 0 <= target < len(order):
+        return lessons_in_outline(course=course)
+    order[index], order[target] = order[target], order[index]
+    return lesson_reorder(course=course, lesson_ids=order)
