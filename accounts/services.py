@@ -1,5 +1,5 @@
 """Account writes: registration, sign-in, refresh-token families, profile and password,
-roles and deactivation. Every rule of issue 3 lives here; APIs, pages and the admin call
+roles and deactivation. Every sign-in and token rule lives here; APIs, pages and the admin call
 these functions.
 
 Refresh tokens: SimpleJWT mints them, we keep only SHA-256(jti) per token in

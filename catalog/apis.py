@@ -22,23 +22,12 @@ from catalog.documents import Course, CourseLevel, Lesson
 from catalog.pagination import url_with
 from catalog.video_state import lesson_video_duration, lesson_video_state
 from learnstream.api_schema import name_nested_serializers, problem
+from learnstream.serializers import StrictInputSerializer
 
 # Every edit of an archived course is refused (409 conflict).
 ARCHIVED = problem("conflict: the course is archived")
 
 # ---------------------------------------------------------------- shared pieces
-
-
-class StrictSerializer(serializers.Serializer):
-    """Unknown fields are a 400, not silently ignored (a typo must not look like success)."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, dict):
-            raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
-        unknown = sorted(set(data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
 
 
 def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
@@ -268,7 +257,7 @@ def _course_with_lessons(course: Course) -> dict[str, Any]:
     return _instructor_course(course, services.lessons_in_outline(course=course))
 
 
-class CourseInputSerializer(StrictSerializer):
+class CourseInputSerializer(StrictInputSerializer):
     """Types only; the rules (lengths, slug, level, tags) live in catalog.validation, which
     the services apply for every caller."""
 
@@ -447,7 +436,7 @@ def _instructor_lesson(lesson: Lesson) -> dict[str, Any]:
     ).data
 
 
-class LessonInputSerializer(StrictSerializer):
+class LessonInputSerializer(StrictInputSerializer):
     title = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     section = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     summary = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
@@ -502,7 +491,7 @@ class InstructorLessonApi(APIView):
 class LessonReorderApi(APIView):
     permission_classes = [IsInstructor]
 
-    class InputSerializer(StrictSerializer):
+    class InputSerializer(StrictInputSerializer):
         lesson_ids = serializers.ListField(
             child=serializers.CharField(max_length=24, min_length=24), max_length=1000
         )

@@ -9,16 +9,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsSignedIn
-from catalog.apis import StrictSerializer, _list_response, _numbered_links, _validated, list_of
+from catalog.apis import _list_response, _numbered_links, _validated, list_of
 from catalog.models import EnrollmentStatus
 from learning import selectors as learning_selectors
 from learnstream.api_schema import name_nested_serializers
+from learnstream.serializers import StrictInputSerializer
 
 
 class MyEnrollmentListApi(APIView):
     permission_classes = [IsSignedIn]
 
-    class FilterSerializer(StrictSerializer):
+    class FilterSerializer(StrictInputSerializer):
         status = serializers.ChoiceField(
             choices=[EnrollmentStatus.ACTIVE, EnrollmentStatus.CANCELLED, "all"],
             required=False,

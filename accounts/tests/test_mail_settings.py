@@ -1,4 +1,4 @@
-"""Mail configuration (issue 8): EMAIL_URL selects a server; without it a local run prints
+"""Mail configuration: EMAIL_URL selects a server; without it a local run prints
 mail and keeps an .eml copy under var/mail/ so links can be followed."""
 
 from __future__ import annotations

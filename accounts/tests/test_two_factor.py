@@ -1,4 +1,4 @@
-"""Staff two-factor (issue 8): set-up with a QR code, recovery codes, verification, and the
+"""Staff two-factor: set-up with a QR code, recovery codes, verification, and the
 admin gate under ADMIN_REQUIRE_2FA_ROLES (production default: admins)."""
 
 from __future__ import annotations
