@@ -1,5 +1,5 @@
 """Account writes: registration, sign-in, refresh-token families, profile and password,
-roles and deactivation. Every rule of issue 3 lives here; APIs, pages and the admin call
+roles and deactivation. Every sign-in and token rule lives here; APIs, pages and the admin call
 these functions.
 
 Refresh tokens: SimpleJWT mints them, we keep only SHA-256(jti) per token in
@@ -207,6 +207,17 @@ def refresh_family_revoke(*, family: uuid.UUID) -> int:
     return RefreshToken.objects.filter(family=family, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+
+
+def refresh_family_revoke_own(*, user_id: int, family: uuid.UUID) -> int:
+    """End one sign-in of `user_id` (the account page's "sign out" next to a device). A
+    family of someone else, or one already ended, is not found."""
+    revoked = RefreshToken.objects.filter(
+        user_id=user_id, family=family, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    if not revoked:
+        raise NotFound("No such active sign-in.")
+    return revoked
 
 
 def refresh_families_revoke_all(*, user_id: int) -> int:

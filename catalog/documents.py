@@ -10,7 +10,7 @@ import mongoengine as me
 from django.conf import settings
 from django.utils import timezone
 
-from playback.documents import LessonVideo
+from catalog.lesson_video import LessonVideo
 
 SLUG_REGEX = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 

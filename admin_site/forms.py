@@ -112,7 +112,9 @@ class ProgressResetForm(forms.Form):
     def __init__(self, *args: Any, lessons: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lessons = {str(lesson.id): lesson for lesson in lessons}
-        self.fields["lesson"].choices = [("", "Whole course")] + [
+        field = self.fields["lesson"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Whole course")] + [
             (key, lesson.title) for key, lesson in self.lessons.items()
         ]
 
