@@ -504,7 +504,7 @@ def lesson_reorder(*, course: Course, lesson_ids: list[Any]) -> list[Lesson]:
 
 VERIFY_EMAIL_FIRST = (
     "Verify your email address first: open the link we mailed you "
-    "(or ask for a new one on your account page)."
+    "(or ask for a new one on your account page, /accounts/)."
 )
 
 

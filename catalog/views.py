@@ -79,7 +79,9 @@ def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         _enrollment, created = services.enrollment_create(user=request.user, course=course)
     except PermissionDenied as exc:  # e.g. the email address is not verified yet
-        messages.error(request, exc.detail)
+        # The verification refusal names the account page: link it (resend is there).
+        link = "account-link" if exc.detail == services.VERIFY_EMAIL_FIRST else ""
+        messages.error(request, exc.detail, extra_tags=link)
         return redirect(course_path)
     if created:
         messages.success(request, f"You are enrolled in “{course.published.title}”.")
