@@ -33,6 +33,7 @@ from learnstream.audit import audit_record
 from learnstream.errors import Conflict, NotFound, PermissionDenied
 from learnstream.ids import is_object_id
 from playback import mux_client
+from playback.captions_services import captions_reattach, track_event_process
 from playback.documents import VideoState
 from playback.models import WebhookEvent
 
@@ -265,6 +266,8 @@ def webhook_event_process(*, event: dict[str, Any]) -> bool:
     object_id: str = data["id"]
     now = timezone.now()
 
+    if event_type and event_type.startswith("video.asset.track."):
+        return track_event_process(event_type=event_type, data=data)
     if event_type and event_type.startswith("video.upload."):
         passthrough = _upload_passthrough(data)
     else:
@@ -340,6 +343,8 @@ def webhook_event_process(*, event: dict[str, Any]) -> bool:
                 )
                 if changed:
                     lesson_video_changed(lesson_oid=lesson_oid)
+                    # Captions follow the video: each is added to the new asset.
+                    captions_reattach(lesson_oid=lesson_oid, asset_id=object_id)
         else:
             errors = data.get("errors") or {}
             changed = _move(
