@@ -1,4 +1,4 @@
-"""The admin's two-factor gate, mixed into `learnstream.admin.LearnStreamAdminSite`.
+"""The admin's two-factor gate, mixed into `admin_site.project_site.LearnStreamAdminSite`.
 
 With the signed-in staff user's role in `ADMIN_REQUIRE_2FA_ROLES`, `has_permission` is
 False until the session is OTP-verified, so every admin view (each is wrapped in

@@ -19,10 +19,11 @@ from accounts import services
 from accounts.permissions import IsSignedIn
 from accounts.roles import require_user_id
 from accounts.selectors import user_get_signed_in
-from accounts.serializers import StrictInputSerializer, password_field
+from accounts.serializers import password_field
 from accounts.services import ClientInfo
 from learnstream.api_schema import problem
 from learnstream.client_ip import client_ip
+from learnstream.serializers import StrictInputSerializer
 
 
 def client_info(request: Request) -> ClientInfo:
@@ -203,7 +204,7 @@ class MeApi(APIView):
         },
         tags=["me"],
         description="Deletes the account and every record carrying its id in both stores "
-        "(issue 8, accounts.deletion). Refused with 409 `conflict` while it owns courses.",
+        "(accounts.deletion). Refused with 409 `conflict` while it owns courses.",
     )
     def delete(self, request: Request) -> Response:
         from accounts.deletion import user_delete_self

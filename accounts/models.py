@@ -19,6 +19,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     email_verified = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Access tokens issued before this instant are refused (logout-all, password change,
+    # deactivation, role change). The durable copy of the stamp the cache serves.
+    tokens_not_before = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 

@@ -7,6 +7,10 @@ from typing import Any
 
 from django.db import models
 
+# How a sign-in was proven (the `amr` claim of access tokens, RFC 8176 names).
+AMR_PASSWORD = "pwd"  # noqa: S105 - a method name, not a password
+AMR_OTP = "otp"
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"

@@ -1,5 +1,5 @@
 """Account writes: registration, sign-in, refresh-token families, profile and password,
-roles and deactivation. Every rule of issue 3 lives here; APIs, pages and the admin call
+roles and deactivation. Every sign-in and token rule lives here; APIs, pages and the admin call
 these functions.
 
 Refresh tokens: SimpleJWT mints them, we keep only SHA-256(jti) per token in
@@ -26,8 +26,10 @@ from accounts.managers import normalize_email
 from accounts.models import RefreshToken, User
 from accounts.roles import Role
 from accounts.tokens import (
+    AMR_PASSWORD,
     TokenPair,
     access_token_mint,
+    access_tokens_revoke,
     jti_hash,
     refresh_token_mint,
     refresh_token_read,
@@ -165,6 +167,7 @@ def token_pair_issue(
     client: ClientInfo,
     family: uuid.UUID | None = None,
     family_expires_at: datetime | None = None,
+    amr: tuple[str, ...] = (AMR_PASSWORD,),
 ) -> TokenPair:
     """An access token and a refresh token; the refresh token is recorded (hashed) in
     `family`, or in a new family when none is given (a sign-in)."""
@@ -174,7 +177,7 @@ def token_pair_issue(
         family_expires_at = now + settings.REFRESH_FAMILY_MAX_AGE
     assert family_expires_at is not None
     refresh, jti, refresh_expires_at = refresh_token_mint(
-        user=user, now=now, not_after=family_expires_at
+        user=user, now=now, not_after=family_expires_at, amr=amr
     )
     RefreshToken.objects.create(
         user=user,
@@ -185,7 +188,7 @@ def token_pair_issue(
         family_expires_at=family_expires_at,
         **_client_fields(client),
     )
-    access, access_expires_at = access_token_mint(user=user)
+    access, access_expires_at = access_token_mint(user=user, amr=amr)
     return TokenPair(
         access=access,
         refresh=refresh,
@@ -206,11 +209,26 @@ def refresh_family_revoke(*, family: uuid.UUID) -> int:
     )
 
 
+def refresh_family_revoke_own(*, user_id: int, family: uuid.UUID) -> int:
+    """End one sign-in of `user_id` (the account page's "sign out" next to a device). A
+    family of someone else, or one already ended, is not found."""
+    revoked = RefreshToken.objects.filter(
+        user_id=user_id, family=family, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    if not revoked:
+        raise NotFound("No such active sign-in.")
+    return revoked
+
+
 def refresh_families_revoke_all(*, user_id: int) -> int:
-    """Every family of the user (logout-all, password change, deactivation)."""
-    return RefreshToken.objects.filter(user_id=user_id, revoked_at__isnull=True).update(
+    """End every sign-in of the user (logout-all, password change or reset, deactivation,
+    deletion, role change): every refresh family is revoked and the access tokens already
+    out there are refused from now on (the "not before" stamp)."""
+    revoked = RefreshToken.objects.filter(user_id=user_id, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+    access_tokens_revoke(user_id=user_id)
+    return revoked
 
 
 def refresh_token_rotate(*, refresh: str, client: ClientInfo) -> TokenPair:
@@ -228,7 +246,7 @@ def refresh_token_rotate(*, refresh: str, client: ClientInfo) -> TokenPair:
        revoked_at IS NULL`), insert the successor. Of N concurrent presentations exactly
        one UPDATE matches; the others are replays (step 2).
     """
-    user_id, jti = refresh_token_read(refresh)
+    user_id, jti, amr = refresh_token_read(refresh)
     record = RefreshToken.objects.filter(jti_hash=jti_hash(jti)).first()
     if record is None or record.user_id != user_id:
         raise TokenInvalid("The refresh token is invalid or expired.")
@@ -255,6 +273,7 @@ def refresh_token_rotate(*, refresh: str, client: ClientInfo) -> TokenPair:
                     client=client,
                     family=record.family,
                     family_expires_at=record.family_expires_at,
+                    amr=amr,
                 )
     if outcome is not None:
         return outcome
@@ -273,7 +292,7 @@ def refresh_token_rotate(*, refresh: str, client: ClientInfo) -> TokenPair:
 def refresh_token_logout(*, refresh: str) -> None:
     """Revoke the family of a (validly signed, unexpired) refresh token. Unknown or already
     revoked families are fine: logout is idempotent."""
-    user_id, jti = refresh_token_read(refresh)
+    user_id, jti, _amr = refresh_token_read(refresh)
     record = RefreshToken.objects.filter(jti_hash=jti_hash(jti), user_id=user_id).first()
     if record is not None:
         refresh_family_revoke(family=record.family)
@@ -360,14 +379,18 @@ def user_change_password(
 
 @transaction.atomic
 def user_change_role(*, user: User, role: str) -> User:
-    """Set a role and the staff/superuser flags that go with it. Refresh re-reads the role,
-    so the next access token carries the new one."""
+    """Set a role and the staff/superuser flags that go with it. Access tokens carry the
+    role, so the ones out there are refused at once (a demoted instructor stops authoring
+    now, not at expiry); a refresh re-reads the role and hands out the new one."""
     if role not in Role.values:
         raise ValidationError(errors={"role": [f"Must be one of: {', '.join(Role.values)}."]})
     locked = User.objects.select_for_update().get(pk=user.pk)
+    changed = locked.role != role
     locked.role = role
     locked.apply_role_flags()
     locked.save(update_fields=["role", "is_staff", "is_superuser"])
+    if changed:
+        access_tokens_revoke(user_id=locked.pk)
     return locked
 
 
@@ -397,4 +420,5 @@ def user_activate(*, user: User) -> User:
     locked = User.objects.select_for_update().get(pk=user.pk)
     locked.is_active = True
     locked.save(update_fields=["is_active"])
+    access_tokens_revoke(user_id=locked.pk)  # the stamp of the inactive account was "never"
     return locked

@@ -1,4 +1,4 @@
-"""Two-factor authentication for staff (issue 8), on django-otp: one TOTP device (an
+"""Two-factor authentication for staff, on django-otp: one TOTP device (an
 authenticator app) per user plus one static device holding single-use recovery codes.
 
 A session becomes "verified" once a code from either device was entered

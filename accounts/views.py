@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -50,7 +52,7 @@ class LoginView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = LoginForm(request.POST)
-        context = {"form": form, "next": _safe_next(request)}
+        context: dict[str, Any] = {"form": form, "next": _safe_next(request)}
         if not form.is_valid():
             return render(request, self.template, context, status=400)
         try:
@@ -76,7 +78,7 @@ class RegisterView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = RegisterForm(request.POST)
-        context = {"form": form, "next": _safe_next(request)}
+        context: dict[str, Any] = {"form": form, "next": _safe_next(request)}
         if not form.is_valid():
             return render(request, self.template, context, status=400)
         try:

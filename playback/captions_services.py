@@ -46,7 +46,7 @@ from learnstream.ids import is_object_id, object_id_or_404
 from playback import captions_format, mux_client
 from playback import signing as playback_signing
 from playback.captions_documents import Caption, CaptionSource, CaptionState
-from playback.documents import VideoState
+from catalog.lesson_video import VideoState
 
 logger = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ from bson import ObjectId
 from accounts.roles import is_signed_in, user_id_of
 from catalog.access import LessonAccess, lesson_get_for_viewer, lesson_get_watchable
 from catalog.documents import Course, CourseVersion, Lesson
+from catalog.lesson_video import LessonVideo, VideoState
 from catalog.markdown import render_markdown
 from catalog.services import lessons_in_outline
 from catalog.video_state import (
@@ -22,7 +23,6 @@ from catalog.video_state import (
 from learnstream.errors import NotFound, PermissionDenied, ServiceUnavailable, VideoNotReady
 from playback import signing
 from playback.captions_selectors import PlaybackCaption, playback_captions
-from playback.documents import LessonVideo, VideoState
 from tracking.selectors import CourseProgress, course_progress_of_version, progress_resume_position
 
 

@@ -28,13 +28,14 @@ from django.utils import timezone
 from accounts.roles import require_user_id
 from catalog.access import LessonFacts, lesson_facts_invalidate, lesson_get_for_viewer
 from catalog.documents import Lesson
-from catalog.services import catalog_cache_invalidate, course_refresh_published_stats
+from catalog.lesson_video import VideoState
+from catalog.services import lesson_video_changed as catalog_lesson_video_changed
+from catalog.services import lesson_video_update
 from learnstream.audit import audit_record
 from learnstream.errors import Conflict, NotFound, PermissionDenied
 from learnstream.ids import is_object_id
 from playback import mux_client
 from playback.captions_services import captions_reattach, track_event_process
-from playback.documents import VideoState
 from playback.models import WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ def video_upload_create(*, user: Any, lesson_id: Any) -> mux_client.DirectUpload
             # Its asset will never play: remember it (atomically) for delete_orphan_assets.
             update["$push"] = {"video.retired": _retired(superseded["asset_id"], "superseded", now)}
         pinned = {"_id": lesson_oid, "video.pending.upload_id": superseded.get("upload_id")}
-        if _lessons().update_one(pinned, update).matched_count == 1:
+        if lesson_video_update(query=pinned, update=update)[0] == 1:
             _audit_video(user=user, action="video.upload", facts=facts, upload_id=upload.id)
             return upload
     raise Conflict("The lesson's video changed meanwhile; please retry.")
@@ -207,7 +208,7 @@ def _move(
     update = {f"video.{slot}.{key}": value for key, value in changes.items()}
     update.update({f"video.{slot}.state": to, f"video.{slot}.updated_at": now, "updated_at": now})
     update.update(extra or {})
-    return _lessons().update_one(query, {"$set": update}).modified_count == 1
+    return lesson_video_update(query=query, update={"$set": update})[1] == 1
 
 
 def _promote_ready(
@@ -239,7 +240,7 @@ def _promote_ready(
     if old_asset and old_asset != ready.get("asset_id") and replaced.get("state") != S.DELETED:
         # The replaced asset is remembered in the same atomic update that stops playing it.
         update["$push"] = {"video.retired": _retired(old_asset, "replaced", now)}
-    return _lessons().update_one(query, update).modified_count == 1
+    return lesson_video_update(query=query, update=update)[1] == 1
 
 
 def _upload_passthrough(data: dict) -> Any:
@@ -390,8 +391,7 @@ def lesson_video_changed(*, lesson_oid: ObjectId) -> None:
     lesson_facts_invalidate(lesson_ids=[lesson_oid])
     doc = _lessons().find_one({"_id": lesson_oid}, {"course_id": 1})
     if doc is not None:
-        course_refresh_published_stats(course_id=doc["course_id"])
-        catalog_cache_invalidate(course_id=doc["course_id"])
+        catalog_lesson_video_changed(course_id=doc["course_id"])
 
 
 # --- the webhook ledger --------------------------------------------------------------------

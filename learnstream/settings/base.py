@@ -1,6 +1,7 @@
 """Settings shared by every environment."""
 
 from datetime import timedelta
+from typing import Any
 
 from learnstream.settings.accounts import *  # noqa: F403
 from learnstream.settings.catalog import *  # noqa: F403
@@ -206,7 +207,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "learnstream.logging.RequestIdFilter"}},

@@ -2,7 +2,7 @@
 """The authorization matrix: every API route, method and role has one expected status.
 
 Each cell is its own test (id: "<METHOD> <route> [<target>] <role>"), run against a fresh
-world (see `learnstream.testing.api_world`) with real access tokens from
+world (see `devtools.api_world`) with real access tokens from
 POST /api/v1/auth/token, so the stateless JWT path is what is tested. Rows may repeat a
 route with another `target` (the preview, text or draft lesson/course) to pin more rules.
 
@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from learnstream.testing.api_routes import Route, routes_under
-from learnstream.testing.api_world import PASSWORD, ROLES, ApiWorld
+from devtools.api_routes import Route, routes_under
+from devtools.api_world import PASSWORD, ROLES, ApiWorld
 
 Body = Callable[[ApiWorld, str], Any]
 

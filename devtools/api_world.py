@@ -72,7 +72,7 @@ class ApiWorld:
 
 
 def _ready_video(playback_id: str) -> Any:
-    from playback.documents import LessonVideo, VideoGeneration, VideoState
+    from catalog.lesson_video import LessonVideo, VideoGeneration, VideoState
 
     now = timezone.now()
     return LessonVideo(
