@@ -27,7 +27,7 @@ class PlaybackTokensSerializer(serializers.Serializer):
 class PlaybackCaptionSerializer(serializers.Serializer):
     id = serializers.CharField()
     language = serializers.CharField(help_text="BCP 47")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # (shadows Field.label)
     closed_captions = serializers.BooleanField()
     url = serializers.CharField(help_text="Signed WebVTT; valid as long as the video token.")
 

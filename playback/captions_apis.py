@@ -54,9 +54,9 @@ def _validated(serializer_class: type[serializers.Serializer], data: object) -> 
 class CaptionSerializer(serializers.Serializer):
     id = serializers.CharField()
     language = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # (shadows Field.label)
     closed_captions = serializers.BooleanField()
-    source = serializers.ChoiceField(choices=CaptionSource.ALL)
+    source = serializers.ChoiceField(choices=CaptionSource.ALL)  # type: ignore[assignment]
     state = serializers.ChoiceField(choices=CaptionState.ALL)
     error = serializers.CharField(allow_null=True)
     reviewed = serializers.BooleanField()
@@ -78,7 +78,7 @@ class LessonCaptionsApi(APIView):
     class InputSerializer(serializers.Serializer):
         file = serializers.FileField(help_text="WebVTT or SRT, UTF-8, at most 1 MiB.")
         language = serializers.CharField(max_length=35, help_text="BCP 47, e.g. en, pt-BR.")
-        label = serializers.CharField(max_length=100, required=False, allow_blank=True)
+        label = serializers.CharField(max_length=100, required=False, allow_blank=True)  # type: ignore[assignment]
         closed_captions = serializers.BooleanField(required=False, default=False)
 
     @extend_schema(request=None, responses={200: CaptionSerializer(many=True), **STAFF_REFUSALS})

@@ -33,6 +33,7 @@ from pymongo.errors import DuplicateKeyError
 from accounts.roles import require_user_id
 from catalog.access import LessonFacts, lesson_get_for_viewer
 from catalog.documents import Lesson
+from catalog.lesson_video import VideoState
 from learnstream.audit import audit_record
 from learnstream.errors import (
     ApplicationError,
@@ -46,7 +47,6 @@ from learnstream.ids import is_object_id, object_id_or_404
 from playback import captions_format, mux_client
 from playback import signing as playback_signing
 from playback.captions_documents import Caption, CaptionSource, CaptionState
-from catalog.lesson_video import VideoState
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from accounts.tests.factories import UserFactory
 from catalog.documents import Lesson
 from catalog.services import enrollment_create
 from catalog.tests.factories import published_course
+from devtools.fixtures import WEBHOOK_SECRET
 from learnstream.audit import AuditEntry
-from learnstream.testing.fixtures import WEBHOOK_SECRET
 from playback.captions_documents import Caption
 from playback.tests.helpers import deliver, event, ready_generation, set_video
 
