@@ -35,6 +35,7 @@ from learnstream.audit import audit_record
 from learnstream.errors import Conflict, NotFound, PermissionDenied
 from learnstream.ids import is_object_id
 from playback import mux_client
+from playback.captions_services import captions_reattach, track_event_process
 from playback.models import WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -338,6 +339,8 @@ def _on_asset_ready(lesson_oid: ObjectId, data: dict, object_id: str, now: datet
     )
     if changed:
         lesson_video_changed(lesson_oid=lesson_oid)
+        # Captions follow the video: each is added to the new asset.
+        captions_reattach(lesson_oid=lesson_oid, asset_id=object_id)
     return changed
 
 
@@ -376,6 +379,8 @@ def webhook_event_process(*, event: dict[str, Any]) -> bool:
     data = event.get("data")
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):
         return False
+    if isinstance(event_type, str) and event_type.startswith("video.asset.track."):
+        return track_event_process(event_type=event_type, data=data)
     handler = WEBHOOK_HANDLERS.get(event_type) if isinstance(event_type, str) else None
     # Uploads carry the passthrough in the settings of the asset they will create.
     if isinstance(event_type, str) and event_type.startswith("video.upload."):
