@@ -6,7 +6,6 @@ Every selector issues a fixed number of queries whatever the number of courses o
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,7 @@ from accounts.roles import is_admin, require_user_id, user_id_of
 from catalog.access import course_is_staff
 from catalog.catalog_cache import catalog_cached
 from catalog.documents import Course, CourseLevel, CourseStatus, CourseVersion, Lesson
-from catalog.models import Enrollment, EnrollmentStatus
+from catalog.models import Enrollment
 from catalog.pagination import Cursor, PageOf, cursor_decode, cursor_encode
 from catalog.services import search_words
 from catalog.validation import slug_errors
@@ -384,8 +383,14 @@ class NumberedPage:
     has_next: bool
     total: int | None = None  # only when asked for (it costs a count query)
 
+    def page_count(self, *, per_page: int) -> int:
+        """Pages needed for `total` results (at least one); needs the page built `with_total`."""
+        if self.total is None:
+            raise ValueError("The page was built without with_total=True; it has no total.")
+        return max((self.total + per_page - 1) // per_page, 1)
 
-def _page_number(page: Any) -> int:
+
+def page_number(page: Any) -> int:
     try:
         number = int(page or 1)
     except (TypeError, ValueError):
@@ -419,7 +424,7 @@ def course_list_for_instructor(
     """Courses the user owns or co-teaches (an admin: every course), newest first;
     optionally those whose title or slug contains `q` (case-insensitive) and those in one
     `status`. `with_total` adds the number of matching courses (one more query)."""
-    number = _page_number(page)
+    number = page_number(page)
     if status and status not in CourseStatus.ALL:
         raise ValidationError(
             "Invalid filter.", errors={"status": [f"Choose one of: {', '.join(CourseStatus.ALL)}."]}
@@ -454,81 +459,3 @@ def course_versions_list(*, course: Course) -> list[CourseVersion]:
         .only("version", "published_at", "published_by", "restored_from")
         .order_by("-version")
     )
-
-
-# ---------------------------------------------------------------- enrolments
-
-
-def enrollment_list_for_user(
-    *, user: Any, status: str = EnrollmentStatus.ACTIVE, page: Any = 1
-) -> NumberedPage:
-    """The user's enrolments (newest first) with course summary and progress: one SQL
-    query, one MongoDB query and one progress call for the whole page."""
-    from tracking.selectors import course_progress_for_user
-
-    number = _page_number(page)
-    user_id = require_user_id(user)
-    rows_query = Enrollment.objects.filter(user_id=user_id).order_by("-enrolled_at", "-id")
-    if status != "all":
-        rows_query = rows_query.filter(status=status)
-    start = (number - 1) * INSTRUCTOR_PAGE_SIZE
-    rows = list(rows_query[start : start + INSTRUCTOR_PAGE_SIZE + 1])
-    has_next = len(rows) > INSTRUCTOR_PAGE_SIZE
-    rows = rows[:INSTRUCTOR_PAGE_SIZE]
-    course_ids = [row.course_id for row in rows]
-    courses = {
-        str(course.id): course
-        for course in Course.objects(id__in=[ObjectId(value) for value in course_ids]).only(
-            "slug", "title", "status", "published"
-        )
-    }
-    progress = (
-        course_progress_for_user(user_id=user_id, course_ids=course_ids) if course_ids else {}
-    )
-    results = []
-    for row in rows:
-        course = courses.get(row.course_id)
-        if course is None:  # deleted out of band; nothing to show
-            continue
-        published = course.published
-        total = int(published.lesson_count) if published else 0
-        course_progress = progress.get(row.course_id)
-        results.append(
-            {
-                "course": {
-                    "id": row.course_id,
-                    "slug": course.slug,
-                    "title": published.title if published else course.title,
-                    "status": course.status,
-                    "cover_url": (published.cover_url if published else "") or "",
-                },
-                "status": row.status,
-                "enrolled_at": row.enrolled_at,
-                "progress": _progress_dict(course_progress, total),
-            }
-        )
-    return NumberedPage(results=results, page=number, has_next=has_next)
-
-
-def _progress_dict(progress: Any, total_lessons: int) -> dict[str, Any]:
-    if progress is None:
-        return {"completed_lessons": 0, "total_lessons": total_lessons, "percent": 0.0}
-    # The tracking helper may add fields (e.g. where to continue): pass them through.
-    extra = (
-        dataclasses.asdict(progress)
-        if dataclasses.is_dataclass(progress) and not isinstance(progress, type)
-        else {}
-    )
-    return {
-        **extra,
-        "completed_lessons": int(progress.completed_lessons),
-        "total_lessons": int(progress.total_lessons),
-        "percent": float(progress.percent),
-    }
-
-
-def course_progress_of_viewer(*, user: Any, course_id: str, total_lessons: int) -> dict[str, Any]:
-    from tracking.selectors import course_progress_for_user
-
-    progress = course_progress_for_user(user_id=require_user_id(user), course_ids=[course_id])
-    return _progress_dict(progress.get(course_id), total_lessons)

@@ -8,7 +8,15 @@ from typing import Any
 
 from django.utils.text import slugify
 
-from catalog.documents import SLUG_REGEX, CourseLevel
+from catalog.documents import (
+    COURSE_EDITABLE_FIELDS,
+    LESSON_EDITABLE_FIELDS,
+    SLUG_REGEX,
+    Course,
+    CourseLevel,
+    Lesson,
+    max_lengths,
+)
 from learnstream.errors import ValidationError
 
 SLUG_MAX = 80
@@ -16,14 +24,14 @@ _SLUG = re.compile(SLUG_REGEX)
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _TAG = re.compile(r"^[a-z0-9][a-z0-9+#.\- ]*$")
 
-COURSE_LIMITS = {"title": 200, "subtitle": 300, "description": 20000, "cover_url": 500}
-LESSON_LIMITS = {"title": 200, "section": 200, "summary": 2000, "body": 50000}
+# Slug, language and tags have their own rules below; the free-text limits come from the
+# document declarations.
+COURSE_LIMITS = max_lengths(Course, ("title", "subtitle", "description", "cover_url"))
+LESSON_LIMITS = max_lengths(Lesson, ("title", "section", "summary", "body"))
 MAX_TAGS, TAG_MAX = 20, 40
 
-COURSE_FIELDS = frozenset(
-    {"title", "slug", "subtitle", "description", "cover_url", "level", "language", "tags"}
-)
-LESSON_FIELDS = frozenset({"title", "section", "summary", "body", "is_preview"})
+COURSE_FIELDS = frozenset(COURSE_EDITABLE_FIELDS)
+LESSON_FIELDS = frozenset(LESSON_EDITABLE_FIELDS)
 
 
 class FieldErrors:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playback.documents import VideoState
+from catalog.lesson_video import VideoState
 
 
 def lesson_video_state(lesson: Any) -> str:

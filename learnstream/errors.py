@@ -191,7 +191,7 @@ def to_application_error(exc: Exception) -> ApplicationError | None:
     if isinstance(exc, drf.ValidationError):
         return ValidationError(errors=_field_errors(exc.detail))
     if isinstance(exc, drf.Throttled):
-        return Throttled(int(exc.wait or 1))
+        return Throttled(int(exc.wait or 1))  # type: ignore[attr-defined]  # stubs omit `wait`
     for exc_type, error_type in _DRF_MAPPING:
         if isinstance(exc, exc_type):
             detail = getattr(exc, "detail", None)

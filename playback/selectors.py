@@ -12,6 +12,7 @@ from bson import ObjectId
 from accounts.roles import is_signed_in, user_id_of
 from catalog.access import LessonAccess, lesson_get_for_viewer, lesson_get_watchable
 from catalog.documents import Course, CourseVersion, Lesson
+from catalog.lesson_video import LessonVideo, VideoState
 from catalog.markdown import render_markdown
 from catalog.services import lessons_in_outline
 from catalog.video_state import (
@@ -21,7 +22,7 @@ from catalog.video_state import (
 )
 from learnstream.errors import NotFound, PermissionDenied, ServiceUnavailable, VideoNotReady
 from playback import signing
-from playback.documents import LessonVideo, VideoState
+from playback.captions_selectors import PlaybackCaption, playback_captions
 from tracking.selectors import CourseProgress, course_progress_of_version, progress_resume_position
 
 
@@ -33,6 +34,7 @@ class LessonPlayback:
     tokens: signing.PlaybackTokens
     expires_at: datetime
     resume_position_s: float
+    captions: list[PlaybackCaption] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,12 @@ def lesson_playback_get(*, user: Any, lesson_id: Any) -> LessonPlayback:
         tokens=tokens,
         expires_at=tokens.expires_at,
         resume_position_s=float(resume),
+        captions=playback_captions(
+            lesson_oid=lesson.id,
+            asset_id=lesson.video.current.asset_id,
+            playback_id=playback_id,
+            token=tokens.video,
+        ),
     )
 
 

@@ -15,4 +15,5 @@ urlpatterns = [
         views.instructor_video_page,
         name="instructor-lesson-video-page",
     ),
+    path("captions/source", views.caption_source, name="caption-source"),
 ]

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from learnstream.errors import NotFound, PermissionDenied
+from playback.captions_services import caption_source_text
 from playback.selectors import lesson_page_get, lesson_video_status_get
 
 
@@ -48,3 +49,15 @@ def instructor_video_page(request: HttpRequest, lesson_id: str) -> HttpResponse:
         "max_bytes": settings.MUX_MAX_UPLOAD_BYTES,
     }
     return render(request, "playback/instructor_video.html", context)
+
+
+def caption_source(request: HttpRequest) -> HttpResponse:
+    """GET /captions/source?token=…: one caption version as WebVTT, for Mux to fetch when it
+    creates the text track. The signed, expiring token is the only credential."""
+    try:
+        text = caption_source_text(token=request.GET.get("token", ""))
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    response = HttpResponse(text.encode("utf-8"), content_type="text/vtt; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response

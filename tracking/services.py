@@ -39,8 +39,8 @@ from catalog.access import LessonFacts
 from catalog.video_state import VideoReadiness
 from learnstream.audit import audit_record
 from learnstream.errors import Throttled, ValidationError, VideoNotReady
-from learnstream.metrics import heartbeat_outcomes
 from tracking.documents import LessonProgress
+from tracking.metrics import heartbeat_outcomes
 from tracking.selectors import ProgressState, progress_state_from_document
 
 # Floating-point sums of spans may land a hair under the threshold (0.8999999…).

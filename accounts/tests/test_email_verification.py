@@ -1,4 +1,4 @@
-"""Email verification (issue 8): the link mailed at registration and after an email change,
+"""Email verification: the link mailed at registration and after an email change,
 the API and the page that verify, the resend, bad tokens, and the enrolment rule."""
 
 from __future__ import annotations

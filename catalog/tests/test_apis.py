@@ -386,5 +386,5 @@ def test_cached_course_detail_follows_a_video_becoming_ready(instructor):
     )
     # Still the cached answer until playback says the video is ready.
     assert client_for(None).get(url).json()["sections"][0]["lessons"][0]["has_video"] is False
-    catalog_cache_invalidate(course_id=course.id)
+    catalog_cache_invalidate()
     assert client_for(None).get(url).json()["sections"][0]["lessons"][0]["has_video"] is True

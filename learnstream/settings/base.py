@@ -1,6 +1,7 @@
 """Settings shared by every environment."""
 
 from datetime import timedelta
+from typing import Any
 
 from learnstream.settings.accounts import *  # noqa: F403
 from learnstream.settings.catalog import *  # noqa: F403
@@ -142,6 +143,7 @@ STORAGES = {
 # API bodies are read by DRF's parser, which ignores DATA_UPLOAD_MAX_MEMORY_SIZE; the
 # BodySizeLimitMiddleware enforces this instead (413 payload_too_large).
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=1024 * 1024)
+CAPTION_UPLOAD_MAX_BODY_BYTES = env.int("CAPTION_UPLOAD_MAX_BODY_BYTES", default=4 * 1024 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -205,7 +207,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "learnstream.logging.RequestIdFilter"}},

@@ -22,10 +22,10 @@ from accounts.tests.factories import UserFactory
 from catalog.documents import Lesson
 from catalog.services import enrollment_create
 from catalog.tests.factories import published_course
+from devtools import mongo_server
+from devtools.fixtures import WEBHOOK_SECRET
+from devtools.live_stack import connect_simulator, put_in_chunks, wait_for_video_state
 from learnstream import mongo
-from learnstream.testing import mongo_server
-from learnstream.testing.fixtures import WEBHOOK_SECRET
-from learnstream.testing.live_stack import connect_simulator, put_in_chunks, wait_for_video_state
 from playback.tests.helpers import asset_data, deliver, event, ready_generation, set_video
 from tracking.selectors import progress_get
 

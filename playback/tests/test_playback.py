@@ -77,7 +77,9 @@ def test_enrolled_student_gets_signed_playback(mux_sim, lessons, enrolled, ready
         "tokens",
         "expires_at",
         "resume_position_s",
+        "captions",
     }
+    assert body["captions"] == []  # none uploaded (test_captions covers the ready ones)
     assert body["playback_id"] == playback_id
     tokens = body["tokens"]
     assert body["stream_url"] == f"{mux_sim.url}/stream/{playback_id}.m3u8?token={tokens['video']}"

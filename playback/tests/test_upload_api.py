@@ -8,11 +8,11 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from catalog.documents import Course, Lesson
+from catalog.lesson_video import VideoState
 from catalog.tests.factories import CourseFactory, LessonFactory, published_course
+from devtools.mongo_server import free_port
 from learnstream.errors import UpstreamError
-from learnstream.testing.mongo_server import free_port
 from playback import mux_client
-from playback.documents import VideoState
 from playback.services import video_remove
 from playback.tests.helpers import set_video
 

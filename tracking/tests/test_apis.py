@@ -6,8 +6,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from catalog.documents import Lesson
+from catalog.lesson_video import LessonVideo, VideoGeneration, VideoState
 from catalog.services import enrollment_create
-from playback.documents import LessonVideo, VideoGeneration, VideoState
 from tracking.tests.helpers import raw_progress, video_course
 
 pytestmark = pytest.mark.django_db

@@ -25,14 +25,14 @@ class LearnStreamAdminSite(TwoFactorAdminSiteMixin, admin.AdminSite):
     index_title = "Instructor workspace"
 
     def get_urls(self) -> list[Any]:
-        from catalog.admin_site.urls import catalog_admin_urls
+        from admin_site.urls import catalog_admin_urls
 
         # Ours first: Django's own catch-all app_index pattern (`<app_label>/`) must not
         # shadow them.
         return [*catalog_admin_urls(self), *super().get_urls()]
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:
-        from catalog.admin_site.site import merge_catalog_entries
+        from admin_site.site import merge_catalog_entries
 
         app_list = super().get_app_list(request, app_label)
         return merge_catalog_entries(self, request, app_list, app_label=app_label)

@@ -49,6 +49,7 @@ class ApiWorld:
             "lesson_id": str(lesson.id),
             "version": 1,
             "user_id": self.users["enrolled"].id,
+            "caption_id": "0" * 24,  # no such caption: staff get 404, others their refusal
         }
 
     def token_pair(self, user: Any) -> dict[str, Any]:
@@ -71,7 +72,7 @@ class ApiWorld:
 
 
 def _ready_video(playback_id: str) -> Any:
-    from playback.documents import LessonVideo, VideoGeneration, VideoState
+    from catalog.lesson_video import LessonVideo, VideoGeneration, VideoState
 
     now = timezone.now()
     return LessonVideo(

@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import imageio_ffmpeg
 import pytest
@@ -30,7 +31,7 @@ class MuxSim:
     def url(self) -> str:
         return self.handle.url
 
-    def configure(self, **changes: object) -> None:
+    def configure(self, **changes: Any) -> None:
         response = requests.post(f"{self.url}/_sim/config", json=changes, timeout=5)
         response.raise_for_status()
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.admin import AdminSite
 from django.urls import URLPattern, path
 
-from catalog.admin_site import views_analytics, views_courses, views_lessons, views_publish
+from admin_site import views_analytics, views_courses, views_lessons, views_publish
 
 COURSE = "catalog/courses/<str:course_id>/"
 LESSON = COURSE + "lessons/<str:lesson_id>/"

@@ -12,9 +12,10 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.roles import is_admin, user_id_of
 from accounts.selectors import user_emails_by_ids
-from catalog.admin_site import backend
-from catalog.admin_site.forms import CourseForm, add_service_errors
-from catalog.admin_site.site import refusals_as_404, render
+from admin_site.forms import COURSE_FIELDS, CourseForm, add_service_errors
+from admin_site.site import refusals_as_404, render
+from catalog import selectors as catalog_selectors
+from catalog import services as catalog_services
 from catalog.documents import Course, CourseStatus
 from catalog.markdown import render_markdown
 from catalog.video_state import lesson_video_state
@@ -35,12 +36,13 @@ def _page_number(value: Any) -> int:
 def course_list(request: HttpRequest, *, site: AdminSite) -> HttpResponse:
     q = request.GET.get("q", "")
     status = request.GET.get("status", "")
-    page = backend.course_search_for_staff(
+    page = catalog_selectors.course_list_for_instructor(
+        with_total=True,
         user=request.user,
         q=q,
         status=status if status in CourseStatus.ALL else "",
         page=_page_number(request.GET.get("p")),
-        per_page=PER_PAGE,
+        page_size=PER_PAGE,
     )
     status_links = [
         {"value": value, "label": label, "selected": status == value}
@@ -56,7 +58,7 @@ def course_list(request: HttpRequest, *, site: AdminSite) -> HttpResponse:
             "q": q,
             "status": status,
             "status_links": status_links,
-            "pages": max((page.total + PER_PAGE - 1) // PER_PAGE, 1),
+            "pages": page.page_count(per_page=PER_PAGE),
         },
     )
 
@@ -69,13 +71,7 @@ def _can_edit_team(user: Any, course: Course | None) -> bool:
 def _initial(course: Course) -> dict[str, Any]:
     emails = sorted(user_emails_by_ids(user_ids=course.co_instructor_ids).values())
     return {
-        "title": course.title,
-        "slug": course.slug,
-        "subtitle": course.subtitle,
-        "description": course.description,
-        "cover_url": course.cover_url,
-        "level": course.level,
-        "language": course.language,
+        **{name: getattr(course, name) for name in COURSE_FIELDS},
         "tags": ", ".join(course.tags),
         "co_instructors": ", ".join(emails),
         "revision": course.revision,
@@ -99,7 +95,7 @@ def _form_page(
         "add": course is None,
     }
     if course is not None:
-        lessons = backend.course_lessons(course=course)
+        lessons = catalog_services.lessons_in_outline(course=course)
         context["lessons"] = [
             {
                 "lesson": lesson,
@@ -129,13 +125,15 @@ def course_add(request: HttpRequest, *, site: AdminSite) -> HttpResponse:
     if form.is_valid():
         try:
             # A bad co-instructor e-mail must not leave a course behind: check it first.
-            backend.co_instructors_validate(emails=form.cleaned_data["co_instructors"])
-            course = backend.course_create(user=request.user, fields=form.course_fields())
+            catalog_services.course_co_instructors_validate(
+                emails=form.cleaned_data["co_instructors"]
+            )
+            course = catalog_services.course_create(user=request.user, **form.course_fields())
             if form.cleaned_data.get("co_instructors"):
-                backend.course_co_instructors_set(
+                catalog_services.course_co_instructors_set(
                     user=request.user,
                     course=course,
-                    revision=course.revision,
+                    expected_revision=course.revision,
                     emails=form.cleaned_data["co_instructors"],
                 )
         except ValidationError as error:
@@ -155,7 +153,7 @@ def _change_url(site: AdminSite, course: Course) -> str:
 @require_http_methods(["GET", "POST"])
 @refusals_as_404
 def course_change(request: HttpRequest, course_id: str, *, site: AdminSite) -> HttpResponse:
-    course = backend.course_for_staff(user=request.user, course_id=course_id)
+    course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
     can_edit_team = _can_edit_team(request.user, course)
     if request.method == "GET":
         form = CourseForm(initial=_initial(course), can_edit_team=can_edit_team)
@@ -195,15 +193,15 @@ def _save(request: HttpRequest, *, course: Course, form: CourseForm, revision: i
     fields (that bumps the revision), then the team against the new revision: a stale
     form fails on the first write and changes nothing."""
     if "co_instructors" in form.fields:
-        backend.co_instructors_validate(emails=form.cleaned_data["co_instructors"])
-    course = backend.course_update(
-        user=request.user, course=course, revision=revision, fields=form.course_fields()
+        catalog_services.course_co_instructors_validate(emails=form.cleaned_data["co_instructors"])
+    course = catalog_services.course_update(
+        course=course, expected_revision=revision, **form.course_fields()
     )
     if "co_instructors" in form.fields:
-        course = backend.course_co_instructors_set(
+        course = catalog_services.course_co_instructors_set(
             user=request.user,
             course=course,
-            revision=course.revision,
+            expected_revision=course.revision,
             emails=form.cleaned_data["co_instructors"],
         )
     return course

@@ -1,4 +1,4 @@
-"""Video state of a lesson (embedded in `catalog.documents.Lesson`).
+"""A lesson's video: its states and the subdocument embedded in `catalog.documents.Lesson`.
 
 A lesson's video is live data, not part of a published snapshot. Each upload starts a new
 generation; the lesson keeps playing its `current` (ready) generation until the `pending`

@@ -11,11 +11,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from catalog.admin_site import backend
-from catalog.admin_site.forms import LessonForm, add_service_errors
-from catalog.admin_site.site import refusals_as_404, render
+from admin_site import selectors as admin_selectors
+from admin_site.forms import LessonForm, add_service_errors
+from admin_site.site import refusals_as_404, render
+from catalog import selectors as catalog_selectors
+from catalog import services as catalog_services
 from catalog.documents import Course, Lesson
 from learnstream.errors import ApplicationError, Conflict, ValidationError, problem_response
+from playback import services as playback_services
 
 
 def _course_url(site: AdminSite, course: Course) -> str:
@@ -49,7 +52,7 @@ def _lesson_page(
         "add": lesson is None,
     }
     if lesson is not None:
-        context["video"] = backend.lesson_video_summary(lesson=lesson)
+        context["video"] = admin_selectors.lesson_video_summary(lesson=lesson)
         context["max_upload_bytes"] = getattr(settings, "MUX_MAX_UPLOAD_BYTES", 5 * 1024**3)
     return render(site, request, "admin/catalog/lesson_form.html", context, status=status)
 
@@ -61,15 +64,13 @@ def _conflict_message(request: HttpRequest, error: Conflict) -> None:
 @require_http_methods(["GET", "POST"])
 @refusals_as_404
 def lesson_add(request: HttpRequest, course_id: str, *, site: AdminSite) -> HttpResponse:
-    course = backend.course_for_staff(user=request.user, course_id=course_id)
+    course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
     if request.method == "GET":
         return _lesson_page(request, site=site, course=course, lesson=None, form=LessonForm())
     form = LessonForm(request.POST)
     if form.is_valid():
         try:
-            lesson = backend.lesson_create(
-                user=request.user, course=course, fields=form.lesson_fields()
-            )
+            lesson = catalog_services.lesson_create(course=course, **form.lesson_fields())
         except ValidationError as error:
             add_service_errors(form, error)
         except Conflict as error:
@@ -87,8 +88,8 @@ def lesson_add(request: HttpRequest, course_id: str, *, site: AdminSite) -> Http
 def lesson_change(
     request: HttpRequest, course_id: str, lesson_id: str, *, site: AdminSite
 ) -> HttpResponse:
-    course = backend.course_for_staff(user=request.user, course_id=course_id)
-    lesson = backend.lesson_for_staff(user=request.user, course=course, lesson_id=lesson_id)
+    course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+    lesson = admin_selectors.lesson_for_staff(user=request.user, course=course, lesson_id=lesson_id)
     if request.method == "GET":
         form = LessonForm(
             initial={
@@ -100,8 +101,8 @@ def lesson_change(
     form = LessonForm(request.POST)
     if form.is_valid():
         try:
-            lesson = backend.lesson_update(
-                user=request.user, course=course, lesson=lesson, fields=form.lesson_fields()
+            lesson = catalog_services.lesson_update(
+                lesson=lesson, course=course, **form.lesson_fields()
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -120,11 +121,11 @@ def lesson_change(
 def lesson_delete(
     request: HttpRequest, course_id: str, lesson_id: str, *, site: AdminSite
 ) -> HttpResponse:
-    course = backend.course_for_staff(user=request.user, course_id=course_id)
-    lesson = backend.lesson_for_staff(user=request.user, course=course, lesson_id=lesson_id)
+    course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+    lesson = admin_selectors.lesson_for_staff(user=request.user, course=course, lesson_id=lesson_id)
     if request.method == "POST":
         try:
-            backend.lesson_delete(user=request.user, course=course, lesson=lesson)
+            catalog_services.lesson_delete(lesson=lesson, course=course, user=request.user)
         except Conflict as error:
             _conflict_message(request, error)
         else:
@@ -147,14 +148,14 @@ def lesson_delete(
 def lesson_move(
     request: HttpRequest, course_id: str, lesson_id: str, *, site: AdminSite
 ) -> HttpResponse:
-    course = backend.course_for_staff(user=request.user, course_id=course_id)
-    lesson = backend.lesson_for_staff(user=request.user, course=course, lesson_id=lesson_id)
+    course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+    lesson = admin_selectors.lesson_for_staff(user=request.user, course=course, lesson_id=lesson_id)
     offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
     if offset is None:
         messages.error(request, "Choose up or down.")
     else:
         try:
-            backend.lesson_move(user=request.user, course=course, lesson=lesson, offset=offset)
+            catalog_services.lesson_move(course=course, lesson=lesson, offset=offset)
         except (ValidationError, Conflict) as error:
             messages.error(request, str(error.detail))
     return HttpResponseRedirect(_course_url(site, course) + "#lessons")
@@ -167,9 +168,11 @@ def lesson_upload(
     """The uploader's `data-create-url`: a Mux direct upload for this lesson (JSON, like
     the API's upload endpoint, but audited as the admin's action)."""
     try:
-        course = backend.course_for_staff(user=request.user, course_id=course_id)
-        lesson = backend.lesson_for_staff(user=request.user, course=course, lesson_id=lesson_id)
-        upload = backend.video_upload_create(user=request.user, course=course, lesson=lesson)
+        course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+        lesson = admin_selectors.lesson_for_staff(
+            user=request.user, course=course, lesson_id=lesson_id
+        )
+        upload = playback_services.video_upload_create(user=request.user, lesson_id=str(lesson.id))
     except ApplicationError as error:
         return problem_response(error)
     expires_at = getattr(upload, "expires_at", None)
@@ -188,10 +191,10 @@ def lesson_upload(
 def lesson_video_remove(
     request: HttpRequest, course_id: str, lesson_id: str, *, site: AdminSite
 ) -> HttpResponse:
-    course = backend.course_for_staff(user=request.user, course_id=course_id)
-    lesson = backend.lesson_for_staff(user=request.user, course=course, lesson_id=lesson_id)
+    course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+    lesson = admin_selectors.lesson_for_staff(user=request.user, course=course, lesson_id=lesson_id)
     try:
-        backend.video_remove(user=request.user, course=course, lesson=lesson)
+        playback_services.video_remove(user=request.user, lesson_id=str(lesson.id))
     except ApplicationError as error:
         if isinstance(error, ValidationError | Conflict) or error.status >= 500:
             messages.error(request, f"The video could not be removed: {error.detail}")

@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import user_emails_by_ids
-from catalog.admin_site import backend
-from catalog.admin_site.diff import COURSE_FIELDS, CourseDiff, LessonSnapshot, course_diff
-from catalog.admin_site.site import refusals_as_404, render
+from admin_site import selectors as admin_selectors
+from admin_site.diff import COURSE_FIELDS, CourseDiff, LessonSnapshot, course_diff
+from admin_site.site import refusals_as_404, render
+from catalog import selectors as catalog_selectors
+from catalog import services as catalog_services
 from catalog.documents import Course
 from learnstream.errors import Conflict, ValidationError
 
@@ -23,7 +25,7 @@ def _url(site: AdminSite, name: str, course: Course) -> str:
 
 def pending_changes(*, course: Course) -> CourseDiff:
     """The draft against the version students see now."""
-    published = backend.course_published_version(course=course)
+    published = admin_selectors.course_published_version(course=course)
     draft_lessons = [
         LessonSnapshot(
             id=str(lesson.id),
@@ -31,7 +33,7 @@ def pending_changes(*, course: Course) -> CourseDiff:
             section=lesson.section,
             is_preview=lesson.is_preview,
         )
-        for lesson in backend.course_lessons(course=course)
+        for lesson in catalog_services.lessons_in_outline(course=course)
     ]
     if published is None:
         return course_diff(
@@ -59,10 +61,10 @@ def pending_changes(*, course: Course) -> CourseDiff:
 @require_http_methods(["GET", "POST"])
 @refusals_as_404
 def course_publish(request: HttpRequest, course_id: str, *, site: AdminSite) -> HttpResponse:
-    course = backend.course_for_staff(user=request.user, course_id=course_id)
+    course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
     if request.method == "POST":
         try:
-            version = backend.course_publish(user=request.user, course=course)
+            version = catalog_services.course_publish(course=course, user=request.user)
         except (Conflict, ValidationError) as error:
             messages.error(request, str(error.detail))
             return HttpResponseRedirect(_url(site, "catalog_course_publish", course))
@@ -78,7 +80,7 @@ def course_publish(request: HttpRequest, course_id: str, *, site: AdminSite) -> 
             "title": f"Publish “{course.title}”",
             "course": course,
             "diff": pending_changes(course=course),
-            "lesson_count": len(backend.course_lessons(course=course)),
+            "lesson_count": len(catalog_services.lessons_in_outline(course=course)),
         },
     )
 
@@ -86,8 +88,8 @@ def course_publish(request: HttpRequest, course_id: str, *, site: AdminSite) -> 
 @require_http_methods(["GET"])
 @refusals_as_404
 def course_history(request: HttpRequest, course_id: str, *, site: AdminSite) -> HttpResponse:
-    course = backend.course_for_staff(user=request.user, course_id=course_id)
-    versions = backend.course_versions(course=course)
+    course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+    versions = catalog_selectors.course_versions_list(course=course)
     people = user_emails_by_ids(user_ids={version.published_by for version in versions})
     return render(
         site,
@@ -100,8 +102,8 @@ def course_history(request: HttpRequest, course_id: str, *, site: AdminSite) -> 
                 {"version": version, "by": people.get(version.published_by, "(deleted user)")}
                 for version in versions
             ],
-            "audit_rows": backend.audit_rows(
-                backend.audit_entries(user=request.user, course_id=str(course.id), limit=50)
+            "audit_rows": admin_selectors.audit_rows(
+                admin_selectors.audit_entries(user=request.user, course_id=str(course.id), limit=50)
             ),
         },
     )
@@ -112,9 +114,11 @@ def course_history(request: HttpRequest, course_id: str, *, site: AdminSite) -> 
 def course_restore(
     request: HttpRequest, course_id: str, version: int, *, site: AdminSite
 ) -> HttpResponse:
-    course = backend.course_for_staff(user=request.user, course_id=course_id)
+    course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
     try:
-        restored = backend.course_restore(user=request.user, course=course, version=version)
+        restored = catalog_services.course_version_restore(
+            course=course, user=request.user, version=version
+        )
     except (Conflict, ValidationError) as error:
         messages.error(request, str(error.detail))
     else:
@@ -128,9 +132,9 @@ def course_restore(
 @require_http_methods(["GET", "POST"])
 @refusals_as_404
 def course_archive(request: HttpRequest, course_id: str, *, site: AdminSite) -> HttpResponse:
-    course = backend.course_for_staff(user=request.user, course_id=course_id)
+    course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
     if request.method == "POST":
-        backend.course_archive(user=request.user, course=course)
+        catalog_services.course_archive(course=course, user=request.user)
         messages.success(request, f"The course “{course.title}” was archived.")
         return HttpResponseRedirect(
             reverse("admin:catalog_course_changelist", current_app=site.name)
