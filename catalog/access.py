@@ -17,7 +17,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from accounts.roles import is_admin, is_signed_in, user_id_of
+from accounts.roles import has_staff_powers, is_admin, is_signed_in, user_id_of
 from catalog.documents import Course, CourseStatus, CourseVersion, Lesson
 from catalog.enrollment_cache import (
     enrollment_cache_key,
@@ -132,7 +132,7 @@ def lesson_facts_invalidate(*, lesson_ids: list[Any]) -> None:
 
 
 def course_is_staff(*, user: Any, instructor_ids: tuple[int, ...] | list[int]) -> bool:
-    return is_admin(user) or (is_signed_in(user) and user_id_of(user) in instructor_ids)
+    return is_admin(user) or (has_staff_powers(user) and user_id_of(user) in instructor_ids)
 
 
 def lesson_get_for_viewer(*, user: Any, lesson_id: Any) -> LessonAccess:
