@@ -15,12 +15,7 @@ from accounts.tests.factories import UserFactory
 from catalog.documents import Lesson
 from catalog.services import enrollment_create
 from catalog.tests.factories import published_course
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user=user)
-    return client
+from devtools.clients import client_for
 
 
 def put_in_chunks(url: str, data: bytes, parts: int = 2) -> None:
