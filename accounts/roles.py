@@ -22,13 +22,42 @@ def is_signed_in(user: Any) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False))
 
 
+def staff_factor_missing(user: Any) -> bool:
+    """True for a signed-in user whose role is in ADMIN_REQUIRE_2FA_ROLES and who did not
+    prove a second factor in this sign-in (session: django-otp's `is_verified`; bearer
+    token: `otp` in its `amr`). Such a user has no more power than a student, on every
+    surface, until they verify. A user object that cannot say counts as unverified."""
+    from django.conf import settings
+
+    if (
+        not is_signed_in(user)
+        or getattr(user, "role", None) not in settings.ADMIN_REQUIRE_2FA_ROLES
+    ):
+        return False
+    is_verified = getattr(user, "is_verified", None)
+    return not (callable(is_verified) and is_verified())
+
+
 def is_admin(user: Any) -> bool:
-    return is_signed_in(user) and getattr(user, "role", None) == Role.ADMIN
+    return (
+        is_signed_in(user)
+        and getattr(user, "role", None) == Role.ADMIN
+        and not staff_factor_missing(user)
+    )
 
 
 def is_instructor(user: Any) -> bool:
-    """Instructors and admins may author courses."""
-    return is_signed_in(user) and getattr(user, "role", None) in (Role.INSTRUCTOR, Role.ADMIN)
+    """Instructors and admins may author courses (with a second factor where required)."""
+    return (
+        is_signed_in(user)
+        and getattr(user, "role", None) in (Role.INSTRUCTOR, Role.ADMIN)
+        and not staff_factor_missing(user)
+    )
+
+
+def has_staff_powers(user: Any) -> bool:
+    """May act as a course's instructor at all (ownership is checked by the caller)."""
+    return is_signed_in(user) and not staff_factor_missing(user)
 
 
 def user_id_of(user: Any) -> int | None:

@@ -21,7 +21,12 @@ from catalog.models import Enrollment
 from catalog.pagination import Cursor, PageOf, cursor_decode, cursor_encode
 from catalog.services import search_words
 from catalog.validation import slug_errors
-from catalog.video_state import lesson_has_ready_video, lesson_video_duration
+from catalog.video_state import (
+    VideoReadiness,
+    lesson_has_ready_video,
+    lesson_video_duration,
+    lesson_video_readiness,
+)
 from learnstream.errors import NotFound, ValidationError
 from learnstream.ids import object_id_or_404
 
@@ -212,6 +217,13 @@ def course_get_published_by_slug(*, slug: Any) -> Course:
     if course is None:
         raise NotFound("Course not found.")
     return course
+
+
+def lesson_video_readiness_by_id(*, lesson_id: Any) -> str:
+    """`catalog.video_state.lesson_video_readiness` for a lesson id, read now (not from the
+    cached facts): an explicit completion must see the video as it is."""
+    lesson = Lesson.objects(id=object_id_or_404(lesson_id, "Lesson")).only("video").first()
+    return lesson_video_readiness(lesson) if lesson is not None else VideoReadiness.NONE
 
 
 def lesson_has_ready_video_by_id(*, lesson_id: Any) -> bool:

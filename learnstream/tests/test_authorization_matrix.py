@@ -89,6 +89,7 @@ MATRIX: list[Row] = [
     row("POST",   A + "auth/register",                   201,  201,  201,  201,  201,  201, body=_register),
     row("POST",   A + "auth/token",                      200,  200,  200,  200,  200,  200, body=_login),
     row("POST",   A + "auth/token/refresh",              200,  200,  200,  200,  200,  200, body=_refresh),
+    row("POST",   A + "auth/token/otp",                  400,  400,  400,  400,  400,  400),
     row("POST",   A + "auth/logout",                     204,  204,  204,  204,  204,  204, body=_refresh),
     row("POST",   A + "auth/logout-all",                 401,  204,  204,  204,  204,  204),
     row("GET",    A + "me",                              401,  200,  200,  200,  200,  200),

@@ -15,6 +15,7 @@ from accounts.tests.factories import UserFactory
 from catalog.documents import Lesson
 from catalog.services import enrollment_create
 from catalog.tests.factories import published_course
+from devtools.clients import client_for
 from devtools.fixtures import WEBHOOK_SECRET
 from learnstream.audit import AuditEntry
 from playback.captions_documents import Caption
@@ -24,12 +25,6 @@ SRT = (
     "1\n00:00:00,200 --> 00:00:00,900\nWelcome to the café lesson\n\n"
     "2\n00:00:01,000 --> 00:00:01,800\nPhotosynthesis turns light into sugar\n"
 )
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user=user)
-    return client
 
 
 def upload(client: APIClient, lesson_id: str, content: bytes, **fields):
