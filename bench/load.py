@@ -1,14 +1,18 @@
 """Load benchmark: the whole app under gunicorn with a realistic mix of learners.
 
-    .venv/bin/python bench/load.py                       # 100, 500, 1000 learners, 60 s each
-    .venv/bin/python bench/load.py --learners 100,500,1000 --duration 60 --json out.json
+    .venv/bin/python bench/load.py                       # 1000, 2000, 3000 learners, 60 s each
+    .venv/bin/python bench/load.py --learners 100 --duration 30 --warmup 5   # a smoke run
+    .venv/bin/python bench/load.py --learners 1000,2000,3000 --duration 60 --json out.json
 
 Starts everything itself, on free ports of 127.0.0.1, and stops it at the end:
 SecantusDB (in memory), the Mux simulator (a signing key is created through it), gunicorn
 with `bench.bench_settings` (production settings over plain HTTP: DEBUG off, real Argon2id,
 INFO access log to a file, the project's gunicorn.conf.py: 3 workers x 4 threads), against
-PostgreSQL database `ls_perf` (BENCH_DATABASE_URL; flushed first) and Redis db 11
-(BENCH_REDIS_URL; flushed first).
+PostgreSQL database `ls_perf` (BENCH_DATABASE_URL; created when missing, flushed first) and
+Redis db 11 (BENCH_REDIS_URL; flushed first). The driver stamps each request with
+`X-Request-Start` as a proxy in front of gunicorn would, so overload shedding (503/429 with
+`Retry-After` for requests that waited past the queue budget) is exercised; shed 503s are
+reported apart from errors, like 429s.
 
 Seeds courses whose lessons have ready videos (set directly in the documents), learners
 enrolled in one course each with access tokens minted up front (so signing in is its own
@@ -366,6 +370,9 @@ class Driver:
 
     async def request(self, kind: str, client, method: str, path: str, **options) -> int:
         started = time.monotonic()
+        headers = dict(options.pop("headers", None) or {})
+        headers["X-Request-Start"] = f"t={time.time():.3f}"  # what the proxy would stamp
+        options["headers"] = headers
         try:
             # A hard deadline for the whole exchange (httpx's timeouts are per phase).
             response = await asyncio.wait_for(
@@ -516,7 +523,8 @@ def summarise(samples: list[Sample], window: tuple[float, float]) -> dict:
         ordered = sorted(s.latency for s in group)
         ok = sum(1 for s in group if 200 <= s.status < 300)
         throttled = sum(1 for s in group if s.status == 429)
-        errors = len(group) - ok - throttled
+        shed = sum(1 for s in group if s.status == 503)
+        errors = len(group) - ok - throttled - shed
         codes: dict[str, int] = {}
         for s in group:
             if not 200 <= s.status < 300:
@@ -532,6 +540,7 @@ def summarise(samples: list[Sample], window: tuple[float, float]) -> dict:
             "errors": errors,
             "error_pct": round(errors / len(group) * 100, 2) if group else 0.0,
             "throttled_429": throttled,
+            "shed_503": shed,
             "non_2xx": codes,
         }
 
@@ -580,17 +589,18 @@ def run_level(base: str, data: Seed, learners: int, args, pids: tuple[int, int])
 
 def markdown(results: list[dict], floor: dict) -> str:
     lines = [
-        "| learners | req/s | 2xx/s | p50 ms | p95 ms | p99 ms | errors | 429s "
+        "| learners | req/s | 2xx/s | p50 ms | p95 ms | p99 ms | errors | 429s | shed 503s "
         "| gunicorn CPU | SecantusDB CPU | driver CPU | driver lag p99 | machine busy "
         "| load 1m at start |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         o, c = r["overall"], r["cpu"]
         lines.append(
             f"| {r['learners']} | {o['req_per_s']} | {o['ok_per_s']} | {o['p50_ms']} "
             f"| {o['p95_ms']} | {o['p99_ms']} | {o['errors']} ({o['error_pct']}%) "
-            f"| {o['throttled_429']} | {c['gunicorn_cpu_pct']}% | {c['secantusdb_cpu_pct']}% "
+            f"| {o['throttled_429']} | {o['shed_503']} "
+            f"| {c['gunicorn_cpu_pct']}% | {c['secantusdb_cpu_pct']}% "
             f"| {c['driver_cpu_pct']}% | {r['driver_loop_lag_p99_ms']} ms "
             f"| {c['machine_busy_pct']}% | {r['loadavg_1m_at_start']} |"
         )
@@ -619,9 +629,29 @@ def markdown(results: list[dict], floor: dict) -> str:
 # --- main -----------------------------------------------------------------------------------
 
 
+def ensure_database(url: str) -> None:
+    """Create the benchmark's PostgreSQL database when it does not exist yet (a fresh
+    machine has only `postgres`)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+        ).fetchone()
+        if not exists:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created PostgreSQL database {name}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--learners", default="100,500,1000", help="comma-separated levels")
+    parser.add_argument("--learners", default="1000,2000,3000", help="comma-separated levels")
     parser.add_argument("--duration", type=float, default=60.0, help="measured seconds/level")
     parser.add_argument("--warmup", type=float, default=15.0, help="seconds before measuring")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -681,6 +711,7 @@ def main() -> int:
 
             key = mux_client.signing_key_create()
             env["MUX_SIGNING_KEY_ID"], env["MUX_SIGNING_PRIVATE_KEY"] = key.id, key.private_key
+            ensure_database(env["DATABASE_URL"])
             call_command("migrate", verbosity=0)
             call_command("flush", interactive=False, verbosity=0)
             call_command("mongo_indexes", verbosity=0)
