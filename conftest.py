@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 # Simulator, signing key and generated-clip fixtures, shared by the playback tests and the
 # journeys under learnstream/tests.
-pytest_plugins = ["learnstream.testing.fixtures"]
+pytest_plugins = ["devtools.fixtures"]
 
 _mongo_process = None
 
@@ -17,7 +17,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     global _mongo_process
     from django.conf import settings
 
-    from learnstream.testing import mongo_server
+    from devtools import mongo_server
 
     port = getattr(settings, "MONGODB_TEST_SERVER_PORT", None)
     if port is not None and _mongo_process is None:
@@ -25,7 +25,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    from learnstream.testing import mongo_server
+    from devtools import mongo_server
 
     if _mongo_process is not None:
         mongo_server.stop(_mongo_process)
@@ -84,11 +84,3 @@ def admin_user(db):
     from accounts.tests.factories import UserFactory
 
     return UserFactory(role="admin")
-
-
-def client_for(user) -> APIClient:
-    """An API client authenticated as `user` (None: anonymous)."""
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user=user)
-    return client

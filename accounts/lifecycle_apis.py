@@ -1,4 +1,4 @@
-"""Account-lifecycle JSON API (issue 8): password reset, email verification, data export
+"""Account-lifecycle JSON API: password reset, email verification, data export
 and account deletion. Validate → service → serialize; errors in the problem+json contract.
 """
 
@@ -16,9 +16,10 @@ from accounts.email_tokens import TOKEN_MAX_LENGTH
 from accounts.export import user_export
 from accounts.permissions import IsSignedIn
 from accounts.roles import require_user_id
-from accounts.serializers import StrictInputSerializer, password_field
+from accounts.serializers import password_field
 from learnstream.api_schema import problem
 from learnstream.client_ip import client_ip
+from learnstream.serializers import StrictInputSerializer
 
 RESET_REQUESTED = (
     "If an account uses this address, a link to choose a new password is on its way. "
@@ -160,8 +161,8 @@ class MeExportApi(APIView):
         exported_at = serializers.DateTimeField()
         profile = _ExportProfileSerializer()
         two_factor_enabled = serializers.BooleanField()
-        enrollments = _ExportEnrollmentSerializer(many=True)
-        progress = _ExportProgressSerializer(many=True)
+        enrollments = _ExportEnrollmentSerializer(many=True, source="sections.enrollments")
+        progress = _ExportProgressSerializer(many=True, source="sections.progress")
 
     @extend_schema(operation_id="me_export", responses={200: OutputSerializer}, tags=["me"])
     def get(self, request: Request) -> Response:

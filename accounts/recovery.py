@@ -1,4 +1,4 @@
-"""Password reset by email (issue 8): request a link, set a new password with it.
+"""Password reset by email: request a link, set a new password with it.
 
 A request answers the same way (202, same body) whether or not an active account has the
 address, and does the same work either way: one lookup, one token computation, one mail

@@ -1,20 +1,10 @@
-"""Input serializer base for the account APIs: unknown fields are an error, not ignored
-(a client that sends `role` to the registration endpoint must learn it had no effect)."""
+"""Serializer pieces of the account APIs."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rest_framework import serializers
-
-
-class StrictInputSerializer(serializers.Serializer):
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
 
 
 def password_field(**kwargs: Any) -> serializers.CharField:

@@ -2,11 +2,30 @@
 
 from django.urls import path
 
-from accounts import lifecycle_views, two_factor_views, views
+from accounts import account_views, lifecycle_views, two_factor_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
+    path("", account_views.account_view, name="account"),
+    path("profile/", account_views.profile_view, name="account-profile"),
+    path("password/", account_views.password_view, name="account-password"),
+    path(
+        "verify-email/resend/",
+        account_views.verify_email_resend_view,
+        name="account-verify-email-resend",
+    ),
+    path(
+        "sign-ins/<str:family>/end/",
+        account_views.sign_in_revoke_view,
+        name="account-sign-in-revoke",
+    ),
+    path(
+        "sign-ins/end-all/",
+        account_views.sign_ins_revoke_all_view,
+        name="account-sign-ins-revoke-all",
+    ),
+    path("delete/", account_views.delete_view, name="account-delete"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("register/", views.RegisterView.as_view(), name="register"),
     path("logout/", views.logout_view, name="logout"),

@@ -1,4 +1,4 @@
-"""Email verification (issue 8): a link mailed at registration and after an email change,
+"""Email verification: a link mailed at registration and after an email change,
 a resend, and the check itself. Whether an unverified user may enrol is decided by the
 catalogue (`REQUIRE_VERIFIED_EMAIL_TO_ENROL`, see `accounts.selectors.user_email_verified`).
 """

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import LoginForm, RegisterForm
+from accounts.redirects import safe_next
 from learnstream.client_ip import client_ip
 from learnstream.errors import InvalidCredentials, Throttled, ValidationError
 
@@ -19,14 +21,8 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _safe_next(request: HttpRequest) -> str:
-    """Where to go after signing in: `next` only if it stays on this site (no open
-    redirect to `//evil.example` or `https://evil.example`)."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return settings.LOGIN_REDIRECT_URL
+    """Where to go after signing in or up."""
+    return safe_next(request, default=settings.LOGIN_REDIRECT_URL)
 
 
 def _throttled_page(request: HttpRequest, template: str, context: dict, error: Throttled):
@@ -50,7 +46,7 @@ class LoginView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = LoginForm(request.POST)
-        context = {"form": form, "next": _safe_next(request)}
+        context: dict[str, Any] = {"form": form, "next": _safe_next(request)}
         if not form.is_valid():
             return render(request, self.template, context, status=400)
         try:
@@ -76,7 +72,7 @@ class RegisterView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = RegisterForm(request.POST)
-        context = {"form": form, "next": _safe_next(request)}
+        context: dict[str, Any] = {"form": form, "next": _safe_next(request)}
         if not form.is_valid():
             return render(request, self.template, context, status=400)
         try:

@@ -31,7 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from learnstream.testing import mongo_server  # noqa: E402
+from devtools import mongo_server  # noqa: E402
 
 PASSWORD = "bench passphrase for argon2 9"
 

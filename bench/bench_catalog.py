@@ -109,7 +109,7 @@ def count_queries(client, url, *, cached: bool) -> str:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from learnstream.testing.mongo_queries import capture_mongo_commands
+    from devtools.mongo_queries import capture_mongo_commands
 
     cache.clear()
     if cached:
@@ -160,7 +160,7 @@ def main() -> int:
     from django.test import Client
     from django.test.utils import setup_test_environment
 
-    from learnstream.testing import mongo_server
+    from devtools import mongo_server
 
     process = mongo_server.start(settings.MONGODB_TEST_SERVER_PORT, ":memory:")
     setup_test_environment()

@@ -52,7 +52,7 @@ def main() -> int:
 
     from django.conf import settings
 
-    from learnstream.testing import mongo_server
+    from devtools import mongo_server
 
     mongo = mongo_server.start(settings.MONGODB_TEST_SERVER_PORT, ":memory:")
     try:
@@ -90,10 +90,10 @@ def run(n: int) -> None:
     from accounts.roles import user_id_of
     from accounts.tests.factories import UserFactory
     from catalog.documents import Lesson
+    from catalog.lesson_video import VideoState
     from catalog.services import enrollment_create
     from catalog.tests.factories import LessonFactory, published_course
     from playback import signing
-    from playback.documents import VideoState
     from playback.tests.helpers import deliver, event, set_video, upload_data
 
     # A signing key made here: token issue is local work, no Mux call is involved.

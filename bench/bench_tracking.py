@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from learnstream.testing import mongo_server  # noqa: E402
+from devtools import mongo_server  # noqa: E402
 
 print = functools.partial(print, flush=True)
 

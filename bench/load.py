@@ -57,7 +57,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from learnstream.testing import mongo_server  # noqa: E402
+from devtools import mongo_server  # noqa: E402
 
 print = functools.partial(print, flush=True)
 
@@ -234,9 +234,9 @@ def seed(max_learners: int) -> Seed:
     from accounts.tokens import access_token_mint
     from catalog.access import lesson_facts_invalidate
     from catalog.documents import Course, Lesson
+    from catalog.lesson_video import LessonVideo, VideoGeneration, VideoState
     from catalog.models import Enrollment
     from catalog.services import course_publish
-    from playback.documents import LessonVideo, VideoGeneration, VideoState
 
     result = Seed()
     owner = User.objects.create_user(

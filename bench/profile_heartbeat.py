@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from pymongo import monitoring  # noqa: E402
 
-from learnstream.testing import mongo_server  # noqa: E402
+from devtools import mongo_server  # noqa: E402
 
 
 class _MongoTimer(monitoring.CommandListener):

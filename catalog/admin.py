@@ -50,7 +50,9 @@ class EnrollmentAddForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         courses = Course.objects(status=CourseStatus.PUBLISHED).only("title").order_by("title")
-        self.fields["course_id"].choices = [(str(course.id), course.title) for course in courses]
+        field = self.fields["course_id"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(str(course.id), course.title) for course in courses]
 
     def _post_clean(self) -> None:
         """Skip the model's unique-constraint check: an existing (cancelled) row for the
@@ -79,10 +81,12 @@ class EnrollmentAdmin(admin.ModelAdmin):
         titles = getattr(self, "_titles", None) or _course_titles({obj.course_id})
         return titles.get(obj.course_id, f"(missing course {obj.course_id})")
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         if obj is None:
             kwargs["form"] = EnrollmentAddForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Existing rows change only through the actions (cancel) — the services own the

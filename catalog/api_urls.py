@@ -8,7 +8,6 @@ urlpatterns = [
     path("courses", apis.CourseListApi.as_view(), name="api-course-list"),
     path("courses/<str:slug>", apis.CourseDetailApi.as_view(), name="api-course-detail"),
     path("courses/<str:slug>/enrollment", apis.EnrollmentApi.as_view(), name="api-enrollment"),
-    path("me/enrollments", apis.MyEnrollmentListApi.as_view(), name="api-my-enrollments"),
     path(
         "instructor/courses",
         apis.InstructorCoursesApi.as_view(),

@@ -19,27 +19,15 @@ from rest_framework.views import APIView
 from accounts.permissions import IsInstructor, IsSignedIn
 from catalog import selectors, services
 from catalog.documents import Course, CourseLevel, Lesson
-from catalog.models import EnrollmentStatus
 from catalog.pagination import url_with
 from catalog.video_state import lesson_video_duration, lesson_video_state
 from learnstream.api_schema import name_nested_serializers, problem
+from learnstream.serializers import StrictInputSerializer
 
 # Every edit of an archived course is refused (409 conflict).
 ARCHIVED = problem("conflict: the course is archived")
 
 # ---------------------------------------------------------------- shared pieces
-
-
-class StrictSerializer(serializers.Serializer):
-    """Unknown fields are a 400, not silently ignored (a typo must not look like success)."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, dict):
-            raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
-        unknown = sorted(set(data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
 
 
 def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
@@ -49,7 +37,7 @@ def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dic
 
 
 def _list_response(
-    request: Request, results: list[Any], *, next_params: dict | None, previous_params: dict | None
+    request: Request, results: Any, *, next_params: dict | None, previous_params: dict | None
 ) -> Response:
     base = request.build_absolute_uri(request.path)
     params = {key: request.query_params.get(key) for key in request.query_params}
@@ -211,59 +199,6 @@ class EnrollmentApi(APIView):
         return Response(status=204)
 
 
-class MyEnrollmentListApi(APIView):
-    permission_classes = [IsSignedIn]
-
-    class FilterSerializer(StrictSerializer):
-        status = serializers.ChoiceField(
-            choices=[EnrollmentStatus.ACTIVE, EnrollmentStatus.CANCELLED, "all"],
-            required=False,
-            default=EnrollmentStatus.ACTIVE,
-        )
-        page = serializers.IntegerField(required=False, min_value=1, default=1)
-
-    class OutputSerializer(serializers.Serializer):
-        course = inline_serializer(
-            name="EnrolledCourse",
-            fields={
-                "id": serializers.CharField(),
-                "slug": serializers.CharField(),
-                "title": serializers.CharField(),
-                "status": serializers.CharField(),
-                "cover_url": serializers.CharField(),
-            },
-        )
-        status = serializers.CharField()
-        enrolled_at = serializers.DateTimeField()
-        progress = inline_serializer(
-            name="EnrollmentProgress",
-            fields={
-                "completed_lessons": serializers.IntegerField(),
-                "total_lessons": serializers.IntegerField(),
-                "percent": serializers.FloatField(),
-            },
-        )
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=["active", "cancelled", "all"]),
-            OpenApiParameter("page", int),
-        ],
-        responses=list_of(OutputSerializer, "EnrollmentListPage"),
-    )
-    def get(self, request: Request) -> Response:
-        filters = _validated(self.FilterSerializer, request.query_params.dict())
-        page = selectors.enrollment_list_for_user(
-            user=request.user, status=filters["status"], page=filters["page"]
-        )
-        return _list_response(
-            request, self.OutputSerializer(page.results, many=True).data, **_numbered_links(page)
-        )
-
-
-# ---------------------------------------------------------------- instructor: courses
-
-
 class InstructorLessonBriefSerializer(serializers.Serializer):
     id = serializers.CharField()
     title = serializers.CharField()
@@ -308,7 +243,7 @@ def _instructor_course(course: Course, lessons: list[Lesson]) -> dict[str, Any]:
     return InstructorCourseSerializer(
         {
             **{
-                name: getattr(course, name)
+                name: getattr(course, str(name))
                 for name in InstructorCourseSerializer().fields
                 if name not in ("id", "lessons")
             },
@@ -322,7 +257,7 @@ def _course_with_lessons(course: Course) -> dict[str, Any]:
     return _instructor_course(course, services.lessons_in_outline(course=course))
 
 
-class CourseInputSerializer(StrictSerializer):
+class CourseInputSerializer(StrictInputSerializer):
     """Types only; the rules (lengths, slug, level, tags) live in catalog.validation, which
     the services apply for every caller."""
 
@@ -501,7 +436,7 @@ def _instructor_lesson(lesson: Lesson) -> dict[str, Any]:
     ).data
 
 
-class LessonInputSerializer(StrictSerializer):
+class LessonInputSerializer(StrictInputSerializer):
     title = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     section = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     summary = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
@@ -556,7 +491,7 @@ class InstructorLessonApi(APIView):
 class LessonReorderApi(APIView):
     permission_classes = [IsInstructor]
 
-    class InputSerializer(StrictSerializer):
+    class InputSerializer(StrictInputSerializer):
         lesson_ids = serializers.ListField(
             child=serializers.CharField(max_length=24, min_length=24), max_length=1000
         )

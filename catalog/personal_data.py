@@ -10,13 +10,16 @@ from datetime import datetime
 
 from bson import ObjectId
 
+from accounts.personal_data import (
+    OwnershipHandler,
+    PersonalDataHandler,
+    ownership_register,
+    personal_data_register,
+)
 from catalog.documents import Course, CourseVersion
 from catalog.enrollment_cache import enrollment_cache_invalidate
 from catalog.models import Enrollment
-
-# Stands in for a deleted account as the publisher of a version (the admin shows it as
-# "(deleted user)").
-DELETED_USER_ID = 0
+from learnstream.audit import DELETED_USER_ID
 
 
 @dataclass(frozen=True)
@@ -99,3 +102,29 @@ def enrollments_delete_for_user(*, user_id: int) -> int:
     for course_id in course_ids:
         enrollment_cache_invalidate(user_id=user_id, course_id=course_id)
     return deleted
+
+
+def _erase_references(user_id: int) -> int:
+    # References are rewritten, not records deleted: nothing to count.
+    catalog_erase_user_references(user_id=user_id)
+    return 0
+
+
+def register() -> None:
+    """Plug the catalogue's personal data into the account export and deletion."""
+    personal_data_register(
+        PersonalDataHandler(
+            name="enrollments",
+            export=lambda user_id: enrollments_export_for_user(user_id=user_id),
+            erase_documents=_erase_references,
+            erase_rows=lambda user_id: enrollments_delete_for_user(user_id=user_id),
+        )
+    )
+    ownership_register(
+        OwnershipHandler(
+            owned_by=lambda user_id: [course.slug for course in courses_owned_by(user_id=user_id)],
+            transfer=lambda from_id, to_id: courses_transfer_ownership(
+                from_user_id=from_id, to_user_id=to_id
+            ),
+        )
+    )

@@ -6,7 +6,6 @@ Every selector issues a fixed number of queries whatever the number of courses o
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -14,15 +13,20 @@ from typing import Any
 from bson import ObjectId
 from django.conf import settings
 
-from accounts.roles import is_admin, require_user_id, user_id_of
+from accounts.roles import Viewer, is_admin, require_user_id, user_id_of
 from catalog.access import course_is_staff
 from catalog.catalog_cache import catalog_cached
 from catalog.documents import Course, CourseLevel, CourseStatus, CourseVersion, Lesson
-from catalog.models import Enrollment, EnrollmentStatus
+from catalog.models import Enrollment
 from catalog.pagination import Cursor, PageOf, cursor_decode, cursor_encode
 from catalog.services import search_words
 from catalog.validation import slug_errors
-from catalog.video_state import lesson_has_ready_video, lesson_video_duration
+from catalog.video_state import (
+    VideoReadiness,
+    lesson_has_ready_video,
+    lesson_video_duration,
+    lesson_video_readiness,
+)
 from learnstream.errors import NotFound, ValidationError
 from learnstream.ids import object_id_or_404
 
@@ -215,6 +219,13 @@ def course_get_published_by_slug(*, slug: Any) -> Course:
     return course
 
 
+def lesson_video_readiness_by_id(*, lesson_id: Any) -> str:
+    """`catalog.video_state.lesson_video_readiness` for a lesson id, read now (not from the
+    cached facts): an explicit completion must see the video as it is."""
+    lesson = Lesson.objects(id=object_id_or_404(lesson_id, "Lesson")).only("video").first()
+    return lesson_video_readiness(lesson) if lesson is not None else VideoReadiness.NONE
+
+
 def lesson_has_ready_video_by_id(*, lesson_id: Any) -> bool:
     """`catalog.video_state.lesson_has_ready_video` for a lesson id (one small read); an
     unknown lesson has none. Callers have already checked the viewer may see the lesson."""
@@ -301,7 +312,7 @@ def _public_detail(slug: str) -> dict[str, Any]:
     }
 
 
-def enrollment_get(*, user: Any, course_id: str) -> Enrollment | None:
+def enrollment_get(*, user: Viewer, course_id: str) -> Enrollment | None:
     user_id = user_id_of(user)
     if user_id is None:
         return None
@@ -314,7 +325,7 @@ def enrollment_summary(enrollment: Enrollment | None) -> dict[str, Any] | None:
     return {"status": enrollment.status, "enrolled_at": enrollment.enrolled_at}
 
 
-def course_detail_for_viewer(*, user: Any, slug: Any) -> dict[str, Any]:
+def course_detail_for_viewer(*, user: Viewer, slug: Any) -> dict[str, Any]:
     """The published course as a student sees it: the latest version's outline with live
     video facts (has_video, duration; never a playback id) and the viewer's enrolment
     (`null` or `{status, enrolled_at}`). The public part is cached."""
@@ -332,7 +343,7 @@ course_get_for_viewer = course_detail_for_viewer
 # ---------------------------------------------------------------- instructors
 
 
-def course_get_for_instructor(*, user: Any, course_id: Any) -> Course:
+def course_get_for_instructor(*, user: Viewer, course_id: Any) -> Course:
     """A course its owner, a co-instructor or an admin may edit; anyone else gets 404 (not
     403: they may not learn that it exists)."""
     course_oid = object_id_or_404(course_id, "Course")
@@ -342,7 +353,7 @@ def course_get_for_instructor(*, user: Any, course_id: Any) -> Course:
     return course
 
 
-def lesson_get_for_instructor(*, user: Any, lesson_id: Any) -> tuple[Lesson, Course]:
+def lesson_get_for_instructor(*, user: Viewer, lesson_id: Any) -> tuple[Lesson, Course]:
     """A (not removed) lesson and its course, for its course's staff; else 404."""
     lesson_oid = object_id_or_404(lesson_id, "Lesson")
     lesson = Lesson.objects(id=lesson_oid, removed_at=None).first()
@@ -372,8 +383,14 @@ class NumberedPage:
     has_next: bool
     total: int | None = None  # only when asked for (it costs a count query)
 
+    def page_count(self, *, per_page: int) -> int:
+        """Pages needed for `total` results (at least one); needs the page built `with_total`."""
+        if self.total is None:
+            raise ValueError("The page was built without with_total=True; it has no total.")
+        return max((self.total + per_page - 1) // per_page, 1)
 
-def _page_number(page: Any) -> int:
+
+def page_number(page: Any) -> int:
     try:
         number = int(page or 1)
     except (TypeError, ValueError):
@@ -383,7 +400,7 @@ def _page_number(page: Any) -> int:
     return number
 
 
-def _courses_taught_filter(user: Any) -> dict[str, Any]:
+def _courses_taught_filter(user: Viewer) -> dict[str, Any]:
     """The courses a user may edit: owned or co-taught (admins: every course)."""
     if is_admin(user):
         return {}
@@ -397,7 +414,7 @@ def _text_match(text: str) -> dict[str, Any]:
 
 def course_list_for_instructor(
     *,
-    user: Any,
+    user: Viewer,
     page: Any = 1,
     q: str = "",
     status: str = "",
@@ -407,7 +424,7 @@ def course_list_for_instructor(
     """Courses the user owns or co-teaches (an admin: every course), newest first;
     optionally those whose title or slug contains `q` (case-insensitive) and those in one
     `status`. `with_total` adds the number of matching courses (one more query)."""
-    number = _page_number(page)
+    number = page_number(page)
     if status and status not in CourseStatus.ALL:
         raise ValidationError(
             "Invalid filter.", errors={"status": [f"Choose one of: {', '.join(CourseStatus.ALL)}."]}
@@ -429,7 +446,7 @@ def course_list_for_instructor(
     )
 
 
-def course_ids_taught(*, user: Any) -> list[str]:
+def course_ids_taught(*, user: Viewer) -> list[str]:
     """Ids of every course the user may edit (admins: every course), in one query."""
     return [
         str(course.id) for course in Course.objects(__raw__=_courses_taught_filter(user)).only("id")
@@ -442,81 +459,3 @@ def course_versions_list(*, course: Course) -> list[CourseVersion]:
         .only("version", "published_at", "published_by", "restored_from")
         .order_by("-version")
     )
-
-
-# ---------------------------------------------------------------- enrolments
-
-
-def enrollment_list_for_user(
-    *, user: Any, status: str = EnrollmentStatus.ACTIVE, page: Any = 1
-) -> NumberedPage:
-    """The user's enrolments (newest first) with course summary and progress: one SQL
-    query, one MongoDB query and one progress call for the whole page."""
-    from tracking.selectors import course_progress_for_user
-
-    number = _page_number(page)
-    user_id = require_user_id(user)
-    rows_query = Enrollment.objects.filter(user_id=user_id).order_by("-enrolled_at", "-id")
-    if status != "all":
-        rows_query = rows_query.filter(status=status)
-    start = (number - 1) * INSTRUCTOR_PAGE_SIZE
-    rows = list(rows_query[start : start + INSTRUCTOR_PAGE_SIZE + 1])
-    has_next = len(rows) > INSTRUCTOR_PAGE_SIZE
-    rows = rows[:INSTRUCTOR_PAGE_SIZE]
-    course_ids = [row.course_id for row in rows]
-    courses = {
-        str(course.id): course
-        for course in Course.objects(id__in=[ObjectId(value) for value in course_ids]).only(
-            "slug", "title", "status", "published"
-        )
-    }
-    progress = (
-        course_progress_for_user(user_id=user_id, course_ids=course_ids) if course_ids else {}
-    )
-    results = []
-    for row in rows:
-        course = courses.get(row.course_id)
-        if course is None:  # deleted out of band; nothing to show
-            continue
-        published = course.published
-        total = int(published.lesson_count) if published else 0
-        course_progress = progress.get(row.course_id)
-        results.append(
-            {
-                "course": {
-                    "id": row.course_id,
-                    "slug": course.slug,
-                    "title": published.title if published else course.title,
-                    "status": course.status,
-                    "cover_url": (published.cover_url if published else "") or "",
-                },
-                "status": row.status,
-                "enrolled_at": row.enrolled_at,
-                "progress": _progress_dict(course_progress, total),
-            }
-        )
-    return NumberedPage(results=results, page=number, has_next=has_next)
-
-
-def _progress_dict(progress: Any, total_lessons: int) -> dict[str, Any]:
-    if progress is None:
-        return {"completed_lessons": 0, "total_lessons": total_lessons, "percent": 0.0}
-    # The tracking helper may add fields (e.g. where to continue): pass them through.
-    extra = (
-        dataclasses.asdict(progress)
-        if dataclasses.is_dataclass(progress) and not isinstance(progress, type)
-        else {}
-    )
-    return {
-        **extra,
-        "completed_lessons": int(progress.completed_lessons),
-        "total_lessons": int(progress.total_lessons),
-        "percent": float(progress.percent),
-    }
-
-
-def course_progress_of_viewer(*, user: Any, course_id: str, total_lessons: int) -> dict[str, Any]:
-    from tracking.selectors import course_progress_for_user
-
-    progress = course_progress_for_user(user_id=require_user_id(user), course_ids=[course_id])
-    return _progress_dict(progress.get(course_id), total_lessons)

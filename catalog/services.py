@@ -28,6 +28,8 @@ from accounts.selectors import user_email_verified, user_ids_by_emails
 from catalog.access import lesson_facts_invalidate
 from catalog.catalog_cache import catalog_cache_bump
 from catalog.documents import (
+    COURSE_SNAPSHOT_FIELDS,
+    LESSON_SNAPSHOT_FIELDS,
     Course,
     CourseStatus,
     CourseVersion,
@@ -54,6 +56,11 @@ MAX_CO_INSTRUCTORS = 20
 # ---------------------------------------------------------------- helpers
 
 
+def _copied(value: Any) -> Any:
+    """A plain copy of a field value (lists are copied out of mongoengine's tracking)."""
+    return list(value) if isinstance(value, list) else value
+
+
 def _keywords(*texts: str, tags: list[str]) -> list[str]:
     words: set[str] = set()
     for text in (*texts, *tags):
@@ -74,9 +81,8 @@ def lessons_in_outline(*, course: Course) -> list[Lesson]:
     return list(Lesson.objects(course_id=course.id, removed_at=None).order_by("position"))
 
 
-def catalog_cache_invalidate(*, course_id: Any = None) -> None:
-    """Retire the cached catalogue listing and course details. The playback helper calls
-    this when a video becomes ready (has_video and durations change)."""
+def catalog_cache_invalidate() -> None:
+    """Retire the cached catalogue listing and course details (one global generation)."""
     catalog_cache_bump()
 
 
@@ -223,7 +229,7 @@ def course_co_instructors_set(
     course.reload()
     # Who counts as course staff changed: cached lesson facts and the course page.
     lesson_facts_invalidate(lesson_ids=_course_lesson_ids(course))
-    catalog_cache_invalidate(course_id=course.id)
+    catalog_cache_invalidate()
     _audit(user, "course.co_instructors", COURSE, course.id, co_instructor_ids=wanted)
     return course
 
@@ -238,7 +244,7 @@ def course_archive(*, course: Course, user: Any) -> Course:
     )
     course.reload()
     lesson_facts_invalidate(lesson_ids=_course_lesson_ids(course))
-    catalog_cache_invalidate(course_id=course.id)
+    catalog_cache_invalidate()
     _audit(user, "course.archive", COURSE, course.id)
     return course
 
@@ -267,23 +273,13 @@ def _course_snapshot_publish(
         published_at=now,
         published_by=require_user_id(user),
         restored_from=restored_from,
-        title=course.title,
-        subtitle=course.subtitle,
-        description=course.description,
+        **{name: _copied(getattr(course, name)) for name in COURSE_SNAPSHOT_FIELDS},
         description_html=render_markdown(course.description),
-        cover_url=course.cover_url,
-        level=course.level,
-        language=course.language,
-        tags=list(course.tags),
         lessons=[
             VersionLesson(
                 lesson_id=lesson.id,
-                title=lesson.title,
-                section=lesson.section,
-                summary=lesson.summary,
-                body=lesson.body,
                 position=index,
-                is_preview=lesson.is_preview,
+                **{name: getattr(lesson, name) for name in LESSON_SNAPSHOT_FIELDS},
             )
             for index, lesson in enumerate(lessons)
         ],
@@ -331,7 +327,7 @@ def _course_point_at_version(
     if previous is not None:
         affected |= {item.lesson_id for item in previous.lessons}
     lesson_facts_invalidate(lesson_ids=sorted(affected))
-    catalog_cache_invalidate(course_id=course.id)
+    catalog_cache_invalidate()
     return version
 
 
@@ -346,13 +342,7 @@ def course_version_restore(*, course: Course, user: Any, version: int) -> Course
         raise NotFound(f"Version {version} not found.")
     now = timezone.now()
     Course.objects(id=course.id).update_one(
-        set__title=snapshot.title,
-        set__subtitle=snapshot.subtitle,
-        set__description=snapshot.description,
-        set__cover_url=snapshot.cover_url,
-        set__level=snapshot.level,
-        set__language=snapshot.language,
-        set__tags=list(snapshot.tags),
+        **{f"set__{name}": _copied(getattr(snapshot, name)) for name in COURSE_SNAPSHOT_FIELDS},
         inc__revision=1,
         set__updated_at=now,
     )
@@ -362,12 +352,8 @@ def course_version_restore(*, course: Course, user: Any, version: int) -> Course
             {"_id": item.lesson_id, "course_id": course.id},
             {
                 "$set": {
-                    "title": item.title,
-                    "section": item.section,
-                    "summary": item.summary,
-                    "body": item.body,
+                    **{name: getattr(item, name) for name in LESSON_SNAPSHOT_FIELDS},
                     "position": item.position,
-                    "is_preview": item.is_preview,
                     "updated_at": now,
                 },
                 "$unset": {"removed_at": ""},
@@ -397,7 +383,7 @@ def course_version_restore(*, course: Course, user: Any, version: int) -> Course
 
 def course_refresh_published_stats(*, course_id: Any) -> None:
     """Recompute the listing's `published.duration_s` from the live durations of the
-    published lessons (the playback helper calls this when a video becomes ready)."""
+    published lessons (see `lesson_video_changed`)."""
     course = Course.objects(id=course_id).only("version", "status").first()
     if course is None or not course.version:
         return
@@ -413,7 +399,7 @@ def course_refresh_published_stats(*, course_id: Any) -> None:
         set__published__duration_s=total
     )
     lesson_facts_invalidate(lesson_ids=lesson_ids)
-    catalog_cache_invalidate(course_id=course.id)
+    catalog_cache_invalidate()
 
 
 # ---------------------------------------------------------------- lessons
@@ -518,7 +504,7 @@ def lesson_reorder(*, course: Course, lesson_ids: list[Any]) -> list[Lesson]:
 
 VERIFY_EMAIL_FIRST = (
     "Verify your email address first: open the link we mailed you "
-    "(or ask for a new one on your account page)."
+    "(or ask for a new one on your account page, /accounts/)."
 )
 
 
@@ -577,3 +563,41 @@ def enrollment_cancel(*, user: Any, course_id: str) -> None:
         ).update(status=EnrollmentStatus.CANCELLED, cancelled_at=timezone.now())
         if updated:
             enrollment_cache_invalidate(user_id=user_id, course_id=course_id)
+
+
+# ---------------------------------------------------------------- a lesson's video
+
+
+_VIDEO_OWNED_FIELDS = frozenset({"video", "duration_s", "updated_at"})
+
+
+def lesson_video_update(*, query: dict[str, Any], update: dict[str, Any]) -> tuple[int, int]:
+    """The one write path to a lesson's `video` subdocument, for playback's video state
+    machine: a single conditional `update_one` (the caller's filter pins the generation it
+    expects). Only `video.*`, the duration the ready video sets and `updated_at` may
+    change; the rest of the lesson stays the catalogue's. Returns (matched, modified)."""
+    for operator, fields in update.items():
+        for name in fields:
+            if name not in _VIDEO_OWNED_FIELDS and not name.startswith("video."):
+                raise ValueError(f"{operator} {name}: only the lesson's video may change here")
+    result = Lesson._get_collection().update_one(query, update)
+    return result.matched_count, result.modified_count
+
+
+def lesson_video_changed(*, course_id: Any) -> None:
+    """A lesson's playable video (and so its duration) changed: recompute the published
+    duration and retire the cached listings (has_video and durations show there)."""
+    course_refresh_published_stats(course_id=course_id)
+    catalog_cache_bump()
+
+
+def lesson_move(*, course: Course, lesson: Lesson, offset: int) -> list[Lesson]:
+    """Swap a lesson with its neighbour (offset -1: up, +1: down) through the reorder
+    service. Moving past either end changes nothing."""
+    order = [item.id for item in lessons_in_outline(course=course)]
+    index = order.index(lesson.id)
+    target = index + offset
+    if not 0 <= target < len(order):
+        return lessons_in_outline(course=course)
+    order[index], order[target] = order[target], order[index]
+    return lesson_reorder(course=course, lesson_ids=order)

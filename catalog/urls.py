@@ -6,8 +6,6 @@ from catalog import views
 
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
-    path("courses/<str:slug>/", views.course_page, name="course-page"),
     path("courses/<str:slug>/enrol/", views.course_enrol, name="course-enrol"),
     path("courses/<str:slug>/unenrol/", views.course_unenrol, name="course-unenrol"),
-    path("my/", views.my_learning, name="my-learning"),
 ]

@@ -1,4 +1,4 @@
-"""Student pages (session auth): catalogue, course page, enrol/unenrol, my learning.
+"""Student pages (session auth): catalogue, enrol/unenrol.
 
 They call the same selectors and services as the API; a NotFound becomes the site's 404
 page, a bad filter re-renders the form with the error (status 400).
@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -66,31 +65,6 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/catalogue.html", context)
 
 
-@require_GET
-@_not_found_as_404
-def course_page(request: HttpRequest, slug: str) -> HttpResponse:
-    course = selectors.course_detail_for_viewer(user=request.user, slug=slug)
-    enrollment = course["enrollment"]
-    enrolled = bool(enrollment and enrollment["status"] == "active")
-    progress = (
-        selectors.course_progress_of_viewer(
-            user=request.user, course_id=course["id"], total_lessons=course["lesson_count"]
-        )
-        if enrolled
-        else None
-    )
-    return render(
-        request,
-        "catalog/course.html",
-        {
-            "course": course,
-            "enrolled": enrolled,
-            "progress": progress,
-            "login_url": f"/accounts/login/?{urlencode({'next': request.path})}",
-        },
-    )
-
-
 def _login_redirect(request: HttpRequest, next_path: str) -> HttpResponse:
     return redirect(f"/accounts/login/?{urlencode({'next': next_path})}")
 
@@ -105,7 +79,9 @@ def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         _enrollment, created = services.enrollment_create(user=request.user, course=course)
     except PermissionDenied as exc:  # e.g. the email address is not verified yet
-        messages.error(request, exc.detail)
+        # The verification refusal names the account page: link it (resend is there).
+        link = "account-link" if exc.detail == services.VERIFY_EMAIL_FIRST else ""
+        messages.error(request, exc.detail, extra_tags=link)
         return redirect(course_path)
     if created:
         messages.success(request, f"You are enrolled in “{course.published.title}”.")
@@ -121,10 +97,3 @@ def course_unenrol(request: HttpRequest, slug: str) -> HttpResponse:
     services.enrollment_cancel(user=request.user, course_id=str(course.id))
     messages.success(request, "You have left the course.")
     return redirect("/my/")
-
-
-@require_GET
-@login_required
-def my_learning(request: HttpRequest) -> HttpResponse:
-    page = selectors.enrollment_list_for_user(user=request.user, page=1)
-    return render(request, "catalog/my_learning.html", {"enrollments": page.results})

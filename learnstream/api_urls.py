@@ -10,6 +10,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("accounts.api_urls")),
     path("", include("catalog.api_urls")),
+    path("", include("learning.api_urls")),
     path("", include("playback.api_urls")),
     path("", include("tracking.api_urls")),
 ]

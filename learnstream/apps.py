@@ -17,4 +17,4 @@ class LearnStreamAdminConfig(admin_apps.AdminConfig):
     the MongoDB catalogue pages) everywhere, including third-party `admin.py` modules."""
 
     default = False  # named explicitly in INSTALLED_APPS; LearnStreamConfig stays the default
-    default_site = "learnstream.admin.LearnStreamAdminSite"
+    default_site = "admin_site.project_site.LearnStreamAdminSite"

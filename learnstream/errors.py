@@ -128,16 +128,21 @@ def problem_body(
     return body
 
 
+def error_body(error: ApplicationError) -> dict[str, Any]:
+    """The problem+json body of `error`."""
+    return problem_body(
+        status=error.status,
+        code=error.code,
+        title=error.title,
+        detail=error.detail,
+        errors=error.errors,
+    )
+
+
 def problem_response(error: ApplicationError) -> JsonResponse:
     """A plain Django response for code paths outside DRF views."""
     response = JsonResponse(
-        problem_body(
-            status=error.status,
-            code=error.code,
-            title=error.title,
-            detail=error.detail,
-            errors=error.errors,
-        ),
+        error_body(error),
         status=error.status,
         content_type=PROBLEM_CONTENT_TYPE,
     )
@@ -191,7 +196,7 @@ def to_application_error(exc: Exception) -> ApplicationError | None:
     if isinstance(exc, drf.ValidationError):
         return ValidationError(errors=_field_errors(exc.detail))
     if isinstance(exc, drf.Throttled):
-        return Throttled(int(exc.wait or 1))
+        return Throttled(int(exc.wait or 1))  # type: ignore[attr-defined]  # stubs omit `wait`
     for exc_type, error_type in _DRF_MAPPING:
         if isinstance(exc, exc_type):
             detail = getattr(exc, "detail", None)
@@ -209,13 +214,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         error = ServerError("An unexpected error occurred.")
     set_rollback()
     response = Response(
-        problem_body(
-            status=error.status,
-            code=error.code,
-            title=error.title,
-            detail=error.detail,
-            errors=error.errors,
-        ),
+        error_body(error),
         status=error.status,
         headers=error.headers,
         content_type=PROBLEM_CONTENT_TYPE,

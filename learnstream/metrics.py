@@ -4,8 +4,8 @@ Apps call the small helpers here (never prometheus_client directly), so the metr
 live in one place:
 
 - `request_observe(route=, method=, status=, duration_s=)`  (the request middleware)
-- `heartbeat_count(outcome=)` / `@heartbeat_outcomes`   accepted | refused | throttled
-  (tracking's heartbeat service)
+- `heartbeat_count(outcome=)`   accepted | refused | throttled
+  (`tracking.metrics.heartbeat_outcomes` on the heartbeat service)
 - `webhook_event_count(event_type=, outcome=)`  applied | ignored | replay | refused  (playback)
 - `backend_error_count(backend=)`      mongo | redis  (outage paths)
 
@@ -21,10 +21,8 @@ ones).
 
 from __future__ import annotations
 
-import functools
 import hmac
 import os
-from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from django.conf import settings
@@ -82,28 +80,6 @@ def request_observe(*, route: str, method: str, status: int, duration_s: float) 
 
 def heartbeat_count(*, outcome: str) -> None:
     HEARTBEATS.labels(outcome=outcome).inc()
-
-
-def heartbeat_outcomes(func: Callable[P, R]) -> Callable[P, R]:
-    """Decorate the heartbeat service: count each call as accepted, throttled (429) or
-    refused (400), so the service itself stays free of metric calls."""
-    # Imported here: learnstream.errors → outages → metrics would otherwise be circular.
-    from learnstream.errors import Throttled, ValidationError
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            result = func(*args, **kwargs)
-        except Throttled:
-            heartbeat_count(outcome="throttled")
-            raise
-        except ValidationError:
-            heartbeat_count(outcome="refused")
-            raise
-        heartbeat_count(outcome="accepted")
-        return result
-
-    return wrapper
 
 
 def webhook_event_count(*, event_type: str, outcome: str) -> None:

@@ -12,7 +12,8 @@ import mongoengine
 # lesson_progress in production).
 DOCUMENT_MODULES = (
     "catalog.documents",
-    "playback.documents",
+    "catalog.lesson_video",
+    "playback.captions_documents",
     "tracking.documents",
     "learnstream.audit",
 )

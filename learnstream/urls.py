@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("tracking.urls")),
     path("", include("playback.urls")),
+    path("", include("learning.urls")),
     path("", include("catalog.urls")),
 ]
 

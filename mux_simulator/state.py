@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import overload
 
 COLLECTIONS = ("uploads", "assets", "playback_ids", "signing_keys")
 _ALPHABET = string.ascii_letters + string.digits
@@ -32,6 +33,10 @@ def unix_now() -> str:
     return str(int(time.time()))
 
 
+@overload
+def public(obj: dict) -> dict: ...
+@overload
+def public(obj: None) -> None: ...
 def public(obj: dict | None) -> dict | None:
     """Drop the simulator's own bookkeeping (keys starting with "_") before a client sees it."""
     if obj is None:

@@ -87,6 +87,8 @@ class TokenVerifier:
         if record is None:
             raise TokenError("unknown signing key")
         key = serialization.load_pem_public_key(record["_public_key"].encode())
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise TokenError("signing key is not an RSA key")
         with self._lock:
             self._cache[kid] = key
         return key

@@ -195,6 +195,8 @@ class Transcoder:
             raise TranscodeError("Could not extract a thumbnail")
 
     def _storyboard(self, source: Path, target: Path, duration: float, info: Probe) -> dict:
+        if info.width is None or info.height is None:
+            raise TranscodeError("The input has no video dimensions")
         interval = max(1.0, duration / STORYBOARD_MAX_TILES)
         count = max(1, min(STORYBOARD_MAX_TILES, math.ceil(duration / interval)))
         columns = min(STORYBOARD_COLUMNS, count)

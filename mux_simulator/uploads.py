@@ -49,6 +49,8 @@ def receive(sim: Simulator, request: Request) -> Response:
 
     with sim.upload_lock(upload_id):
         upload = lifecycle.refresh_upload(sim, upload_id)
+        if upload is None:  # deleted while this request waited for the lock
+            return refuse(404, "unknown upload")
         if upload["status"] != "waiting":
             return refuse(409, f"upload is {upload['status']}, not accepting data")
         received, known_total = upload["_received"], upload["_total"]

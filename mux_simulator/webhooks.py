@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 ENVIRONMENT = {"name": "Simulator", "id": "simulator"}
 LOG_LIMIT = 1000
@@ -46,7 +47,7 @@ class WebhookDispatcher:
         self._thread.start()
 
     def emit(self, event_type: str, object_type: str, data: dict) -> dict:
-        event = {
+        event: dict[str, Any] = {
             "type": event_type,
             "id": str(uuid.uuid4()),
             "created_at": _iso_now(),

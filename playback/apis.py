@@ -3,20 +3,17 @@ instructors. Validate → selector/service → serialize; the rules live in the 
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsSignedIn
-from playback.documents import VideoState
+from catalog.lesson_video import VideoState
+from learnstream.api_schema import problem
 from playback.selectors import lesson_playback_get, lesson_video_status_get
 from playback.services import video_upload_create
-
-
-def problem(description: str) -> OpenApiResponse:
-    return OpenApiResponse(description=f"application/problem+json: {description}")
 
 
 @extend_schema_serializer(component_name="PlaybackTokens")
@@ -24,6 +21,15 @@ class PlaybackTokensSerializer(serializers.Serializer):
     video = serializers.CharField()
     thumbnail = serializers.CharField()
     storyboard = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="PlaybackCaption")
+class PlaybackCaptionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    language = serializers.CharField(help_text="BCP 47")
+    label = serializers.CharField()  # type: ignore[assignment]  # (shadows Field.label)
+    closed_captions = serializers.BooleanField()
+    url = serializers.CharField(help_text="Signed WebVTT; valid as long as the video token.")
 
 
 class LessonPlaybackGetApi(APIView):
@@ -39,14 +45,13 @@ class LessonPlaybackGetApi(APIView):
         tokens = PlaybackTokensSerializer()
         expires_at = serializers.DateTimeField()
         resume_position_s = serializers.FloatField()
+        captions = PlaybackCaptionSerializer(many=True)
 
     @extend_schema(
         request=None,
         responses={
             200: OutputSerializer,
-            401: problem("not_authenticated"),
             403: problem("permission_denied (no token)"),
-            404: problem("not_found"),
             409: problem("video_not_ready"),
             503: problem("service_unavailable (no signing key configured)"),
         },
@@ -74,9 +79,6 @@ class LessonUploadCreateApi(APIView):
         request=None,
         responses={
             201: OutputSerializer,
-            401: problem("not_authenticated"),
-            403: problem("permission_denied"),
-            404: problem("not_found"),
             502: problem("upstream_error (Mux refused; nothing was written)"),
             503: problem("service_unavailable (Mux unreachable; nothing was written)"),
         },
@@ -104,9 +106,6 @@ class LessonVideoGetApi(APIView):
         request=None,
         responses={
             200: OutputSerializer,
-            401: problem("not_authenticated"),
-            403: problem("permission_denied"),
-            404: problem("not_found"),
         },
     )
     def get(self, request: Request, lesson_id: str) -> Response:

@@ -27,9 +27,10 @@ from bson import ObjectId
 from django.utils import timezone
 
 from catalog.documents import Course, CourseVersion, Lesson
+from catalog.lesson_video import VideoState
+from catalog.services import lesson_video_update
 from learnstream.errors import NotFound
 from playback import mux_client
-from playback.documents import VideoState
 from playback.models import WebhookEvent
 from playback.services import lesson_video_delete, webhook_event_process
 
@@ -221,8 +222,9 @@ def orphan_assets_delete(*, grace: timedelta, now: datetime | None = None) -> Or
                 report.assets_deleted.append(asset_id)
             # Forgotten only after Mux confirmed: a crash in between deletes it again
             # next run (Mux answers 404, which counts as done).
-            _lessons().update_one(
-                {"_id": doc["_id"]}, {"$pull": {"video.retired": {"asset_id": asset_id}}}
+            lesson_video_update(
+                query={"_id": doc["_id"]},
+                update={"$pull": {"video.retired": {"asset_id": asset_id}}},
             )
 
     published: dict[ObjectId, set[ObjectId]] = {}

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -28,12 +28,14 @@ from django.utils import timezone
 from accounts.roles import require_user_id
 from catalog.access import LessonFacts, lesson_facts_invalidate, lesson_get_for_viewer
 from catalog.documents import Lesson
-from catalog.services import catalog_cache_invalidate, course_refresh_published_stats
+from catalog.lesson_video import VideoState
+from catalog.services import lesson_video_changed as catalog_lesson_video_changed
+from catalog.services import lesson_video_update
 from learnstream.audit import audit_record
 from learnstream.errors import Conflict, NotFound, PermissionDenied
 from learnstream.ids import is_object_id
 from playback import mux_client
-from playback.documents import VideoState
+from playback.captions_services import captions_reattach, track_event_process
 from playback.models import WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -107,7 +109,7 @@ def video_upload_create(*, user: Any, lesson_id: Any) -> mux_client.DirectUpload
             # Its asset will never play: remember it (atomically) for delete_orphan_assets.
             update["$push"] = {"video.retired": _retired(superseded["asset_id"], "superseded", now)}
         pinned = {"_id": lesson_oid, "video.pending.upload_id": superseded.get("upload_id")}
-        if _lessons().update_one(pinned, update).matched_count == 1:
+        if lesson_video_update(query=pinned, update=update)[0] == 1:
             _audit_video(user=user, action="video.upload", facts=facts, upload_id=upload.id)
             return upload
     raise Conflict("The lesson's video changed meanwhile; please retry.")
@@ -206,7 +208,7 @@ def _move(
     update = {f"video.{slot}.{key}": value for key, value in changes.items()}
     update.update({f"video.{slot}.state": to, f"video.{slot}.updated_at": now, "updated_at": now})
     update.update(extra or {})
-    return _lessons().update_one(query, {"$set": update}).modified_count == 1
+    return lesson_video_update(query=query, update={"$set": update})[1] == 1
 
 
 def _promote_ready(
@@ -238,7 +240,7 @@ def _promote_ready(
     if old_asset and old_asset != ready.get("asset_id") and replaced.get("state") != S.DELETED:
         # The replaced asset is remembered in the same atomic update that stops playing it.
         update["$push"] = {"video.retired": _retired(old_asset, "replaced", now)}
-    return _lessons().update_one(query, update).modified_count == 1
+    return lesson_video_update(query=query, update=update)[1] == 1
 
 
 def _upload_passthrough(data: dict) -> Any:
@@ -255,6 +257,121 @@ def _error_text(messages: Iterable[Any]) -> str:
     return "; ".join(str(m) for m in messages if m)[:ERROR_MAX_CHARS] or "Unknown error"
 
 
+# A handler applies one event to the lesson named by its passthrough: (lesson, the event's
+# `data`, its object id, now) -> whether it changed the lesson.
+WebhookHandler = Callable[[ObjectId, dict[str, Any], str, datetime], bool]
+
+
+def _on_upload_asset_created(
+    lesson_oid: ObjectId, data: dict, object_id: str, now: datetime
+) -> bool:
+    return _move(
+        lesson_oid=lesson_oid,
+        slot="pending",
+        match={"upload_id": object_id},
+        to=S.PROCESSING,
+        changes={"asset_id": data.get("asset_id")},
+        now=now,
+    )
+
+
+def _on_upload_cancelled(lesson_oid: ObjectId, data: dict, object_id: str, now: datetime) -> bool:
+    return _move(
+        lesson_oid=lesson_oid,
+        slot="pending",
+        match={"upload_id": object_id},
+        to=S.CANCELLED,
+        changes={},
+        now=now,
+    )
+
+
+def _on_upload_errored(lesson_oid: ObjectId, data: dict, object_id: str, now: datetime) -> bool:
+    error = data.get("error") or {}
+    return _move(
+        lesson_oid=lesson_oid,
+        slot="pending",
+        match={"upload_id": object_id},
+        to=S.ERRORED,
+        changes={"error": _error_text([error.get("message") or error.get("type")])},
+        now=now,
+    )
+
+
+def _asset_match(data: dict, object_id: str) -> dict[str, Any]:
+    # An asset names its upload, so asset events match the generation even when they
+    # overtake `video.upload.asset_created`.
+    return {"asset_id": object_id, "upload_id": data.get("upload_id")}
+
+
+def _on_asset_created(lesson_oid: ObjectId, data: dict, object_id: str, now: datetime) -> bool:
+    return _move(
+        lesson_oid=lesson_oid,
+        slot="pending",
+        match=_asset_match(data, object_id),
+        to=S.PROCESSING,
+        changes={"asset_id": object_id},
+        now=now,
+    )
+
+
+def _on_asset_ready(lesson_oid: ObjectId, data: dict, object_id: str, now: datetime) -> bool:
+    playback_id = _signed_playback_id(data)
+    if playback_id is None:
+        return _move(
+            lesson_oid=lesson_oid,
+            slot="pending",
+            match=_asset_match(data, object_id),
+            to=S.ERRORED,
+            changes={"asset_id": object_id, "error": NO_SIGNED_PLAYBACK_ID},
+            now=now,
+        )
+    changed = _promote_ready(
+        lesson_oid=lesson_oid,
+        match=_asset_match(data, object_id),
+        ready={
+            "asset_id": object_id,
+            "playback_id": playback_id,
+            "duration_s": float(data.get("duration") or 0),
+            "aspect_ratio": data.get("aspect_ratio"),
+        },
+        now=now,
+    )
+    if changed:
+        lesson_video_changed(lesson_oid=lesson_oid)
+        # Captions follow the video: each is added to the new asset.
+        captions_reattach(lesson_oid=lesson_oid, asset_id=object_id)
+    return changed
+
+
+def _on_asset_errored(lesson_oid: ObjectId, data: dict, object_id: str, now: datetime) -> bool:
+    errors = data.get("errors") or {}
+    return _move(
+        lesson_oid=lesson_oid,
+        slot="pending",
+        match=_asset_match(data, object_id),
+        to=S.ERRORED,
+        changes={"asset_id": object_id, "error": _error_text(errors.get("messages") or [])},
+        now=now,
+    )
+
+
+def _on_asset_deleted(lesson_oid: ObjectId, data: dict, object_id: str, now: datetime) -> bool:
+    return _asset_deleted(lesson_oid=lesson_oid, asset_id=object_id, now=now)
+
+
+# The Mux events that move a lesson's video; every other type is acknowledged and ignored.
+WEBHOOK_HANDLERS: dict[str, WebhookHandler] = {
+    "video.upload.asset_created": _on_upload_asset_created,
+    "video.upload.cancelled": _on_upload_cancelled,
+    "video.upload.errored": _on_upload_errored,
+    "video.asset.created": _on_asset_created,
+    "video.asset.ready": _on_asset_ready,
+    "video.asset.errored": _on_asset_errored,
+    "video.asset.deleted": _on_asset_deleted,
+}
+
+
 def webhook_event_process(*, event: dict[str, Any]) -> bool:
     """Apply one Mux event to the lesson named by its passthrough. True if it changed the
     lesson; events for unknown lessons, generations or types change nothing."""
@@ -262,97 +379,17 @@ def webhook_event_process(*, event: dict[str, Any]) -> bool:
     data = event.get("data")
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):
         return False
-    object_id: str = data["id"]
-    now = timezone.now()
-
-    if event_type and event_type.startswith("video.upload."):
+    if isinstance(event_type, str) and event_type.startswith("video.asset.track."):
+        return track_event_process(event_type=event_type, data=data)
+    handler = WEBHOOK_HANDLERS.get(event_type) if isinstance(event_type, str) else None
+    # Uploads carry the passthrough in the settings of the asset they will create.
+    if isinstance(event_type, str) and event_type.startswith("video.upload."):
         passthrough = _upload_passthrough(data)
     else:
         passthrough = data.get("passthrough")
-    if not is_object_id(passthrough):
+    if handler is None or not is_object_id(passthrough):
         return False
-    lesson_oid = ObjectId(passthrough)
-
-    changed = False
-    if event_type == "video.upload.asset_created":
-        changed = _move(
-            lesson_oid=lesson_oid,
-            slot="pending",
-            match={"upload_id": object_id},
-            to=S.PROCESSING,
-            changes={"asset_id": data.get("asset_id")},
-            now=now,
-        )
-    elif event_type == "video.upload.cancelled":
-        changed = _move(
-            lesson_oid=lesson_oid,
-            slot="pending",
-            match={"upload_id": object_id},
-            to=S.CANCELLED,
-            changes={},
-            now=now,
-        )
-    elif event_type == "video.upload.errored":
-        error = data.get("error") or {}
-        changed = _move(
-            lesson_oid=lesson_oid,
-            slot="pending",
-            match={"upload_id": object_id},
-            to=S.ERRORED,
-            changes={"error": _error_text([error.get("message") or error.get("type")])},
-            now=now,
-        )
-    elif event_type in ("video.asset.created", "video.asset.ready", "video.asset.errored"):
-        # An asset names its upload, so these match the generation even when they overtake
-        # `video.upload.asset_created`.
-        match = {"asset_id": object_id, "upload_id": data.get("upload_id")}
-        if event_type == "video.asset.created":
-            changed = _move(
-                lesson_oid=lesson_oid,
-                slot="pending",
-                match=match,
-                to=S.PROCESSING,
-                changes={"asset_id": object_id},
-                now=now,
-            )
-        elif event_type == "video.asset.ready":
-            playback_id = _signed_playback_id(data)
-            if playback_id is None:
-                changed = _move(
-                    lesson_oid=lesson_oid,
-                    slot="pending",
-                    match=match,
-                    to=S.ERRORED,
-                    changes={"asset_id": object_id, "error": NO_SIGNED_PLAYBACK_ID},
-                    now=now,
-                )
-            else:
-                changed = _promote_ready(
-                    lesson_oid=lesson_oid,
-                    match=match,
-                    ready={
-                        "asset_id": object_id,
-                        "playback_id": playback_id,
-                        "duration_s": float(data.get("duration") or 0),
-                        "aspect_ratio": data.get("aspect_ratio"),
-                    },
-                    now=now,
-                )
-                if changed:
-                    lesson_video_changed(lesson_oid=lesson_oid)
-        else:
-            errors = data.get("errors") or {}
-            changed = _move(
-                lesson_oid=lesson_oid,
-                slot="pending",
-                match=match,
-                to=S.ERRORED,
-                changes={"asset_id": object_id, "error": _error_text(errors.get("messages") or [])},
-                now=now,
-            )
-    elif event_type == "video.asset.deleted":
-        changed = _asset_deleted(lesson_oid=lesson_oid, asset_id=object_id, now=now)
-    return changed
+    return handler(ObjectId(passthrough), data, data["id"], timezone.now())
 
 
 def _asset_deleted(*, lesson_oid: ObjectId, asset_id: str, now: datetime) -> bool:
@@ -385,8 +422,7 @@ def lesson_video_changed(*, lesson_oid: ObjectId) -> None:
     lesson_facts_invalidate(lesson_ids=[lesson_oid])
     doc = _lessons().find_one({"_id": lesson_oid}, {"course_id": 1})
     if doc is not None:
-        course_refresh_published_stats(course_id=doc["course_id"])
-        catalog_cache_invalidate(course_id=doc["course_id"])
+        catalog_lesson_video_changed(course_id=doc["course_id"])
 
 
 # --- the webhook ledger --------------------------------------------------------------------

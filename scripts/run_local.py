@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from learnstream.testing import mongo_server  # noqa: E402
+from devtools import mongo_server  # noqa: E402
 
 VAR = ROOT / "var"
 LOCAL_ENV = VAR / "local.env"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from accounts.personal_data import PersonalDataHandler, personal_data_register
 from tracking.documents import LessonProgress
 
 
@@ -54,3 +55,14 @@ def progress_export_for_user(*, user_id: int) -> list[ProgressRecord]:
 def progress_delete_for_user(*, user_id: int) -> int:
     """Erase the learner's progress documents (idempotent); returns how many went."""
     return LessonProgress._get_collection().delete_many({"user_id": user_id}).deleted_count
+
+
+def register() -> None:
+    """Plug progress into the account export and deletion."""
+    personal_data_register(
+        PersonalDataHandler(
+            name="progress",
+            export=lambda user_id: progress_export_for_user(user_id=user_id),
+            erase_documents=lambda user_id: progress_delete_for_user(user_id=user_id),
+        )
+    )

@@ -1,4 +1,4 @@
-"""Account deletion (issue 8): DELETE /api/v1/me, the service, the command and the admin
+"""Account deletion: DELETE /api/v1/me, the service, the command and the admin
 action. After a deletion no document or row in either store carries the user's id or email
 (checked by scanning both stores); a crash half-way and a re-run finish the job."""
 

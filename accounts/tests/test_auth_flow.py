@@ -1,4 +1,4 @@
-"""The acceptance path of issue 3 over HTTP: register, sign in, rotate, replay, logout."""
+"""The account journey over HTTP: register, sign in, rotate, replay, logout."""
 
 from __future__ import annotations
 

@@ -187,7 +187,7 @@ def _forge(
         **claims,
     }
     if alg == "none":
-        return jwt.encode(payload, None, algorithm="none")
+        return jwt.encode(payload, None, algorithm="none")  # type: ignore[arg-type]
     return jwt.encode(payload, key, algorithm=alg)
 
 

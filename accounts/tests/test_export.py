@@ -1,4 +1,4 @@
-"""GET /api/v1/me/export (issue 8): the user's profile, enrolments and progress as JSON."""
+"""GET /api/v1/me/export: the user's profile, enrolments and progress as JSON."""
 
 from __future__ import annotations
 

@@ -176,7 +176,7 @@ def test_purge_command_keeps_what_detects_replays():
     pair = obtain("p@example.com").json()
     APIClient().post("/api/v1/auth/token/refresh", {"refresh": pair["refresh"]}, format="json")
     obtain("p@example.com")  # a second sign-in, logged out long ago below
-    second_family = RefreshToken.objects.order_by("-issued_at", "-pk").first().family
+    second_family = RefreshToken.objects.order_by("-issued_at", "-pk")[0].family
     long_ago = timezone.now() - timedelta(days=30)
     RefreshToken.objects.filter(family=second_family).update(revoked_at=long_ago)
     assert RefreshToken.objects.count() == 3

@@ -1,4 +1,4 @@
-"""Mail configuration (issue 8): EMAIL_URL selects a server; without it a local run prints
+"""Mail configuration: EMAIL_URL selects a server; without it a local run prints
 mail and keeps an .eml copy under var/mail/ so links can be followed."""
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ def test_the_local_backend_prints_and_keeps_an_eml_copy(tmp_path):
     assert len(files) == 1
     parsed = email.message_from_bytes(files[0].read_bytes())
     assert (parsed["To"], parsed["Subject"]) == ("to@example.com", "Confirm")
-    assert link in parsed.get_payload(decode=True).decode()
+    body = parsed.get_payload(decode=True)
+    assert isinstance(body, bytes)
+    assert link in body.decode()
 
 
 def test_without_email_url_local_settings_use_console_and_file():

@@ -1,4 +1,4 @@
-"""Password reset (issue 8): request → mail → confirm, end to end through the in-memory
+"""Password reset: request → mail → confirm, end to end through the in-memory
 mailbox; single use, expiry, forged tokens, unknown addresses, limits, pages."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-from catalog.admin_site.diff import FieldChange, LessonChange, LessonSnapshot, course_diff
+from admin_site.diff import FieldChange, LessonChange, LessonSnapshot, course_diff
 
 FIELDS = {
     "title": "Python",
@@ -94,7 +94,7 @@ def test_section_and_preview_changes():
 
 
 def test_charts_escape_titles_and_scale_values():
-    from catalog.admin_site.charts import completion_bars, dropoff_chart
+    from admin_site.charts import completion_bars, dropoff_chart
 
     bars = completion_bars(title="t", rows=[("<b>x</b>", 4, 1)])
     assert "&lt;b&gt;x&lt;/b&gt;" in bars and "<b>x" not in bars

@@ -1,9 +1,9 @@
 """Settings for pytest. PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set; MongoDB is the
 SecantusDB server that conftest.py starts (it sets MONGODB_URI before Django loads)."""
 
+from devtools import mongo_server
 from learnstream.settings.base import *  # noqa: F403
 from learnstream.settings.env import env
-from learnstream.testing import mongo_server
 
 DEBUG = False
 # Hashing cost is measured in bench/, not paid on every test sign-up.

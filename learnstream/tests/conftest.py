@@ -1,11 +1,11 @@
 """Whole-API fixtures. The Mux simulator (its signing key signs playback tokens, its API
-answers uploads) comes from `learnstream.testing.fixtures`, registered by the root conftest."""
+answers uploads) comes from `devtools.fixtures`, registered by the root conftest."""
 
 from __future__ import annotations
 
 import pytest
 
-from learnstream.testing.api_world import ApiWorld, api_world_build
+from devtools.api_world import ApiWorld, api_world_build
 
 
 @pytest.fixture

@@ -35,8 +35,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from learnstream.testing.api_routes import routes_under
-from learnstream.testing.api_world import ApiWorld
+from devtools.api_routes import routes_under
+from devtools.api_world import ApiWorld
 
 SCHEMA_URL = "/api/v1/schema/?format=json"
 # Per operation and role. 2 cores: the whole module stays < 3 minutes at the default;

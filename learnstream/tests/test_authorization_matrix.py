@@ -2,7 +2,7 @@
 """The authorization matrix: every API route, method and role has one expected status.
 
 Each cell is its own test (id: "<METHOD> <route> [<target>] <role>"), run against a fresh
-world (see `learnstream.testing.api_world`) with real access tokens from
+world (see `devtools.api_world`) with real access tokens from
 POST /api/v1/auth/token, so the stateless JWT path is what is tested. Rows may repeat a
 route with another `target` (the preview, text or draft lesson/course) to pin more rules.
 
@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from learnstream.testing.api_routes import Route, routes_under
-from learnstream.testing.api_world import PASSWORD, ROLES, ApiWorld
+from devtools.api_routes import Route, routes_under
+from devtools.api_world import PASSWORD, ROLES, ApiWorld
 
 Body = Callable[[ApiWorld, str], Any]
 
@@ -89,6 +89,7 @@ MATRIX: list[Row] = [
     row("POST",   A + "auth/register",                   201,  201,  201,  201,  201,  201, body=_register),
     row("POST",   A + "auth/token",                      200,  200,  200,  200,  200,  200, body=_login),
     row("POST",   A + "auth/token/refresh",              200,  200,  200,  200,  200,  200, body=_refresh),
+    row("POST",   A + "auth/token/otp",                  400,  400,  400,  400,  400,  400),
     row("POST",   A + "auth/logout",                     204,  204,  204,  204,  204,  204, body=_refresh),
     row("POST",   A + "auth/logout-all",                 401,  204,  204,  204,  204,  204),
     row("GET",    A + "me",                              401,  200,  200,  200,  200,  200),
@@ -136,6 +137,19 @@ MATRIX: list[Row] = [
     row("POST",   A + "instructor/lessons/<str:lesson_id>/upload",  401,  404,  404,  404,  201,  201, target="draft"),
     row("GET",    A + "instructor/lessons/<str:lesson_id>/video",   401,  403,  403,  403,  200,  200),
     row("GET",    A + "instructor/lessons/<str:lesson_id>/video",   401,  404,  404,  404,  200,  200, target="draft"),
+    # captions: staff only (an upload is multipart, so the matrix's JSON body is 415)
+    row("GET",    A + "instructor/lessons/<str:lesson_id>/captions",  401,  403,  403,  403,  200,  200),
+    row("GET",    A + "instructor/lessons/<str:lesson_id>/captions",  401,  404,  404,  404,  200,  200, target="draft"),
+    row("POST",   A + "instructor/lessons/<str:lesson_id>/captions",  401,  403,  403,  403,  415,  415, body=_fixed({"language": "en"})),
+    row("POST",   A + "instructor/lessons/<str:lesson_id>/captions/generate",  401,  403,  403,  403,  400,  400, body=_fixed({"language": "xx"})),
+    row("GET",    A + "instructor/lessons/<str:lesson_id>/captions/<str:caption_id>",  401,  403,  403,  403,  404,  404),
+    row("PUT",    A + "instructor/lessons/<str:lesson_id>/captions/<str:caption_id>",  401,  403,  403,  403,  404,  404, body=_fixed({"reviewed": True})),
+    row("DELETE", A + "instructor/lessons/<str:lesson_id>/captions/<str:caption_id>",  401,  403,  403,  403,  404,  404),
+    # transcripts: who may watch (no captions here: 404); search needs q (400 without it)
+    row("GET",    A + "lessons/<str:lesson_id>/transcript",  401,  403,  404,  403,  404,  404),
+    row("GET",    A + "lessons/<str:lesson_id>/transcript",  401,  404,  404,  404,  404,  404, target="preview"),
+    row("GET",    A + "lessons/<str:lesson_id>/transcript",  401,  404,  404,  404,  404,  404, target="draft"),
+    row("GET",    A + "courses/<str:slug>/search",           401,  400,  400,  400,  400,  400),
     # playback and progress: enrolled learners and course staff; previews for anyone signed in
     row("GET",    A + "lessons/<str:lesson_id>/playback",  401,  403,  200,  403,  200,  200),
     row("GET",    A + "lessons/<str:lesson_id>/playback",  401,  200,  200,  200,  200,  200, target="preview"),

@@ -15,7 +15,7 @@ from accounts.tests.factories import UserFactory
 from accounts.tests.mailbox import last_token
 from catalog.services import course_publish
 from catalog.tests.factories import CourseFactory, LessonFactory
-from learnstream.testing.live_stack import connect_simulator, upload_ready_video
+from devtools.live_stack import connect_simulator, upload_ready_video
 
 EMAIL = "mobile@example.com"
 PASSWORD = "a long passphrase for mobile"

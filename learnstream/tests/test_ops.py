@@ -242,7 +242,7 @@ def test_production_sends_hsts_and_referrer_policy():
 
 def test_heartbeat_outcomes_are_counted(client, settings):
     from learnstream.errors import Throttled, ValidationError
-    from learnstream.metrics import heartbeat_outcomes
+    from tracking.metrics import heartbeat_outcomes
     from tracking.services import progress_record_heartbeat
 
     assert hasattr(progress_record_heartbeat, "__wrapped__")  # the service is counted

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
+from devtools.mongo_server import free_port, uri_for
 from learnstream import mongo
-from learnstream.testing.mongo_server import free_port, uri_for
 
 
 @pytest.fixture

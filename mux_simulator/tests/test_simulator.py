@@ -16,6 +16,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import jwt
 import mux_python
@@ -377,7 +378,7 @@ def test_webhook_retried_after_500_with_fresh_signature(sim, sink):
 
 
 def test_fault_injection_controls(sim, sink):
-    def configure(**changes: object) -> None:
+    def configure(**changes: Any) -> None:
         response = requests.post(f"{sim.url}/_sim/config", json=changes, timeout=TIMEOUT)
         assert response.status_code == 200
 

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from catalog.documents import Lesson
-from playback.documents import LessonVideo, VideoGeneration, VideoState
+from catalog.lesson_video import LessonVideo, VideoGeneration, VideoState
 
 
 def sign(body: bytes, secret: str, timestamp: int | None = None) -> str:

@@ -7,6 +7,7 @@ import io
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.management import CommandError, call_command
 
 
@@ -24,7 +25,9 @@ def test_prints_the_two_settings_lines(mux_sim):
     values = parse(run())
     assert set(values) == {"MUX_SIGNING_KEY_ID", "MUX_SIGNING_PRIVATE_KEY"}
     pem = base64.b64decode(values["MUX_SIGNING_PRIVATE_KEY"])
-    assert serialization.load_pem_private_key(pem, password=None).key_size == 2048
+    key = serialization.load_pem_private_key(pem, password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    assert key.key_size == 2048
 
 
 def test_write_env_updates_the_dotenv_file(mux_sim, tmp_path):

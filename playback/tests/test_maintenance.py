@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from catalog.documents import Course, Lesson
+from catalog.lesson_video import VideoState
 from catalog.services import course_publish, lesson_delete
 from catalog.tests.factories import LessonFactory, published_course
 from learnstream.locks import cross_process_lock
 from learnstream.maintenance import StepDeferred
 from playback import mux_client
-from playback.documents import VideoState
 from playback.models import WebhookEvent
 from playback.services import video_upload_create, webhook_event_process
 from playback.tests.helpers import asset_data, event, ready_generation, set_video

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
+from devtools.mongo_server import free_port
 from learnstream.errors import NotFound, ServiceUnavailable, UpstreamError
-from learnstream.testing.mongo_server import free_port
 from playback import mux_client
 from playback.tests.conftest import TOKEN_ID, TOKEN_SECRET
 

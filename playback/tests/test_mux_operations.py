@@ -114,7 +114,7 @@ def test_settings_checks(settings):
     settings.MUX_MAX_RESOLUTION_TIER = "720p"
     settings.MUX_SIGNING_KEY_ID = "k2"
     settings.MUX_SIGNING_KEYS = ["k1", "k2"]
-    ids = sorted(m.id for m in mux_settings_check())
+    ids = sorted(str(m.id) for m in mux_settings_check())
     assert ids == ["playback.E001", "playback.E002", "playback.W001"]
     assert {m.id for m in run_checks()} >= {"playback.E001", "playback.E002"}
 

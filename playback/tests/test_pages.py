@@ -216,7 +216,7 @@ def test_lesson_page_progress_costs_the_same_queries_for_3_and_30_lessons(instru
     from django.test.utils import CaptureQueriesContext
 
     from catalog.services import lesson_create
-    from learnstream.testing.mongo_queries import capture_mongo_commands
+    from devtools.mongo_queries import capture_mongo_commands
     from tracking.documents import LessonProgress
 
     student = UserFactory(role="student")

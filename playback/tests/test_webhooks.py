@@ -12,8 +12,8 @@ from django.test import Client
 
 from catalog.access import lesson_facts_get
 from catalog.documents import Lesson
+from catalog.lesson_video import VideoState
 from catalog.tests.factories import LessonFactory
-from playback.documents import VideoState
 from playback.models import WebhookEvent
 from playback.tests.helpers import asset_data, deliver, event, set_video, sign, upload_data
 

@@ -1,0 +1,129 @@
+"""Admin forms for courses and lessons. They only parse what the browser sent (text to
+lists, checkboxes to booleans); the catalogue services validate, and their field errors
+are put back on the form with `add_service_errors`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from accounts.managers import normalize_email
+from accounts.selectors import user_ids_by_emails
+from catalog.documents import COURSE_EDITABLE_FIELDS, CourseLevel
+from learnstream.errors import ValidationError
+
+# Tags are edited as one comma-separated text (see `course_fields`).
+COURSE_FIELDS = tuple(name for name in COURSE_EDITABLE_FIELDS if name != "tags")
+
+
+def _text(label: str, *, required: bool = False, help_text: str = "", rows: int = 0) -> Any:
+    widget = (
+        forms.Textarea(attrs={"rows": rows, "class": "vLargeTextField"})
+        if rows
+        else (forms.TextInput(attrs={"class": "vTextField"}))
+    )
+    return forms.CharField(
+        label=label, required=required, help_text=help_text, widget=widget, strip=True
+    )
+
+
+class CourseForm(forms.Form):
+    title = _text("Title", required=True)
+    slug = _text(
+        "Slug",
+        help_text="Lower-case words joined by hyphens. Left empty: made from "
+        "the title. Fixed once the course is published.",
+    )
+    subtitle = _text("Subtitle")
+    description = _text(
+        "Description", rows=12, help_text="Markdown. Use “Preview” to see it rendered."
+    )
+    cover_url = _text("Cover image URL", help_text="An http(s) URL of a public image.")
+    level = forms.ChoiceField(
+        label="Level", choices=[(level, level.capitalize()) for level in CourseLevel.ALL]
+    )
+    language = _text("Language", required=True, help_text="A code such as en, fr or pt-BR.")
+    tags = _text("Tags", help_text="Separated by commas.")
+    co_instructors = _text(
+        "Co-instructors",
+        help_text="E-mail addresses of instructors who may edit this course, separated by "
+        "commas. Only the owner or an admin can change them.",
+    )
+    # The course revision the form was loaded at: a save against a newer one is refused.
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, can_edit_team: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_edit_team:
+            del self.fields["co_instructors"]
+
+    def clean_tags(self) -> list[str]:
+        raw = self.cleaned_data.get("tags") or ""
+        return [tag.strip() for tag in raw.split(",") if tag.strip()]
+
+    def clean_co_instructors(self) -> list[str]:
+        """The e-mails, split (the catalogue service checks they are instructors)."""
+        raw = self.cleaned_data.get("co_instructors") or ""
+        return [email.strip() for email in raw.replace(";", ",").split(",") if email.strip()]
+
+    def course_fields(self) -> dict[str, Any]:
+        """The cleaned values in the catalogue services' shape (an empty slug is left out
+        so the service makes one from the title)."""
+        fields = {name: self.cleaned_data[name] for name in COURSE_FIELDS}
+        fields["tags"] = self.cleaned_data["tags"]
+        if not fields["slug"]:
+            del fields["slug"]
+        return fields
+
+
+class LessonForm(forms.Form):
+    title = _text("Title", required=True)
+    section = _text("Section", help_text="Lessons with the same section are listed together.")
+    summary = _text("Summary", rows=3)
+    body = _text("Notes", rows=10, help_text="Markdown, shown under the video.")
+    is_preview = forms.BooleanField(
+        label="Free preview",
+        required=False,
+        help_text="Any signed-in visitor may watch a preview lesson without enrolling.",
+    )
+
+    def lesson_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's field errors on the matching form fields (others above the form)."""
+    errors = getattr(error, "errors", None) or {}
+    if not errors:
+        form.add_error(None, str(getattr(error, "detail", error)))
+        return
+    for name, messages in errors.items():
+        target = name if name in form.fields else None
+        for message in messages:
+            form.add_error(target, message if target else f"{name}: {message}")
+
+
+class ProgressResetForm(forms.Form):
+    """Forget one learner's progress on the whole course or on one lesson."""
+
+    email = forms.EmailField(label="Learner e-mail")
+    lesson = forms.ChoiceField(label="Lesson", required=False)
+
+    def __init__(self, *args: Any, lessons: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lessons = {str(lesson.id): lesson for lesson in lessons}
+        field = self.fields["lesson"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Whole course")] + [
+            (key, lesson.title) for key, lesson in self.lessons.items()
+        ]
+
+    def clean_email(self) -> int:
+        email = self.cleaned_data["email"]
+        # A deactivated learner's progress may still be reset.
+        found = user_ids_by_emails(emails=[email], active_only=False)
+        user_id = found.get(normalize_email(email))
+        if user_id is None:
+            raise forms.ValidationError("No account with this e-mail.")
+        return user_id

@@ -1,0 +1,205 @@
+"""Lessons of a course: add, change (with the video), delete, move up/down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin import AdminSite
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from admin_site import selectors as admin_selectors
+from admin_site.forms import LessonForm, add_service_errors
+from admin_site.site import refusals_as_404, render
+from catalog import selectors as catalog_selectors
+from catalog import services as catalog_services
+from catalog.documents import Course, Lesson
+from learnstream.errors import ApplicationError, Conflict, ValidationError, problem_response
+from playback import services as playback_services
+
+
+def _course_url(site: AdminSite, course: Course) -> str:
+    return reverse(
+        "admin:catalog_course_change", kwargs={"course_id": str(course.id)}, current_app=site.name
+    )
+
+
+def _lesson_url(site: AdminSite, course: Course, lesson: Lesson) -> str:
+    return reverse(
+        "admin:catalog_lesson_change",
+        kwargs={"course_id": str(course.id), "lesson_id": str(lesson.id)},
+        current_app=site.name,
+    )
+
+
+def _lesson_page(
+    request: HttpRequest,
+    *,
+    site: AdminSite,
+    course: Course,
+    lesson: Lesson | None,
+    form: LessonForm,
+    status: int = 200,
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "title": f"Change lesson: {lesson.title}" if lesson else "Add lesson",
+        "course": course,
+        "lesson": lesson,
+        "form": form,
+        "add": lesson is None,
+    }
+    if lesson is not None:
+        context["video"] = admin_selectors.lesson_video_summary(lesson=lesson)
+        context["max_upload_bytes"] = getattr(settings, "MUX_MAX_UPLOAD_BYTES", 5 * 1024**3)
+    return render(site, request, "admin/catalog/lesson_form.html", context, status=status)
+
+
+def _conflict_message(request: HttpRequest, error: Conflict) -> None:
+    messages.error(request, str(error.detail))
+
+
+@require_http_methods(["GET", "POST"])
+@refusals_as_404
+def lesson_add(request: HttpRequest, course_id: str, *, site: AdminSite) -> HttpResponse:
+    course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+    if request.method == "GET":
+        return _lesson_page(request, site=site, course=course, lesson=None, form=LessonForm())
+    form = LessonForm(request.POST)
+    if form.is_valid():
+        try:
+            lesson = catalog_services.lesson_create(course=course, **form.lesson_fields())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except Conflict as error:
+            form.add_error(None, str(error.detail))
+        else:
+            messages.success(request, f"The lesson “{lesson.title}” was added.")
+            if "_addanother" in request.POST:
+                return HttpResponseRedirect(request.path)
+            return HttpResponseRedirect(_lesson_url(site, course, lesson))
+    return _lesson_page(request, site=site, course=course, lesson=None, form=form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@refusals_as_404
+def lesson_change(
+    request: HttpRequest, course_id: str, lesson_id: str, *, site: AdminSite
+) -> HttpResponse:
+    course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+    lesson = admin_selectors.lesson_for_staff(user=request.user, course=course, lesson_id=lesson_id)
+    if request.method == "GET":
+        form = LessonForm(
+            initial={
+                name: getattr(lesson, name)
+                for name in ("title", "section", "summary", "body", "is_preview")
+            }
+        )
+        return _lesson_page(request, site=site, course=course, lesson=lesson, form=form)
+    form = LessonForm(request.POST)
+    if form.is_valid():
+        try:
+            lesson = catalog_services.lesson_update(
+                lesson=lesson, course=course, **form.lesson_fields()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except Conflict as error:
+            form.add_error(None, str(error.detail))
+        else:
+            messages.success(request, f"The lesson “{lesson.title}” was changed.")
+            if "_continue" in request.POST:
+                return HttpResponseRedirect(_lesson_url(site, course, lesson))
+            return HttpResponseRedirect(_course_url(site, course))
+    return _lesson_page(request, site=site, course=course, lesson=lesson, form=form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@refusals_as_404
+def lesson_delete(
+    request: HttpRequest, course_id: str, lesson_id: str, *, site: AdminSite
+) -> HttpResponse:
+    course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+    lesson = admin_selectors.lesson_for_staff(user=request.user, course=course, lesson_id=lesson_id)
+    if request.method == "POST":
+        try:
+            catalog_services.lesson_delete(lesson=lesson, course=course, user=request.user)
+        except Conflict as error:
+            _conflict_message(request, error)
+        else:
+            messages.success(
+                request,
+                f"The lesson “{lesson.title}” was removed from the draft. Students keep "
+                "seeing it until you publish.",
+            )
+        return HttpResponseRedirect(_course_url(site, course))
+    return render(
+        site,
+        request,
+        "admin/catalog/lesson_delete.html",
+        {"title": "Are you sure?", "course": course, "lesson": lesson},
+    )
+
+
+@require_POST
+@refusals_as_404
+def lesson_move(
+    request: HttpRequest, course_id: str, lesson_id: str, *, site: AdminSite
+) -> HttpResponse:
+    course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+    lesson = admin_selectors.lesson_for_staff(user=request.user, course=course, lesson_id=lesson_id)
+    offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
+    if offset is None:
+        messages.error(request, "Choose up or down.")
+    else:
+        try:
+            catalog_services.lesson_move(course=course, lesson=lesson, offset=offset)
+        except (ValidationError, Conflict) as error:
+            messages.error(request, str(error.detail))
+    return HttpResponseRedirect(_course_url(site, course) + "#lessons")
+
+
+@require_POST
+def lesson_upload(
+    request: HttpRequest, course_id: str, lesson_id: str, *, site: AdminSite
+) -> HttpResponse:
+    """The uploader's `data-create-url`: a Mux direct upload for this lesson (JSON, like
+    the API's upload endpoint, but audited as the admin's action)."""
+    try:
+        course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+        lesson = admin_selectors.lesson_for_staff(
+            user=request.user, course=course, lesson_id=lesson_id
+        )
+        upload = playback_services.video_upload_create(user=request.user, lesson_id=str(lesson.id))
+    except ApplicationError as error:
+        return problem_response(error)
+    expires_at = getattr(upload, "expires_at", None)
+    return JsonResponse(
+        {
+            "upload_id": upload.id,
+            "url": upload.url,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
+        status=201,
+    )
+
+
+@require_POST
+@refusals_as_404
+def lesson_video_remove(
+    request: HttpRequest, course_id: str, lesson_id: str, *, site: AdminSite
+) -> HttpResponse:
+    course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+    lesson = admin_selectors.lesson_for_staff(user=request.user, course=course, lesson_id=lesson_id)
+    try:
+        playback_services.video_remove(user=request.user, lesson_id=str(lesson.id))
+    except ApplicationError as error:
+        if isinstance(error, ValidationError | Conflict) or error.status >= 500:
+            messages.error(request, f"The video could not be removed: {error.detail}")
+        else:
+            raise
+    else:
+        messages.success(request, "The video was removed.")
+    return HttpResponseRedirect(_lesson_url(site, course, lesson))

@@ -1,0 +1,19 @@
+"""The input serializer base of every API: unknown fields are a 400, not silently ignored
+(a typo must not look like success, and a client that sends `role` to registration must
+learn it had no effect); a body that is not a JSON object is a 400 too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+
+class StrictInputSerializer(serializers.Serializer):
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
