@@ -32,20 +32,16 @@ def lesson_page(request: HttpRequest, slug: str, lesson_id: str) -> HttpResponse
         "page": page,
         "playback_url": reverse("lesson-playback", args=[page.lesson_id]),
         "progress_url": f"/api/v1/lessons/{page.lesson_id}/progress",
-<<<<<<< HEAD
         "login_url": login_url,
         # Sign in again in another tab without leaving the lesson; it lands back on the
         # lesson, whose player then saves what was held while signed out.
         "signin_return_url": login_url,
         "span_rules": _span_rules_json(),
-=======
-        "login_url": f"{settings.LOGIN_URL}?next={quote(request.get_full_path(), safe='/')}",
         "transcript_languages": (
             lesson_transcript_languages(lesson_id=page.lesson_id)
             if page.can_watch and page.has_video
             else []
         ),
->>>>>>> main
     }
     return render(request, "playback/lesson.html", context)
 
