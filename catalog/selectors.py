@@ -17,7 +17,7 @@ from accounts.roles import Viewer, is_admin, require_user_id, user_id_of
 from catalog.access import course_is_staff
 from catalog.catalog_cache import catalog_cached
 from catalog.documents import Course, CourseLevel, CourseStatus, CourseVersion, Lesson
-from catalog.models import Enrollment
+from catalog.models import Enrollment, EnrollmentStatus
 from catalog.pagination import Cursor, PageOf, cursor_decode, cursor_encode
 from catalog.services import search_words
 from catalog.validation import slug_errors
@@ -174,6 +174,18 @@ def _listing_page(filters: CatalogueFilters, cursor: Cursor | None, size: int) -
     for item in items:
         del item["_sort"]
     return PageOf(results=items, next_cursor=next_cursor, previous_cursor=previous_cursor)
+
+
+def enrolled_course_ids(*, user: Any, course_ids: list[str]) -> set[str]:
+    """Which of these courses the viewer is actively enrolled in (one query; none if anonymous)."""
+    user_id = user_id_of(user)
+    if user_id is None or not course_ids:
+        return set()
+    return set(
+        Enrollment.objects.filter(
+            user_id=user_id, course_id__in=course_ids, status=EnrollmentStatus.ACTIVE
+        ).values_list("course_id", flat=True)
+    )
 
 
 def course_list_published(
