@@ -24,15 +24,17 @@ from django.utils import timezone
 
 from accounts.managers import normalize_email
 from accounts.models import RefreshToken, User
-from accounts.roles import Role
+from accounts.roles import AMR_OTP, AMR_PASSWORD, Role
 from accounts.tokens import (
     TokenPair,
     access_token_mint,
+    access_tokens_revoke,
     jti_hash,
     refresh_token_mint,
     refresh_token_read,
 )
 from learnstream.errors import (
+    ApplicationError,
     InvalidCredentials,
     NotFound,
     TokenInvalid,
@@ -165,6 +167,7 @@ def token_pair_issue(
     client: ClientInfo,
     family: uuid.UUID | None = None,
     family_expires_at: datetime | None = None,
+    amr: tuple[str, ...] = (AMR_PASSWORD,),
 ) -> TokenPair:
     """An access token and a refresh token; the refresh token is recorded (hashed) in
     `family`, or in a new family when none is given (a sign-in)."""
@@ -174,7 +177,7 @@ def token_pair_issue(
         family_expires_at = now + settings.REFRESH_FAMILY_MAX_AGE
     assert family_expires_at is not None
     refresh, jti, refresh_expires_at = refresh_token_mint(
-        user=user, now=now, not_after=family_expires_at
+        user=user, now=now, not_after=family_expires_at, amr=amr
     )
     RefreshToken.objects.create(
         user=user,
@@ -185,7 +188,7 @@ def token_pair_issue(
         family_expires_at=family_expires_at,
         **_client_fields(client),
     )
-    access, access_expires_at = access_token_mint(user=user)
+    access, access_expires_at = access_token_mint(user=user, amr=amr)
     return TokenPair(
         access=access,
         refresh=refresh,
@@ -194,10 +197,88 @@ def token_pair_issue(
     )
 
 
+class OtpRequired(ApplicationError):
+    """401 for a right password of an account with an authenticator: no tokens yet, but a
+    short-lived `otp_token` to present with the code (`otp_token_obtain`)."""
+
+    status, code, title = 401, "otp_required", "Second factor required"
+
+    def __init__(self, *, otp_token: str, expires_at: datetime) -> None:
+        super().__init__(
+            "This account uses two-factor authentication: send the code from the "
+            "authenticator app (or a recovery code) with the otp_token."
+        )
+        self.otp_token = otp_token
+        self.expires_at = expires_at
+
+
+_OTP_TOKEN_SALT = "learnstream.accounts.otp-sign-in"  # noqa: S105 - a signing salt
+
+
+def _otp_binding(user: User) -> str:
+    # Bound to the password hash and the last sign-in: a password change or a completed
+    # sign-in (which moves last_login) makes every outstanding otp_token useless, so each
+    # works once.
+    last = user.last_login.isoformat() if user.last_login else ""
+    return hashlib.sha256(f"{user.password}|{last}".encode()).hexdigest()[:32]
+
+
+def otp_challenge_issue(*, user: User) -> OtpRequired:
+    from django.core import signing
+
+    token = signing.dumps({"u": user.pk, "b": _otp_binding(user)}, salt=_OTP_TOKEN_SALT)
+    return OtpRequired(otp_token=token, expires_at=timezone.now() + settings.OTP_SIGN_IN_MAX_AGE)
+
+
+def _otp_challenge_user(otp_token: str, *, lock: bool = False) -> User:
+    from django.core import signing
+
+    invalid = TokenInvalid("The otp_token is invalid, expired or already used: sign in again.")
+    try:
+        payload = signing.loads(
+            otp_token,
+            salt=_OTP_TOKEN_SALT,
+            max_age=settings.OTP_SIGN_IN_MAX_AGE,
+        )
+        user_id = int(payload["u"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise invalid from exc
+    users = User.objects.select_for_update() if lock else User.objects
+    user = users.filter(pk=user_id, is_active=True).first()
+    if user is None or payload.get("b") != _otp_binding(user):
+        raise invalid
+    return user
+
+
+def factor_required(*, user: User) -> bool:
+    """Every sign-in of a user with a confirmed authenticator needs its code."""
+    from accounts.two_factor import totp_device_confirmed
+
+    return totp_device_confirmed(user=user) is not None
+
+
 def token_pair_obtain(*, email: str, password: str, client: ClientInfo) -> TokenPair:
-    """Sign-in for API clients: check the credentials, start a new family."""
+    """Sign-in for API clients: check the credentials, start a new family; with an
+    authenticator, `OtpRequired` (the code goes to `otp_token_obtain`) instead."""
     user = user_authenticate(email=email, password=password, ip=client.ip or "unknown")
+    if factor_required(user=user):
+        raise otp_challenge_issue(user=user)
     return token_pair_issue(user=user, client=client)
+
+
+def otp_token_obtain(*, otp_token: str, code: str, client: ClientInfo) -> TokenPair:
+    """Second step of an API sign-in: the otp_token from `OtpRequired` and a TOTP code or an
+    unused recovery code → the token pair, whose access tokens say `amr: [pwd, otp]`. Wrong
+    codes count against the per-user limit (429)."""
+    from accounts.two_factor import otp_verify
+
+    user = _otp_challenge_user(otp_token)
+    otp_verify(user=user, token=code)
+    with transaction.atomic():
+        user = _otp_challenge_user(otp_token, lock=True)  # two racing redemptions: one wins
+        user.last_login = timezone.now()
+        user.save(update_fields=["last_login"])
+        return token_pair_issue(user=user, client=client, amr=(AMR_PASSWORD, AMR_OTP))
 
 
 def refresh_family_revoke(*, family: uuid.UUID) -> int:
@@ -218,10 +299,14 @@ def refresh_family_revoke_own(*, user_id: int, family: uuid.UUID) -> int:
 
 
 def refresh_families_revoke_all(*, user_id: int) -> int:
-    """Every family of the user (logout-all, password change, deactivation)."""
-    return RefreshToken.objects.filter(user_id=user_id, revoked_at__isnull=True).update(
+    """End every sign-in of the user (logout-all, password change or reset, deactivation,
+    deletion, role change): every refresh family is revoked and the access tokens already
+    out there are refused from now on (the "not before" stamp)."""
+    revoked = RefreshToken.objects.filter(user_id=user_id, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+    access_tokens_revoke(user_id=user_id)
+    return revoked
 
 
 def refresh_token_rotate(*, refresh: str, client: ClientInfo) -> TokenPair:
@@ -239,7 +324,7 @@ def refresh_token_rotate(*, refresh: str, client: ClientInfo) -> TokenPair:
        revoked_at IS NULL`), insert the successor. Of N concurrent presentations exactly
        one UPDATE matches; the others are replays (step 2).
     """
-    user_id, jti = refresh_token_read(refresh)
+    user_id, jti, amr = refresh_token_read(refresh)
     record = RefreshToken.objects.filter(jti_hash=jti_hash(jti)).first()
     if record is None or record.user_id != user_id:
         raise TokenInvalid("The refresh token is invalid or expired.")
@@ -266,6 +351,7 @@ def refresh_token_rotate(*, refresh: str, client: ClientInfo) -> TokenPair:
                     client=client,
                     family=record.family,
                     family_expires_at=record.family_expires_at,
+                    amr=amr,
                 )
     if outcome is not None:
         return outcome
@@ -284,7 +370,7 @@ def refresh_token_rotate(*, refresh: str, client: ClientInfo) -> TokenPair:
 def refresh_token_logout(*, refresh: str) -> None:
     """Revoke the family of a (validly signed, unexpired) refresh token. Unknown or already
     revoked families are fine: logout is idempotent."""
-    user_id, jti = refresh_token_read(refresh)
+    user_id, jti, _amr = refresh_token_read(refresh)
     record = RefreshToken.objects.filter(jti_hash=jti_hash(jti), user_id=user_id).first()
     if record is not None:
         refresh_family_revoke(family=record.family)
@@ -371,14 +457,18 @@ def user_change_password(
 
 @transaction.atomic
 def user_change_role(*, user: User, role: str) -> User:
-    """Set a role and the staff/superuser flags that go with it. Refresh re-reads the role,
-    so the next access token carries the new one."""
+    """Set a role and the staff/superuser flags that go with it. Access tokens carry the
+    role, so the ones out there are refused at once (a demoted instructor stops authoring
+    now, not at expiry); a refresh re-reads the role and hands out the new one."""
     if role not in Role.values:
         raise ValidationError(errors={"role": [f"Must be one of: {', '.join(Role.values)}."]})
     locked = User.objects.select_for_update().get(pk=user.pk)
+    changed = locked.role != role
     locked.role = role
     locked.apply_role_flags()
     locked.save(update_fields=["role", "is_staff", "is_superuser"])
+    if changed:
+        access_tokens_revoke(user_id=locked.pk)
     return locked
 
 
@@ -408,4 +498,5 @@ def user_activate(*, user: User) -> User:
     locked = User.objects.select_for_update().get(pk=user.pk)
     locked.is_active = True
     locked.save(update_fields=["is_active"])
+    access_tokens_revoke(user_id=locked.pk)  # the stamp of the inactive account was "never"
     return locked
