@@ -18,7 +18,8 @@ from catalog.documents import Lesson
 from catalog.services import course_publish, enrollment_create
 from catalog.tests.factories import CourseFactory, LessonFactory
 from devtools.browser import browser_marks, chromium, video_js
-from devtools.live_stack import connect_simulator, make_clip, upload_ready_video
+from devtools.clips import make_clip
+from devtools.live_stack import connect_simulator, upload_ready_video
 
 pytestmark = browser_marks()
 
