@@ -5,15 +5,14 @@ cannot touch them directly."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts import services
 from accounts.deletion import user_delete
-from accounts.models import RefreshToken, User
+from accounts.models import RefreshToken, User, live_refresh_condition
 from accounts.roles import Role
 from learnstream.errors import ApplicationError
 
@@ -32,18 +31,7 @@ class ActiveRefreshFamilyInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RefreshToken]:
         # The formset filters by the parent user; show only live families' current tokens.
-        now = timezone.now()
-        return (
-            super()
-            .get_queryset(request)
-            .filter(
-                consumed_at__isnull=True,
-                revoked_at__isnull=True,
-                expires_at__gt=now,
-                family_expires_at__gt=now,
-            )
-            .order_by("-issued_at")
-        )
+        return super().get_queryset(request).filter(live_refresh_condition()).order_by("-issued_at")
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -186,13 +174,7 @@ class LiveFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        live = Q(
-            consumed_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=now,
-            family_expires_at__gt=now,
-        )
+        live = live_refresh_condition()
         if self.value() == "yes":
             return queryset.filter(live)
         if self.value() == "no":

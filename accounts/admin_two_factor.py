@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from accounts.redirects import safe_next
 from accounts.two_factor import admin_requires_verified_session, totp_device_confirmed
 
 
@@ -31,8 +32,9 @@ class TwoFactorAdminSiteMixin:
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         if request.user.is_active and admin_requires_verified_session(user=request.user):
-            next_url = request.GET.get("next") or reverse("admin:index", current_app=self.name)  # type: ignore[attr-defined]
-            if not next_url.startswith("/") or next_url.startswith("//"):
-                next_url = reverse("admin:index", current_app=self.name)  # type: ignore[attr-defined]
+            next_url = safe_next(
+                request,
+                default=reverse("admin:index", current_app=self.name),  # type: ignore[attr-defined]
+            )
             return HttpResponseRedirect(two_factor_entry_url(request, next_url))
         return super().login(request, extra_context)  # type: ignore[misc]

@@ -7,6 +7,7 @@ from accounts import apis, lifecycle_apis
 urlpatterns = [
     path("auth/register", apis.RegisterApi.as_view(), name="api-register"),
     path("auth/token", apis.TokenObtainApi.as_view(), name="api-token"),
+    path("auth/token/otp", apis.TokenOtpApi.as_view(), name="api-token-otp"),
     path("auth/token/refresh", apis.TokenRefreshApi.as_view(), name="api-token-refresh"),
     path("auth/logout", apis.TokenLogoutApi.as_view(), name="api-logout"),
     path("auth/logout-all", apis.TokenLogoutAllApi.as_view(), name="api-logout-all"),

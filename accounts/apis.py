@@ -23,6 +23,7 @@ from accounts.serializers import password_field
 from accounts.services import ClientInfo
 from learnstream.api_schema import problem
 from learnstream.client_ip import client_ip
+from learnstream.errors import PROBLEM_CONTENT_TYPE, problem_body
 from learnstream.serializers import StrictInputSerializer
 
 
@@ -79,6 +80,16 @@ class RegisterApi(AnonymousApi):
         return Response(self.OutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
+class OtpRequiredSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.CharField(help_text='"otp_required"')
+    otp_token = serializers.CharField(help_text="Send with the code to /auth/token/otp.")
+    otp_token_expires_at = serializers.DateTimeField(help_text="At most 5 minutes away.")
+
+
 class TokenObtainApi(AnonymousApi):
     @extend_schema_serializer(component_name="TokenObtainInput")
     class InputSerializer(StrictInputSerializer):
@@ -91,7 +102,11 @@ class TokenObtainApi(AnonymousApi):
         request=InputSerializer,
         responses={
             200: TokenPairOutputSerializer,
-            401: problem("invalid_credentials"),
+            401: OpenApiResponse(
+                OtpRequiredSerializer,
+                description="invalid_credentials; or otp_required (with an otp_token) for an "
+                "account with an authenticator: continue at /auth/token/otp",
+            ),
             429: problem("throttled: too many sign-in attempts"),
         },
         tags=["auth"],
@@ -99,7 +114,53 @@ class TokenObtainApi(AnonymousApi):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        pair = services.token_pair_obtain(**data.validated_data, client=client_info(request))
+        try:
+            pair = services.token_pair_obtain(**data.validated_data, client=client_info(request))
+        except services.OtpRequired as challenge:
+            return _otp_required_response(challenge)
+        return _pair_response(pair)
+
+
+def _otp_required_response(challenge: services.OtpRequired) -> Response:
+    body = problem_body(
+        status=challenge.status,
+        code=challenge.code,
+        title=challenge.title,
+        detail=challenge.detail,
+    )
+    body["otp_token"] = challenge.otp_token
+    body["otp_token_expires_at"] = challenge.expires_at.isoformat()
+    response = Response(body, status=challenge.status, content_type=PROBLEM_CONTENT_TYPE)
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class TokenOtpApi(AnonymousApi):
+    """Second step of signing in to an account with an authenticator."""
+
+    @extend_schema_serializer(component_name="TokenOtpInput")
+    class InputSerializer(StrictInputSerializer):
+        otp_token = serializers.CharField(max_length=1024)
+        code = serializers.CharField(max_length=32)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: TokenPairOutputSerializer,
+            400: problem("validation_error: the code is not correct (or was already used)"),
+            401: problem("token_invalid: the otp_token is invalid, expired or already used"),
+            429: problem("throttled: too many codes tried for this account"),
+        },
+        tags=["auth"],
+        description="Trade the otp_token of a 401 otp_required answer and a code from the "
+        "authenticator app (or an unused recovery code) for the token pair. Its access tokens "
+        'carry `amr: ["pwd", "otp"]`.',
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pair = services.otp_token_obtain(**data.validated_data, client=client_info(request))
         return _pair_response(pair)
 
 

@@ -48,6 +48,23 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.is_superuser = self.role == Role.ADMIN
 
 
+def live_refresh_condition() -> models.Q:
+    """The current token of a live family: not consumed by a rotation, not revoked, and
+    neither it nor its family past their end. The one definition of "live"."""
+    now = timezone.now()
+    return models.Q(
+        consumed_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+        family_expires_at__gt=now,
+    )
+
+
+class RefreshTokenQuerySet(models.QuerySet["RefreshToken"]):
+    def live(self) -> RefreshTokenQuerySet:
+        return self.filter(live_refresh_condition())
+
+
 class RefreshToken(models.Model):
     """One issued refresh token, stored only as the SHA-256 of its `jti` (never the token).
 
@@ -70,6 +87,8 @@ class RefreshToken(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=256, blank=True, default="")
 
+    objects = RefreshTokenQuerySet.as_manager()
+
     class Meta:
         indexes = [
             models.Index(fields=["user", "revoked_at"], name="accounts_rt_user_revoked"),
@@ -84,11 +103,3 @@ class RefreshToken(models.Model):
 
     def __str__(self) -> str:
         return f"refresh family {self.family} of user {self.user_id}"
-
-    @property
-    def is_live(self) -> bool:
-        return (
-            self.consumed_at is None
-            and self.revoked_at is None
-            and self.expires_at > timezone.now()
-        )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from accounts.managers import normalize_email
 from accounts.models import RefreshToken, User
@@ -48,14 +47,7 @@ def user_emails_by_ids(*, user_ids: Iterable[int]) -> dict[int, str]:
 
 def refresh_families_active(*, user_id: int) -> QuerySet[RefreshToken]:
     """One row per live family: its current (unconsumed, unrevoked, unexpired) token."""
-    now = timezone.now()
-    return RefreshToken.objects.filter(
-        user_id=user_id,
-        consumed_at__isnull=True,
-        revoked_at__isnull=True,
-        expires_at__gt=now,
-        family_expires_at__gt=now,
-    ).order_by("-issued_at")
+    return RefreshToken.objects.filter(user_id=user_id).live().order_by("-issued_at")
 
 
 def user_email_verified(*, user_id: int) -> bool:

@@ -24,9 +24,8 @@ from django.utils import timezone
 
 from accounts.managers import normalize_email
 from accounts.models import RefreshToken, User
-from accounts.roles import Role
+from accounts.roles import AMR_OTP, AMR_PASSWORD, Role
 from accounts.tokens import (
-    AMR_PASSWORD,
     TokenPair,
     access_token_mint,
     access_tokens_revoke,
@@ -35,6 +34,7 @@ from accounts.tokens import (
     refresh_token_read,
 )
 from learnstream.errors import (
+    ApplicationError,
     InvalidCredentials,
     NotFound,
     TokenInvalid,
@@ -197,10 +197,88 @@ def token_pair_issue(
     )
 
 
+class OtpRequired(ApplicationError):
+    """401 for a right password of an account with an authenticator: no tokens yet, but a
+    short-lived `otp_token` to present with the code (`otp_token_obtain`)."""
+
+    status, code, title = 401, "otp_required", "Second factor required"
+
+    def __init__(self, *, otp_token: str, expires_at: datetime) -> None:
+        super().__init__(
+            "This account uses two-factor authentication: send the code from the "
+            "authenticator app (or a recovery code) with the otp_token."
+        )
+        self.otp_token = otp_token
+        self.expires_at = expires_at
+
+
+_OTP_TOKEN_SALT = "learnstream.accounts.otp-sign-in"  # noqa: S105 - a signing salt
+
+
+def _otp_binding(user: User) -> str:
+    # Bound to the password hash and the last sign-in: a password change or a completed
+    # sign-in (which moves last_login) makes every outstanding otp_token useless, so each
+    # works once.
+    last = user.last_login.isoformat() if user.last_login else ""
+    return hashlib.sha256(f"{user.password}|{last}".encode()).hexdigest()[:32]
+
+
+def otp_challenge_issue(*, user: User) -> OtpRequired:
+    from django.core import signing
+
+    token = signing.dumps({"u": user.pk, "b": _otp_binding(user)}, salt=_OTP_TOKEN_SALT)
+    return OtpRequired(otp_token=token, expires_at=timezone.now() + settings.OTP_SIGN_IN_MAX_AGE)
+
+
+def _otp_challenge_user(otp_token: str, *, lock: bool = False) -> User:
+    from django.core import signing
+
+    invalid = TokenInvalid("The otp_token is invalid, expired or already used: sign in again.")
+    try:
+        payload = signing.loads(
+            otp_token,
+            salt=_OTP_TOKEN_SALT,
+            max_age=settings.OTP_SIGN_IN_MAX_AGE,
+        )
+        user_id = int(payload["u"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise invalid from exc
+    users = User.objects.select_for_update() if lock else User.objects
+    user = users.filter(pk=user_id, is_active=True).first()
+    if user is None or payload.get("b") != _otp_binding(user):
+        raise invalid
+    return user
+
+
+def factor_required(*, user: User) -> bool:
+    """Every sign-in of a user with a confirmed authenticator needs its code."""
+    from accounts.two_factor import totp_device_confirmed
+
+    return totp_device_confirmed(user=user) is not None
+
+
 def token_pair_obtain(*, email: str, password: str, client: ClientInfo) -> TokenPair:
-    """Sign-in for API clients: check the credentials, start a new family."""
+    """Sign-in for API clients: check the credentials, start a new family; with an
+    authenticator, `OtpRequired` (the code goes to `otp_token_obtain`) instead."""
     user = user_authenticate(email=email, password=password, ip=client.ip or "unknown")
+    if factor_required(user=user):
+        raise otp_challenge_issue(user=user)
     return token_pair_issue(user=user, client=client)
+
+
+def otp_token_obtain(*, otp_token: str, code: str, client: ClientInfo) -> TokenPair:
+    """Second step of an API sign-in: the otp_token from `OtpRequired` and a TOTP code or an
+    unused recovery code → the token pair, whose access tokens say `amr: [pwd, otp]`. Wrong
+    codes count against the per-user limit (429)."""
+    from accounts.two_factor import otp_verify
+
+    user = _otp_challenge_user(otp_token)
+    otp_verify(user=user, token=code)
+    with transaction.atomic():
+        user = _otp_challenge_user(otp_token, lock=True)  # two racing redemptions: one wins
+        user.last_login = timezone.now()
+        user.save(update_fields=["last_login"])
+        return token_pair_issue(user=user, client=client, amr=(AMR_PASSWORD, AMR_OTP))
 
 
 def refresh_family_revoke(*, family: uuid.UUID) -> int:

@@ -22,7 +22,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from accounts.roles import is_signed_in
+from accounts.roles import is_signed_in, staff_factor_missing
 from learnstream.errors import Conflict, PermissionDenied, ValidationError
 from learnstream.ratelimit import rate_limit_named
 
@@ -32,9 +32,9 @@ CODE_WRONG = "That code is not correct (or was already used). Try the current on
 
 
 def two_factor_allowed(*, user: User) -> None:
-    """Staff only: instructors and admins (students have no admin to protect)."""
-    if not user.is_staff:
-        raise PermissionDenied("Two-factor authentication is for staff accounts.")
+    """Any signed-in account may protect itself with an authenticator."""
+    if not is_signed_in(user):
+        raise PermissionDenied("Sign in to set up two-factor authentication.")
 
 
 def totp_device_confirmed(*, user: User) -> TOTPDevice | None:
@@ -146,10 +146,12 @@ def two_factor_disable(*, user: User) -> None:
 
 def admin_requires_verified_session(*, user: Any) -> bool:
     """True when `user` (the session's) may enter the admin only with an OTP-verified
-    session and the session is not verified."""
+    session and the session is not verified: their role requires a second factor, or they
+    have an authenticator (then every sign-in needs its code)."""
     if not is_signed_in(user) or not getattr(user, "is_staff", False):
         return False
-    if getattr(user, "role", None) not in settings.ADMIN_REQUIRE_2FA_ROLES:
-        return False
+    if staff_factor_missing(user):
+        return True
     is_verified = getattr(user, "is_verified", None)
-    return not (callable(is_verified) and is_verified())
+    verified = callable(is_verified) and is_verified()
+    return not verified and totp_device_confirmed(user=user) is not None

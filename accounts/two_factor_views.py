@@ -12,11 +12,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import two_factor
 from accounts.forms import OtpCodeForm
+from accounts.redirects import safe_next
 from accounts.views import _throttled_page
 from learnstream.errors import Conflict, PermissionDenied, Throttled, ValidationError
 
@@ -37,12 +37,7 @@ def _staff_page(view):
 
 
 def _next_url(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("accounts:2fa")
+    return safe_next(request, default=reverse("accounts:2fa"))
 
 
 def _session_verified(request: HttpRequest) -> bool:

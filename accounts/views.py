@@ -8,12 +8,12 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import LoginForm, RegisterForm
+from accounts.redirects import safe_next
 from learnstream.client_ip import client_ip
 from learnstream.errors import InvalidCredentials, Throttled, ValidationError
 
@@ -21,14 +21,8 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _safe_next(request: HttpRequest) -> str:
-    """Where to go after signing in: `next` only if it stays on this site (no open
-    redirect to `//evil.example` or `https://evil.example`)."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return settings.LOGIN_REDIRECT_URL
+    """Where to go after signing in or up."""
+    return safe_next(request, default=settings.LOGIN_REDIRECT_URL)
 
 
 def _throttled_page(request: HttpRequest, template: str, context: dict, error: Throttled):

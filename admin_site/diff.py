@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# The course fields a version snapshots, in the order the publish page lists them.
-COURSE_FIELDS = ("title", "subtitle", "description", "cover_url", "level", "language", "tags")
+from catalog.documents import COURSE_SNAPSHOT_FIELDS as COURSE_FIELDS
 
 
 @dataclass(frozen=True)

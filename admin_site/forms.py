@@ -10,10 +10,11 @@ from django import forms
 
 from accounts.managers import normalize_email
 from accounts.selectors import user_ids_by_emails
-from catalog.documents import CourseLevel
+from catalog.documents import COURSE_EDITABLE_FIELDS, CourseLevel
 from learnstream.errors import ValidationError
 
-COURSE_FIELDS = ("title", "slug", "subtitle", "description", "cover_url", "level", "language")
+# Tags are edited as one comma-separated text (see `course_fields`).
+COURSE_FIELDS = tuple(name for name in COURSE_EDITABLE_FIELDS if name != "tags")
 
 
 def _text(label: str, *, required: bool = False, help_text: str = "", rows: int = 0) -> Any:

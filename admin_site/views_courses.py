@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.roles import is_admin, user_id_of
 from accounts.selectors import user_emails_by_ids
-from admin_site.forms import CourseForm, add_service_errors
+from admin_site.forms import COURSE_FIELDS, CourseForm, add_service_errors
 from admin_site.site import refusals_as_404, render
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
@@ -71,13 +71,7 @@ def _can_edit_team(user: Any, course: Course | None) -> bool:
 def _initial(course: Course) -> dict[str, Any]:
     emails = sorted(user_emails_by_ids(user_ids=course.co_instructor_ids).values())
     return {
-        "title": course.title,
-        "slug": course.slug,
-        "subtitle": course.subtitle,
-        "description": course.description,
-        "cover_url": course.cover_url,
-        "level": course.level,
-        "language": course.language,
+        **{name: getattr(course, name) for name in COURSE_FIELDS},
         "tags": ", ".join(course.tags),
         "co_instructors": ", ".join(emails),
         "revision": course.revision,

@@ -56,6 +56,34 @@ class PublishedSummary(me.EmbeddedDocument):
     published_at = me.DateTimeField()
 
 
+# The course fields a published version snapshots, in the order the publish page lists
+# them: the snapshot, the restore, the publish diff and the admin form iterate this tuple.
+COURSE_SNAPSHOT_FIELDS = (
+    "title",
+    "subtitle",
+    "description",
+    "cover_url",
+    "level",
+    "language",
+    "tags",
+)
+# The fields an instructor edits (the API, the admin form and the validation accept these).
+COURSE_EDITABLE_FIELDS = ("title", "slug", *COURSE_SNAPSHOT_FIELDS[1:])
+# The lesson fields a version snapshots and restores (besides its id and position).
+LESSON_SNAPSHOT_FIELDS = ("title", "section", "summary", "body", "is_preview")
+LESSON_EDITABLE_FIELDS = LESSON_SNAPSHOT_FIELDS
+
+
+def max_lengths(document: type[me.Document], names: tuple[str, ...]) -> dict[str, int]:
+    """The length limits of the text fields among `names`, read from the declaration."""
+    limits = {}
+    for name in names:
+        field = document._fields[name]
+        if isinstance(field, me.StringField) and field.max_length:
+            limits[name] = field.max_length
+    return limits
+
+
 class Course(me.Document):
     slug = me.StringField(required=True, max_length=80, regex=SLUG_REGEX)
     title = me.StringField(required=True, max_length=200)

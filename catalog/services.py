@@ -28,6 +28,8 @@ from accounts.selectors import user_email_verified, user_ids_by_emails
 from catalog.access import lesson_facts_invalidate
 from catalog.catalog_cache import catalog_cache_bump
 from catalog.documents import (
+    COURSE_SNAPSHOT_FIELDS,
+    LESSON_SNAPSHOT_FIELDS,
     Course,
     CourseStatus,
     CourseVersion,
@@ -52,6 +54,11 @@ LESSON = "lesson"
 MAX_CO_INSTRUCTORS = 20
 
 # ---------------------------------------------------------------- helpers
+
+
+def _copied(value: Any) -> Any:
+    """A plain copy of a field value (lists are copied out of mongoengine's tracking)."""
+    return list(value) if isinstance(value, list) else value
 
 
 def _keywords(*texts: str, tags: list[str]) -> list[str]:
@@ -266,23 +273,13 @@ def _course_snapshot_publish(
         published_at=now,
         published_by=require_user_id(user),
         restored_from=restored_from,
-        title=course.title,
-        subtitle=course.subtitle,
-        description=course.description,
+        **{name: _copied(getattr(course, name)) for name in COURSE_SNAPSHOT_FIELDS},
         description_html=render_markdown(course.description),
-        cover_url=course.cover_url,
-        level=course.level,
-        language=course.language,
-        tags=list(course.tags),
         lessons=[
             VersionLesson(
                 lesson_id=lesson.id,
-                title=lesson.title,
-                section=lesson.section,
-                summary=lesson.summary,
-                body=lesson.body,
                 position=index,
-                is_preview=lesson.is_preview,
+                **{name: getattr(lesson, name) for name in LESSON_SNAPSHOT_FIELDS},
             )
             for index, lesson in enumerate(lessons)
         ],
@@ -345,13 +342,7 @@ def course_version_restore(*, course: Course, user: Any, version: int) -> Course
         raise NotFound(f"Version {version} not found.")
     now = timezone.now()
     Course.objects(id=course.id).update_one(
-        set__title=snapshot.title,
-        set__subtitle=snapshot.subtitle,
-        set__description=snapshot.description,
-        set__cover_url=snapshot.cover_url,
-        set__level=snapshot.level,
-        set__language=snapshot.language,
-        set__tags=list(snapshot.tags),
+        **{f"set__{name}": _copied(getattr(snapshot, name)) for name in COURSE_SNAPSHOT_FIELDS},
         inc__revision=1,
         set__updated_at=now,
     )
@@ -361,12 +352,8 @@ def course_version_restore(*, course: Course, user: Any, version: int) -> Course
             {"_id": item.lesson_id, "course_id": course.id},
             {
                 "$set": {
-                    "title": item.title,
-                    "section": item.section,
-                    "summary": item.summary,
-                    "body": item.body,
+                    **{name: getattr(item, name) for name in LESSON_SNAPSHOT_FIELDS},
                     "position": item.position,
-                    "is_preview": item.is_preview,
                     "updated_at": now,
                 },
                 "$unset": {"removed_at": ""},

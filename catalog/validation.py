@@ -8,7 +8,15 @@ from typing import Any
 
 from django.utils.text import slugify
 
-from catalog.documents import SLUG_REGEX, CourseLevel
+from catalog.documents import (
+    COURSE_EDITABLE_FIELDS,
+    LESSON_EDITABLE_FIELDS,
+    SLUG_REGEX,
+    Course,
+    CourseLevel,
+    Lesson,
+    max_lengths,
+)
 from learnstream.errors import ValidationError
 
 SLUG_MAX = 80
@@ -16,14 +24,14 @@ _SLUG = re.compile(SLUG_REGEX)
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _TAG = re.compile(r"^[a-z0-9][a-z0-9+#.\- ]*$")
 
-COURSE_LIMITS = {"title": 200, "subtitle": 300, "description": 20000, "cover_url": 500}
-LESSON_LIMITS = {"title": 200, "section": 200, "summary": 2000, "body": 50000}
+# Slug, language and tags have their own rules below; the free-text limits come from the
+# document declarations.
+COURSE_LIMITS = max_lengths(Course, ("title", "subtitle", "description", "cover_url"))
+LESSON_LIMITS = max_lengths(Lesson, ("title", "section", "summary", "body"))
 MAX_TAGS, TAG_MAX = 20, 40
 
-COURSE_FIELDS = frozenset(
-    {"title", "slug", "subtitle", "description", "cover_url", "level", "language", "tags"}
-)
-LESSON_FIELDS = frozenset({"title", "section", "summary", "body", "is_preview"})
+COURSE_FIELDS = frozenset(COURSE_EDITABLE_FIELDS)
+LESSON_FIELDS = frozenset(LESSON_EDITABLE_FIELDS)
 
 
 class FieldErrors:
@@ -73,16 +81,23 @@ def normalize_tags(tags: list[str]) -> list[str]:
     return [tag for tag in seen if tag]
 
 
+def _known_texts(
+    fields: dict[str, Any], known: frozenset[str], limits: dict[str, int]
+) -> tuple[FieldErrors, dict[str, Any]]:
+    """The common start of every clean: unknown fields, text limits and the title rule."""
+    errors = FieldErrors()
+    for name in sorted(set(fields) - known):
+        errors.add(name, "Unknown field.")
+    cleaned = {key: value for key, value in fields.items() if key in known}
+    _text(errors, cleaned, limits)
+    _title(errors, cleaned)
+    return errors, cleaned
+
+
 def clean_course_fields(fields: dict[str, Any]) -> dict[str, Any]:
     """Validate (and normalise) the given course fields; raise ValidationError listing every
     problem. Only the keys present are checked (PATCH semantics)."""
-    unknown = set(fields) - COURSE_FIELDS
-    errors = FieldErrors()
-    for name in sorted(unknown):
-        errors.add(name, "Unknown field.")
-    cleaned = {key: value for key, value in fields.items() if key in COURSE_FIELDS}
-    _text(errors, cleaned, COURSE_LIMITS)
-    _title(errors, cleaned)
+    errors, cleaned = _known_texts(fields, COURSE_FIELDS, COURSE_LIMITS)
     if "title" in cleaned and isinstance(cleaned["title"], str):
         cleaned["title"] = cleaned["title"].strip()
     if "slug" in cleaned:
@@ -118,13 +133,7 @@ def clean_course_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def clean_lesson_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(fields) - LESSON_FIELDS
-    errors = FieldErrors()
-    for name in sorted(unknown):
-        errors.add(name, "Unknown field.")
-    cleaned = {key: value for key, value in fields.items() if key in LESSON_FIELDS}
-    _text(errors, cleaned, LESSON_LIMITS)
-    _title(errors, cleaned)
+    errors, cleaned = _known_texts(fields, LESSON_FIELDS, LESSON_LIMITS)
     for name in ("title", "section"):
         if isinstance(cleaned.get(name), str):
             cleaned[name] = cleaned[name].strip()

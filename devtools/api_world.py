@@ -49,6 +49,7 @@ class ApiWorld:
             "lesson_id": str(lesson.id),
             "version": 1,
             "user_id": self.users["enrolled"].id,
+            "caption_id": "0" * 24,  # no such caption: staff get 404, others their refusal
         }
 
     def token_pair(self, user: Any) -> dict[str, Any]:

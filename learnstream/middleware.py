@@ -93,6 +93,10 @@ class BodySizeLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit = settings.MAX_REQUEST_BODY_BYTES
+        if request.method == "POST" and request.path.endswith("/captions"):
+            # Caption uploads carry a file of up to 1 MiB plus the form around it; the file's
+            # own limit is checked (400 naming it) by the caption service.
+            limit = max(limit, settings.CAPTION_UPLOAD_MAX_BODY_BYTES)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

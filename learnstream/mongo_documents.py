@@ -13,6 +13,7 @@ import mongoengine
 DOCUMENT_MODULES = (
     "catalog.documents",
     "catalog.lesson_video",
+    "playback.captions_documents",
     "tracking.documents",
     "learnstream.audit",
 )

@@ -289,7 +289,10 @@ def process_asset(sim: Simulator, asset_id: str) -> None:
                 if facts["audio_channels"]:
                     audio["max_channels"] = facts["audio_channels"]
                 tracks.append(audio)
-            current["tracks"] = tracks
+            # Text tracks added while preparing (generated subtitles) stay.
+            current["tracks"] = tracks + [
+                t for t in current.get("tracks", []) if t.get("type") == "text"
+            ]
             event = "video.asset.ready"
         else:
             current.update(

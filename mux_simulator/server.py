@@ -202,9 +202,9 @@ class Route:
 
 def _routes() -> list[Route]:
     # Imported here: those modules import Request/Response from this one.
-    from . import api, control, media, uploads
+    from . import api, control, media, tracks, uploads
 
-    table = [*api.ROUTES, *uploads.ROUTES, *media.ROUTES, *control.ROUTES]
+    table = [*api.ROUTES, *tracks.ROUTES, *uploads.ROUTES, *media.ROUTES, *control.ROUTES]
     return [Route(m, re.compile(f"^{p}$"), h, k) for m, p, h, k in table]
 
 

@@ -23,6 +23,15 @@ class PlaybackTokensSerializer(serializers.Serializer):
     storyboard = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="PlaybackCaption")
+class PlaybackCaptionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    language = serializers.CharField(help_text="BCP 47")
+    label = serializers.CharField()  # type: ignore[assignment]  # (shadows Field.label)
+    closed_captions = serializers.BooleanField()
+    url = serializers.CharField(help_text="Signed WebVTT; valid as long as the video token.")
+
+
 class LessonPlaybackGetApi(APIView):
     """Signed playback (RS256 tokens, stream and thumbnail URLs) for a viewer who may watch."""
 
@@ -36,6 +45,7 @@ class LessonPlaybackGetApi(APIView):
         tokens = PlaybackTokensSerializer()
         expires_at = serializers.DateTimeField()
         resume_position_s = serializers.FloatField()
+        captions = PlaybackCaptionSerializer(many=True)
 
     @extend_schema(
         request=None,

@@ -59,6 +59,17 @@ class Asset:
     upload_id: str | None
     passthrough: str | None
     errors: list[str]
+    tracks: tuple[Track, ...] = ()
+
+
+@dataclass(frozen=True)
+class Track:
+    id: str
+    type: str
+    status: str | None
+    text_source: str | None = None
+    language_code: str | None = None
+    passthrough: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +171,18 @@ def _asset_from(data: Any) -> Asset:
         upload_id=data.upload_id,
         passthrough=data.passthrough,
         errors=[str(m) for m in ((data.errors.messages or []) if data.errors else [])],
+        tracks=tuple(_track_from(t) for t in (data.tracks or [])),
+    )
+
+
+def _track_from(data: Any) -> Track:
+    return Track(
+        id=data.id,
+        type=str(data.type),
+        status=data.status,
+        text_source=data.text_source,
+        language_code=data.language_code,
+        passthrough=data.passthrough,
     )
 
 
@@ -223,3 +246,51 @@ def signing_key_create() -> SigningKey:
     api = mux_python.SigningKeysApi(_client())
     data = _call("create_signing_key", api.create_signing_key).data
     return SigningKey(id=data.id, private_key=data.private_key)
+
+
+def text_track_create(
+    *, asset_id: str, url: str, language: str, name: str, closed_captions: bool, passthrough: str
+) -> Track:
+    """Ask Mux to fetch a WebVTT file from `url` and add it to the asset as subtitles."""
+    request = mux_python.CreateTrackRequest(
+        url=url,
+        type="text",
+        text_type="subtitles",
+        language_code=language,
+        name=name,
+        closed_captions=closed_captions,
+        passthrough=passthrough,
+    )
+    api = mux_python.AssetsApi(_client())
+    response = _call("create_asset_track", api.create_asset_track, asset_id, request)
+    return _track_from(response.data)
+
+
+def text_track_delete(*, asset_id: str, track_id: str) -> None:
+    api = mux_python.AssetsApi(_client())
+    _call("delete_asset_track", api.delete_asset_track, asset_id, track_id, not_found_ok=True)
+
+
+def generated_subtitles_create(
+    *, asset_id: str, audio_track_id: str, language: str, name: str, passthrough: str
+) -> Track:
+    """Ask Mux to transcribe the asset's audio track into a text track."""
+    request = mux_python.GenerateTrackSubtitlesRequest(
+        generated_subtitles=[
+            mux_python.AssetGeneratedSubtitleSettings(
+                language_code=language, name=name, passthrough=passthrough
+            )
+        ]
+    )
+    api = mux_python.AssetsApi(_client())
+    response = _call(
+        "generate_asset_track_subtitles",
+        api.generate_asset_track_subtitles,
+        asset_id,
+        audio_track_id,
+        request,
+    )
+    tracks = response.data or []
+    if not tracks:
+        raise UpstreamError("The video service returned no generated track.")
+    return _track_from(tracks[0])

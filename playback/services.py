@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,7 @@ from learnstream.audit import audit_record
 from learnstream.errors import Conflict, NotFound, PermissionDenied
 from learnstream.ids import is_object_id
 from playback import mux_client
+from playback.captions_services import captions_reattach, track_event_process
 from playback.models import WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -256,6 +257,121 @@ def _error_text(messages: Iterable[Any]) -> str:
     return "; ".join(str(m) for m in messages if m)[:ERROR_MAX_CHARS] or "Unknown error"
 
 
+# A handler applies one event to the lesson named by its passthrough: (lesson, the event's
+# `data`, its object id, now) -> whether it changed the lesson.
+WebhookHandler = Callable[[ObjectId, dict[str, Any], str, datetime], bool]
+
+
+def _on_upload_asset_created(
+    lesson_oid: ObjectId, data: dict, object_id: str, now: datetime
+) -> bool:
+    return _move(
+        lesson_oid=lesson_oid,
+        slot="pending",
+        match={"upload_id": object_id},
+        to=S.PROCESSING,
+        changes={"asset_id": data.get("asset_id")},
+        now=now,
+    )
+
+
+def _on_upload_cancelled(lesson_oid: ObjectId, data: dict, object_id: str, now: datetime) -> bool:
+    return _move(
+        lesson_oid=lesson_oid,
+        slot="pending",
+        match={"upload_id": object_id},
+        to=S.CANCELLED,
+        changes={},
+        now=now,
+    )
+
+
+def _on_upload_errored(lesson_oid: ObjectId, data: dict, object_id: str, now: datetime) -> bool:
+    error = data.get("error") or {}
+    return _move(
+        lesson_oid=lesson_oid,
+        slot="pending",
+        match={"upload_id": object_id},
+        to=S.ERRORED,
+        changes={"error": _error_text([error.get("message") or error.get("type")])},
+        now=now,
+    )
+
+
+def _asset_match(data: dict, object_id: str) -> dict[str, Any]:
+    # An asset names its upload, so asset events match the generation even when they
+    # overtake `video.upload.asset_created`.
+    return {"asset_id": object_id, "upload_id": data.get("upload_id")}
+
+
+def _on_asset_created(lesson_oid: ObjectId, data: dict, object_id: str, now: datetime) -> bool:
+    return _move(
+        lesson_oid=lesson_oid,
+        slot="pending",
+        match=_asset_match(data, object_id),
+        to=S.PROCESSING,
+        changes={"asset_id": object_id},
+        now=now,
+    )
+
+
+def _on_asset_ready(lesson_oid: ObjectId, data: dict, object_id: str, now: datetime) -> bool:
+    playback_id = _signed_playback_id(data)
+    if playback_id is None:
+        return _move(
+            lesson_oid=lesson_oid,
+            slot="pending",
+            match=_asset_match(data, object_id),
+            to=S.ERRORED,
+            changes={"asset_id": object_id, "error": NO_SIGNED_PLAYBACK_ID},
+            now=now,
+        )
+    changed = _promote_ready(
+        lesson_oid=lesson_oid,
+        match=_asset_match(data, object_id),
+        ready={
+            "asset_id": object_id,
+            "playback_id": playback_id,
+            "duration_s": float(data.get("duration") or 0),
+            "aspect_ratio": data.get("aspect_ratio"),
+        },
+        now=now,
+    )
+    if changed:
+        lesson_video_changed(lesson_oid=lesson_oid)
+        # Captions follow the video: each is added to the new asset.
+        captions_reattach(lesson_oid=lesson_oid, asset_id=object_id)
+    return changed
+
+
+def _on_asset_errored(lesson_oid: ObjectId, data: dict, object_id: str, now: datetime) -> bool:
+    errors = data.get("errors") or {}
+    return _move(
+        lesson_oid=lesson_oid,
+        slot="pending",
+        match=_asset_match(data, object_id),
+        to=S.ERRORED,
+        changes={"asset_id": object_id, "error": _error_text(errors.get("messages") or [])},
+        now=now,
+    )
+
+
+def _on_asset_deleted(lesson_oid: ObjectId, data: dict, object_id: str, now: datetime) -> bool:
+    return _asset_deleted(lesson_oid=lesson_oid, asset_id=object_id, now=now)
+
+
+# The Mux events that move a lesson's video; every other type is acknowledged and ignored.
+WEBHOOK_HANDLERS: dict[str, WebhookHandler] = {
+    "video.upload.asset_created": _on_upload_asset_created,
+    "video.upload.cancelled": _on_upload_cancelled,
+    "video.upload.errored": _on_upload_errored,
+    "video.asset.created": _on_asset_created,
+    "video.asset.ready": _on_asset_ready,
+    "video.asset.errored": _on_asset_errored,
+    "video.asset.deleted": _on_asset_deleted,
+}
+
+
 def webhook_event_process(*, event: dict[str, Any]) -> bool:
     """Apply one Mux event to the lesson named by its passthrough. True if it changed the
     lesson; events for unknown lessons, generations or types change nothing."""
@@ -263,97 +379,17 @@ def webhook_event_process(*, event: dict[str, Any]) -> bool:
     data = event.get("data")
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):
         return False
-    object_id: str = data["id"]
-    now = timezone.now()
-
-    if event_type and event_type.startswith("video.upload."):
+    if isinstance(event_type, str) and event_type.startswith("video.asset.track."):
+        return track_event_process(event_type=event_type, data=data)
+    handler = WEBHOOK_HANDLERS.get(event_type) if isinstance(event_type, str) else None
+    # Uploads carry the passthrough in the settings of the asset they will create.
+    if isinstance(event_type, str) and event_type.startswith("video.upload."):
         passthrough = _upload_passthrough(data)
     else:
         passthrough = data.get("passthrough")
-    if not is_object_id(passthrough):
+    if handler is None or not is_object_id(passthrough):
         return False
-    lesson_oid = ObjectId(passthrough)
-
-    changed = False
-    if event_type == "video.upload.asset_created":
-        changed = _move(
-            lesson_oid=lesson_oid,
-            slot="pending",
-            match={"upload_id": object_id},
-            to=S.PROCESSING,
-            changes={"asset_id": data.get("asset_id")},
-            now=now,
-        )
-    elif event_type == "video.upload.cancelled":
-        changed = _move(
-            lesson_oid=lesson_oid,
-            slot="pending",
-            match={"upload_id": object_id},
-            to=S.CANCELLED,
-            changes={},
-            now=now,
-        )
-    elif event_type == "video.upload.errored":
-        error = data.get("error") or {}
-        changed = _move(
-            lesson_oid=lesson_oid,
-            slot="pending",
-            match={"upload_id": object_id},
-            to=S.ERRORED,
-            changes={"error": _error_text([error.get("message") or error.get("type")])},
-            now=now,
-        )
-    elif event_type in ("video.asset.created", "video.asset.ready", "video.asset.errored"):
-        # An asset names its upload, so these match the generation even when they overtake
-        # `video.upload.asset_created`.
-        match = {"asset_id": object_id, "upload_id": data.get("upload_id")}
-        if event_type == "video.asset.created":
-            changed = _move(
-                lesson_oid=lesson_oid,
-                slot="pending",
-                match=match,
-                to=S.PROCESSING,
-                changes={"asset_id": object_id},
-                now=now,
-            )
-        elif event_type == "video.asset.ready":
-            playback_id = _signed_playback_id(data)
-            if playback_id is None:
-                changed = _move(
-                    lesson_oid=lesson_oid,
-                    slot="pending",
-                    match=match,
-                    to=S.ERRORED,
-                    changes={"asset_id": object_id, "error": NO_SIGNED_PLAYBACK_ID},
-                    now=now,
-                )
-            else:
-                changed = _promote_ready(
-                    lesson_oid=lesson_oid,
-                    match=match,
-                    ready={
-                        "asset_id": object_id,
-                        "playback_id": playback_id,
-                        "duration_s": float(data.get("duration") or 0),
-                        "aspect_ratio": data.get("aspect_ratio"),
-                    },
-                    now=now,
-                )
-                if changed:
-                    lesson_video_changed(lesson_oid=lesson_oid)
-        else:
-            errors = data.get("errors") or {}
-            changed = _move(
-                lesson_oid=lesson_oid,
-                slot="pending",
-                match=match,
-                to=S.ERRORED,
-                changes={"asset_id": object_id, "error": _error_text(errors.get("messages") or [])},
-                now=now,
-            )
-    elif event_type == "video.asset.deleted":
-        changed = _asset_deleted(lesson_oid=lesson_oid, asset_id=object_id, now=now)
-    return changed
+    return handler(ObjectId(passthrough), data, data["id"], timezone.now())
 
 
 def _asset_deleted(*, lesson_oid: ObjectId, asset_id: str, now: datetime) -> bool:

@@ -15,4 +15,10 @@ urlpatterns = [
         views.instructor_video_page,
         name="instructor-lesson-video-page",
     ),
+    path("captions/source", views.caption_source, name="caption-source"),
+    path(
+        "courses/<slug:slug>/lessons/<str:lesson_id>/transcript.<str:ext>",
+        views.lesson_transcript_download,
+        name="lesson-transcript-download",
+    ),
 ]

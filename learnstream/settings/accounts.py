@@ -31,6 +31,8 @@ REQUIRE_VERIFIED_EMAIL_TO_ENROL = env.bool("REQUIRE_VERIFIED_EMAIL_TO_ENROL", de
 ADMIN_REQUIRE_2FA_ROLES = env.list("ADMIN_REQUIRE_2FA_ROLES", default=[])
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="LearnStream")
 RECOVERY_CODE_COUNT = 10
+# How long the otp_token of a password-checked API sign-in waits for its code.
+OTP_SIGN_IN_MAX_AGE = timedelta(minutes=5)
 
 # --- rate limits (merged into RATE_LIMITS by base) -------------------------------------------
 ACCOUNT_LIFECYCLE_RATE_LIMITS = {

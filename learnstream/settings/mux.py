@@ -39,3 +39,7 @@ MUX_WEBHOOK_SECRETS = env.list("MUX_WEBHOOK_SECRETS", default=[])
 MUX_SIGNING_KEYS = env.list("MUX_SIGNING_KEYS", default=[])
 # Replaced (and removed lessons') Mux assets are deleted this many days after retirement.
 MUX_ASSET_GRACE_DAYS = env.int("MUX_ASSET_GRACE_DAYS", default=7)
+# Where Mux fetches caption files from (signed, expiring links to this app); SITE_URL by
+# default. Must be reachable from Mux (the public origin in production).
+MUX_CAPTION_SOURCE_BASE_URL = env.str("MUX_CAPTION_SOURCE_BASE_URL", default="").rstrip("/")
+MUX_CAPTION_SOURCE_MAX_AGE_S = env.int("MUX_CAPTION_SOURCE_MAX_AGE_S", default=86400)

@@ -89,6 +89,7 @@ MATRIX: list[Row] = [
     row("POST",   A + "auth/register",                   201,  201,  201,  201,  201,  201, body=_register),
     row("POST",   A + "auth/token",                      200,  200,  200,  200,  200,  200, body=_login),
     row("POST",   A + "auth/token/refresh",              200,  200,  200,  200,  200,  200, body=_refresh),
+    row("POST",   A + "auth/token/otp",                  400,  400,  400,  400,  400,  400),
     row("POST",   A + "auth/logout",                     204,  204,  204,  204,  204,  204, body=_refresh),
     row("POST",   A + "auth/logout-all",                 401,  204,  204,  204,  204,  204),
     row("GET",    A + "me",                              401,  200,  200,  200,  200,  200),
@@ -136,6 +137,19 @@ MATRIX: list[Row] = [
     row("POST",   A + "instructor/lessons/<str:lesson_id>/upload",  401,  404,  404,  404,  201,  201, target="draft"),
     row("GET",    A + "instructor/lessons/<str:lesson_id>/video",   401,  403,  403,  403,  200,  200),
     row("GET",    A + "instructor/lessons/<str:lesson_id>/video",   401,  404,  404,  404,  200,  200, target="draft"),
+    # captions: staff only (an upload is multipart, so the matrix's JSON body is 415)
+    row("GET",    A + "instructor/lessons/<str:lesson_id>/captions",  401,  403,  403,  403,  200,  200),
+    row("GET",    A + "instructor/lessons/<str:lesson_id>/captions",  401,  404,  404,  404,  200,  200, target="draft"),
+    row("POST",   A + "instructor/lessons/<str:lesson_id>/captions",  401,  403,  403,  403,  415,  415, body=_fixed({"language": "en"})),
+    row("POST",   A + "instructor/lessons/<str:lesson_id>/captions/generate",  401,  403,  403,  403,  400,  400, body=_fixed({"language": "xx"})),
+    row("GET",    A + "instructor/lessons/<str:lesson_id>/captions/<str:caption_id>",  401,  403,  403,  403,  404,  404),
+    row("PUT",    A + "instructor/lessons/<str:lesson_id>/captions/<str:caption_id>",  401,  403,  403,  403,  404,  404, body=_fixed({"reviewed": True})),
+    row("DELETE", A + "instructor/lessons/<str:lesson_id>/captions/<str:caption_id>",  401,  403,  403,  403,  404,  404),
+    # transcripts: who may watch (no captions here: 404); search needs q (400 without it)
+    row("GET",    A + "lessons/<str:lesson_id>/transcript",  401,  403,  404,  403,  404,  404),
+    row("GET",    A + "lessons/<str:lesson_id>/transcript",  401,  404,  404,  404,  404,  404, target="preview"),
+    row("GET",    A + "lessons/<str:lesson_id>/transcript",  401,  404,  404,  404,  404,  404, target="draft"),
+    row("GET",    A + "courses/<str:slug>/search",           401,  400,  400,  400,  400,  400),
     # playback and progress: enrolled learners and course staff; previews for anyone signed in
     row("GET",    A + "lessons/<str:lesson_id>/playback",  401,  403,  200,  403,  200,  200),
     row("GET",    A + "lessons/<str:lesson_id>/playback",  401,  200,  200,  200,  200,  200, target="preview"),

@@ -18,17 +18,11 @@ from accounts.tests.factories import UserFactory
 from catalog.documents import Lesson
 from catalog.services import enrollment_create
 from catalog.tests.factories import CourseFactory, LessonFactory, published_course
+from devtools.clients import client_for
 from playback import signing
 from playback.tests.helpers import ready_generation, set_video
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user=user)
-    return client
 
 
 def public_key():
@@ -77,7 +71,9 @@ def test_enrolled_student_gets_signed_playback(mux_sim, lessons, enrolled, ready
         "tokens",
         "expires_at",
         "resume_position_s",
+        "captions",
     }
+    assert body["captions"] == []  # none uploaded (test_captions covers the ready ones)
     assert body["playback_id"] == playback_id
     tokens = body["tokens"]
     assert body["stream_url"] == f"{mux_sim.url}/stream/{playback_id}.m3u8?token={tokens['video']}"

@@ -1,6 +1,7 @@
-"""Ask Mux about lessons whose pending video is stuck in awaiting_upload/processing for
-longer than --minutes (default RECONCILE_STUCK_AFTER_MINUTES) and apply what it says through
-the webhook state machine, so a lost webhook never leaves a lesson stuck.
+"""Ask Mux about lessons whose pending video is stuck in awaiting_upload/processing, and
+caption tracks still processing, for longer than --minutes (default
+RECONCILE_STUCK_AFTER_MINUTES); apply what it says through the webhook state machine, so a
+lost webhook never leaves a lesson stuck.
 
 Idempotent. Mux unreachable: exits 1 (StepDeferred) having changed nothing for the lesson
 it was asking about; the next run retries.
@@ -14,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from learnstream.errors import ApplicationError
 from learnstream.maintenance import StepDeferred
+from playback.captions_services import captions_reconcile
 from playback.maintenance import videos_reconcile
 
 
@@ -29,9 +31,12 @@ class Command(BaseCommand):
             raise CommandError("--minutes must be 0 or more.")
         try:
             report = videos_reconcile(stuck_for=timedelta(minutes=minutes))
+            # Caption tracks whose webhook was lost are repaired the same way.
+            captions_repaired = captions_reconcile(older_than=timedelta(minutes=minutes))
         except ApplicationError as exc:  # Mux unreachable (503) or refusing (502)
             raise StepDeferred(f"Mux is unavailable ({exc.detail}); retry later.") from exc
         self.stdout.write(
             f"Checked {report.checked} stuck lesson video(s); updated {len(report.changed)}"
             + (f": {', '.join(report.changed)}" if report.changed else ".")
+            + f" Repaired {captions_repaired} caption track(s)."
         )
