@@ -7,7 +7,7 @@ purpose: its Markdown body is the lesson."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 DEMO_PASSWORD = "learnstream-demo"  # noqa: S105 — printed to the console on purpose
 
@@ -26,7 +26,7 @@ DEMO_USERS = [
     ("student@learnstream.local", "Sam Student", "student"),
 ]
 
-DEMO_COURSES = [
+DEMO_COURSES: list[dict[str, Any]] = [
     {
         "slug": "python-from-scratch",
         "title": "Python from Scratch",

@@ -90,7 +90,7 @@ def wait_until_ready(app: subprocess.Popen) -> None:
         if app.poll() is not None:
             raise RuntimeError("the app exited before it was ready")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our address
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
         except (OSError, urllib.error.HTTPError):
@@ -235,6 +235,9 @@ def main() -> int:
         return 2
     if not EXPLICIT_MONGODB_URI:
         os.environ["MONGODB_URI"] = mongo_server.uri_for(MONGO_PORT, "learnstream")
+    # The upload CORS origin, caption source links and mailed links must name the address
+    # we actually serve (for the app and every command we run).
+    os.environ.setdefault("SITE_URL", f"http://{APP_ADDRESS}")
     ensure_local_env()
     children: list[subprocess.Popen] = []
 
@@ -270,10 +273,8 @@ def main() -> int:
             print(f"Using Mux at {mux['MUX_API_HOST']} (no local simulator).")
         manage("migrate", "--noinput", "-v", "0")
         manage("seed_demo")
-        # The upload CORS origin and mailed links must name the address we actually serve.
-        app_env = {**os.environ, "SITE_URL": os.environ.get("SITE_URL", f"http://{APP_ADDRESS}")}
         app = subprocess.Popen(
-            [PYTHON, "manage.py", "runserver", APP_ADDRESS, "--noreload"], cwd=ROOT, env=app_env
+            [PYTHON, "manage.py", "runserver", APP_ADDRESS, "--noreload"], cwd=ROOT
         )
         children.append(app)
         wait_until_ready(app)
