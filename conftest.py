@@ -84,11 +84,3 @@ def admin_user(db):
     from accounts.tests.factories import UserFactory
 
     return UserFactory(role="admin")
-
-
-def client_for(user) -> APIClient:
-    """An API client authenticated as `user` (None: anonymous)."""
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user=user)
-    return client

@@ -17,13 +17,14 @@ from typing import Any
 
 from bson import ObjectId
 
-from accounts.roles import has_staff_powers, is_admin, is_signed_in, user_id_of
+from accounts.roles import Viewer, has_staff_powers, is_admin, is_signed_in, user_id_of
 from catalog.documents import Course, CourseStatus, CourseVersion, Lesson
 from catalog.enrollment_cache import (
     enrollment_cache_key,
     enrollment_from_cached,
     enrollment_is_active,
 )
+from catalog.video_state import VideoReadiness, lesson_video_readiness
 from learnstream.cache import cache_delete_many, cache_get, cache_get_many, cache_set
 from learnstream.errors import NotFound, PermissionDenied
 from learnstream.ids import object_id_or_404
@@ -47,6 +48,7 @@ class LessonFacts:
     is_preview: bool  # as published
     duration_s: float
     removed: bool
+    video: str = VideoReadiness.NONE  # catalog.video_state.VideoReadiness
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,12 @@ class LessonAccess:
 
 
 def _facts_key(lesson_id: str) -> str:
-    return f"lesson-facts:v1:{lesson_id}"
+    return f"lesson-facts:v2:{lesson_id}"
 
 
 def _load_facts(lesson_oid: ObjectId) -> LessonFacts | None:
-    lesson = Lesson.objects(id=lesson_oid).only("course_id", "duration_s", "removed_at").first()
+    fields = ("course_id", "duration_s", "removed_at", "video")
+    lesson = Lesson.objects(id=lesson_oid).only(*fields).first()
     if lesson is None:
         return None
     course = (
@@ -89,6 +92,7 @@ def _load_facts(lesson_oid: ObjectId) -> LessonFacts | None:
         is_preview=bool(published_entry and published_entry.is_preview),
         duration_s=float(lesson.duration_s or 0),
         removed=lesson.removed_at is not None,
+        video=lesson_video_readiness(lesson),
     )
 
 
@@ -131,11 +135,11 @@ def lesson_facts_invalidate(*, lesson_ids: list[Any]) -> None:
     cache_delete_many([_facts_key(str(lesson_id)) for lesson_id in lesson_ids])
 
 
-def course_is_staff(*, user: Any, instructor_ids: tuple[int, ...] | list[int]) -> bool:
+def course_is_staff(*, user: Viewer, instructor_ids: tuple[int, ...] | list[int]) -> bool:
     return is_admin(user) or (has_staff_powers(user) and user_id_of(user) in instructor_ids)
 
 
-def lesson_get_for_viewer(*, user: Any, lesson_id: Any) -> LessonAccess:
+def lesson_get_for_viewer(*, user: Viewer, lesson_id: Any) -> LessonAccess:
     """Raises NotFound when the viewer may not even know the lesson exists."""
     lesson_oid = object_id_or_404(lesson_id, "Lesson")
     user_id = user_id_of(user)
@@ -158,7 +162,7 @@ def _is_enrolled(*, user_id: int | None, course_id: str, entry: Any) -> bool:
     return enrollment_is_active(user_id=user_id, course_id=course_id)
 
 
-def lesson_get_watchable(*, user: Any, lesson_id: Any) -> LessonAccess:
+def lesson_get_watchable(*, user: Viewer, lesson_id: Any) -> LessonAccess:
     """Raises NotFound, then PermissionDenied (enrol first) — the contract's order."""
     access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
     if not access.can_watch:

@@ -81,16 +81,23 @@ def normalize_tags(tags: list[str]) -> list[str]:
     return [tag for tag in seen if tag]
 
 
+def _known_texts(
+    fields: dict[str, Any], known: frozenset[str], limits: dict[str, int]
+) -> tuple[FieldErrors, dict[str, Any]]:
+    """The common start of every clean: unknown fields, text limits and the title rule."""
+    errors = FieldErrors()
+    for name in sorted(set(fields) - known):
+        errors.add(name, "Unknown field.")
+    cleaned = {key: value for key, value in fields.items() if key in known}
+    _text(errors, cleaned, limits)
+    _title(errors, cleaned)
+    return errors, cleaned
+
+
 def clean_course_fields(fields: dict[str, Any]) -> dict[str, Any]:
     """Validate (and normalise) the given course fields; raise ValidationError listing every
     problem. Only the keys present are checked (PATCH semantics)."""
-    unknown = set(fields) - COURSE_FIELDS
-    errors = FieldErrors()
-    for name in sorted(unknown):
-        errors.add(name, "Unknown field.")
-    cleaned = {key: value for key, value in fields.items() if key in COURSE_FIELDS}
-    _text(errors, cleaned, COURSE_LIMITS)
-    _title(errors, cleaned)
+    errors, cleaned = _known_texts(fields, COURSE_FIELDS, COURSE_LIMITS)
     if "title" in cleaned and isinstance(cleaned["title"], str):
         cleaned["title"] = cleaned["title"].strip()
     if "slug" in cleaned:
@@ -126,13 +133,7 @@ def clean_course_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def clean_lesson_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(fields) - LESSON_FIELDS
-    errors = FieldErrors()
-    for name in sorted(unknown):
-        errors.add(name, "Unknown field.")
-    cleaned = {key: value for key, value in fields.items() if key in LESSON_FIELDS}
-    _text(errors, cleaned, LESSON_LIMITS)
-    _title(errors, cleaned)
+    errors, cleaned = _known_texts(fields, LESSON_FIELDS, LESSON_LIMITS)
     for name in ("title", "section"):
         if isinstance(cleaned.get(name), str):
             cleaned[name] = cleaned[name].strip()

@@ -41,3 +41,21 @@ def lesson_video_duration(lesson: Any) -> float:
     if lesson_has_ready_video(lesson):
         return float(lesson.video.current.duration_s or 0)
     return 0.0
+
+
+class VideoReadiness:
+    """Whether a lesson can be completed by watching, by /complete, or not at all yet."""
+
+    NONE = "none"  # never had a video: a reading lesson, completed with /complete
+    READY = "ready"  # completed only by what was played
+    NOT_READY = "not_ready"  # pending, processing, errored or removed: nothing completes it
+
+
+def lesson_video_readiness(lesson: Any) -> str:
+    """A lesson that has (or had) a video counts as a video lesson until it plays: its
+    completion is never credited from a client's word while there is nothing to watch."""
+    if lesson_has_ready_video(lesson):
+        return VideoReadiness.READY
+    if lesson_video_state(lesson) == VideoState.NONE:
+        return VideoReadiness.NONE
+    return VideoReadiness.NOT_READY

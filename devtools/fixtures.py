@@ -4,17 +4,16 @@ video ready."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import imageio_ffmpeg
 import pytest
 import requests
 from django.conf import settings as django_settings
 
+from devtools.clips import make_clip
 from mux_simulator.server import SimulatorHandle, start_in_thread
 from playback import mux_client
 
@@ -58,28 +57,7 @@ class MuxSim:
 @pytest.fixture(scope="session")
 def video_clip(tmp_path_factory) -> bytes:
     """A 2-second 160x120 H.264 clip, generated once per session."""
-    path = tmp_path_factory.mktemp("clip") / "clip.mp4"
-    subprocess.run(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=duration=2:size=160x120:rate=15",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            "-preset",
-            "ultrafast",
-            str(path),
-        ],
-        check=True,
-        timeout=60,
-    )
-    return path.read_bytes()
+    return make_clip(tmp_path_factory.mktemp("clip"), 2).read_bytes()
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,9 @@ simulator delivering signed webhooks to it, generated clips and the real upload 
 
 from __future__ import annotations
 
-import subprocess
 import time
-from pathlib import Path
 from typing import Any
 
-import imageio_ffmpeg
 import requests
 from rest_framework.test import APIClient
 
@@ -21,33 +18,6 @@ def connect_simulator(*, mux_sim: Any, live_server: Any, settings: Any) -> None:
     is the origin the browser uses."""
     settings.SITE_URL = live_server.url
     mux_sim.configure(webhook_url=f"{live_server.url}/webhooks/mux")
-
-
-def make_clip(folder: Path, seconds: float) -> Path:
-    """A tiny H.264 test-pattern clip of `seconds` (160x120, 15 fps)."""
-    path = folder / f"clip-{seconds:g}s.mp4"
-    if not path.exists():
-        subprocess.run(
-            [
-                imageio_ffmpeg.get_ffmpeg_exe(),
-                "-loglevel",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                f"testsrc=duration={seconds:g}:size=160x120:rate=15",
-                "-c:v",
-                "libx264",
-                "-pix_fmt",
-                "yuv420p",
-                "-preset",
-                "ultrafast",
-                str(path),
-            ],
-            check=True,
-            timeout=60,
-        )
-    return path
 
 
 def put_in_chunks(url: str, data: bytes, parts: int = 2) -> None:

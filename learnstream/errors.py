@@ -128,16 +128,21 @@ def problem_body(
     return body
 
 
+def error_body(error: ApplicationError) -> dict[str, Any]:
+    """The problem+json body of `error`."""
+    return problem_body(
+        status=error.status,
+        code=error.code,
+        title=error.title,
+        detail=error.detail,
+        errors=error.errors,
+    )
+
+
 def problem_response(error: ApplicationError) -> JsonResponse:
     """A plain Django response for code paths outside DRF views."""
     response = JsonResponse(
-        problem_body(
-            status=error.status,
-            code=error.code,
-            title=error.title,
-            detail=error.detail,
-            errors=error.errors,
-        ),
+        error_body(error),
         status=error.status,
         content_type=PROBLEM_CONTENT_TYPE,
     )
@@ -209,13 +214,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         error = ServerError("An unexpected error occurred.")
     set_rollback()
     response = Response(
-        problem_body(
-            status=error.status,
-            code=error.code,
-            title=error.title,
-            detail=error.detail,
-            errors=error.errors,
-        ),
+        error_body(error),
         status=error.status,
         headers=error.headers,
         content_type=PROBLEM_CONTENT_TYPE,

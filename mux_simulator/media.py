@@ -166,10 +166,39 @@ def subtitle_playlist(sim: Simulator, request: Request) -> Response:
         "#EXTM3U\n#EXT-X-VERSION:3\n"
         f"#EXT-X-TARGETDURATION:{math.ceil(duration)}\n"
         "#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n"
-        f"#EXTINF:{duration:.3f},\n../text/{track['id']}.vtt\n#EXT-X-ENDLIST\n"
+        f"#EXTINF:{duration:.3f},\n../text/{track['id']}.vtt?segment=1\n#EXT-X-ENDLIST\n"
     )
     body = _rewrite_playlist(text, token).encode()
     return Response(200, body, PLAYLIST, {**CORS, "Cache-Control": "no-store"})
+
+
+def _first_pts(folder: Path) -> int | None:
+    """The first presentation timestamp (90 kHz) of the video's first MPEG-TS segment: the
+    WebVTT served for HLS maps cue time 0 to it (X-TIMESTAMP-MAP), as Mux's segments do."""
+    segments = sorted(folder.glob("segment_*.ts"))
+    if not segments:
+        return None
+    data = segments[0].read_bytes()[: 188 * 400]
+    for start in range(0, len(data) - 188 + 1, 188):
+        packet = data[start : start + 188]
+        if packet[0] != 0x47 or not packet[1] & 0x40:  # sync byte, payload unit start
+            continue
+        offset = 4
+        if packet[3] & 0x20:  # adaptation field
+            offset += 1 + packet[4]
+        pes = packet[offset:]
+        if pes[:3] != b"\x00\x00\x01" or len(pes) < 14 or not pes[7] & 0x80:
+            continue
+        p = pes[9:14]
+        return ((p[0] >> 1) & 0x07) << 30 | p[1] << 22 | (p[2] >> 1) << 15 | p[3] << 7 | p[4] >> 1
+    return None
+
+
+def _with_timestamp_map(vtt: bytes, pts: int | None) -> bytes:
+    if pts is None:
+        return vtt
+    header, _, rest = vtt.partition(b"\n")
+    return header + f"\nX-TIMESTAMP-MAP=MPEGTS:{pts},LOCAL:00:00:00.000".encode() + b"\n" + rest
 
 
 @_guard
@@ -181,9 +210,10 @@ def text_track_vtt(sim: Simulator, request: Request) -> Response:
     path = text_path(sim, asset["id"], track["id"])
     if not path.is_file():
         return _media_error(404, "Not found")
-    return Response(
-        200, path.read_bytes(), "text/vtt; charset=utf-8", {**CORS, "Cache-Control": "no-store"}
-    )
+    body = path.read_bytes()
+    if request.query.get("segment") == "1":  # the HLS segment, synchronised with the video
+        body = _with_timestamp_map(body, _first_pts(sim.store.asset_dir(asset["id"])))
+    return Response(200, body, "text/vtt; charset=utf-8", {**CORS, "Cache-Control": "no-store"})
 
 
 @_guard

@@ -16,4 +16,9 @@ urlpatterns = [
         name="instructor-lesson-video-page",
     ),
     path("captions/source", views.caption_source, name="caption-source"),
+    path(
+        "courses/<slug:slug>/lessons/<str:lesson_id>/transcript.<str:ext>",
+        views.lesson_transcript_download,
+        name="lesson-transcript-download",
+    ),
 ]

@@ -21,9 +21,10 @@ from rest_framework.views import APIView
 from accounts.permissions import IsInstructor, IsSignedIn
 from accounts.roles import require_user_id
 from catalog.access import lesson_get_watchable
-from catalog.selectors import course_get_for_instructor, lesson_has_ready_video_by_id
+from catalog.selectors import course_get_for_instructor, lesson_video_readiness_by_id
+from catalog.video_state import VideoReadiness
 from learnstream.api_schema import name_nested_serializers, problem
-from learnstream.errors import Conflict, NotFound
+from learnstream.errors import Conflict, NotFound, VideoNotReady
 from learnstream.ids import object_id_or_404
 from tracking import analytics
 from tracking.selectors import ProgressState, course_progress_for_viewer
@@ -110,7 +111,11 @@ class LessonProgressRecordApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: ProgressOutputSerializer, 429: problem("throttled: beats too close")},
+        responses={
+            200: ProgressOutputSerializer,
+            409: problem("video_not_ready: the lesson's video is not playable, nothing credited"),
+            429: problem("throttled: beats too close"),
+        },
     )
     def post(self, request: Request, lesson_id: str) -> Response:
         access = lesson_get_watchable(user=request.user, lesson_id=lesson_id)
@@ -124,7 +129,8 @@ class LessonProgressRecordApi(APIView):
 
 class LessonCompleteApi(APIView):
     """Mark a lesson without video as complete (a lesson with a ready video completes only
-    from what was played: 409 conflict)."""
+    from what was played: 409 conflict; one whose video is not ready cannot be completed
+    at all yet: 409 video_not_ready)."""
 
     permission_classes = [IsSignedIn]
 
@@ -132,14 +138,20 @@ class LessonCompleteApi(APIView):
         request=None,
         responses={
             200: ProgressOutputSerializer,
-            409: problem("conflict: the lesson has a video (completed by watching it)"),
+            409: problem(
+                "conflict: the lesson has a video (completed by watching it); "
+                "video_not_ready: its video is pending, processing, errored or removed"
+            ),
             429: problem("throttled: another request for this lesson was just recorded"),
         },
     )
     def post(self, request: Request, lesson_id: str) -> Response:
         access = lesson_get_watchable(user=request.user, lesson_id=lesson_id)
-        if lesson_has_ready_video_by_id(lesson_id=access.facts.lesson_id):
+        readiness = lesson_video_readiness_by_id(lesson_id=access.facts.lesson_id)
+        if readiness == VideoReadiness.READY:
             raise Conflict("This lesson has a video: it is completed by watching it.")
+        if readiness == VideoReadiness.NOT_READY:
+            raise VideoNotReady("This lesson's video is not ready: nothing can complete it yet.")
         state = progress_mark_complete(user_id=require_user_id(request.user), lesson=access.facts)
         return _progress_response(state)
 

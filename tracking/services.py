@@ -36,8 +36,9 @@ from django.utils import timezone
 from pymongo.errors import DuplicateKeyError
 
 from catalog.access import LessonFacts
+from catalog.video_state import VideoReadiness
 from learnstream.audit import audit_record
-from learnstream.errors import Throttled, ValidationError
+from learnstream.errors import Throttled, ValidationError, VideoNotReady
 from tracking.documents import LessonProgress
 from tracking.metrics import heartbeat_outcomes
 from tracking.selectors import ProgressState, progress_state_from_document
@@ -275,8 +276,12 @@ def progress_record_heartbeat(
     """Merge one heartbeat (the caller has checked the viewer may watch the lesson).
 
     `now` is injectable so tests can drive the wall-time rules without sleeping.
-    Raises ValidationError (nothing written) or Throttled (nothing written).
+    Raises ValidationError, VideoNotReady or Throttled (nothing written in each case).
     """
+    if lesson.video == VideoReadiness.NOT_READY:
+        # Nothing can be watched: a client's own duration_s must not earn coverage or a
+        # completion that would then stand once a real video is ready.
+        raise VideoNotReady("This lesson's video is not ready: the beat was not recorded.")
     beat = progress_validate_beat(
         lesson=lesson,
         position_s=position_s,

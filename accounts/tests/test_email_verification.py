@@ -19,14 +19,9 @@ from accounts.verification import VERIFY_LINK_EXPIRED, VERIFY_LINK_INVALID, VERI
 from catalog.models import Enrollment
 from catalog.services import VERIFY_EMAIL_FIRST
 from catalog.tests.factories import published_course
+from devtools.clients import client_for
 
 PASSWORD = "correct-horse-battery-9"
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user=user)
-    return client
 
 
 def verify(client: APIClient, token: str):

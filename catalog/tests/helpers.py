@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.test import APIClient
-
 from catalog.documents import Course, CourseVersion, Lesson
 
 ROLES = ["anonymous", "student", "other_instructor", "owner", "admin"]
-
-
-def client_for(user: Any) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user=user)
-    return client
 
 
 def user_for_role(request: Any, role: str) -> Any:

@@ -4,7 +4,8 @@ from catalog.documents import Course, Lesson
 from catalog.models import Enrollment, EnrollmentStatus
 from catalog.services import course_archive, course_create, course_publish, lesson_create
 from catalog.tests.factories import CourseFactory, LessonFactory, published_course
-from catalog.tests.helpers import ROLES, catalogue_state, client_for, user_for_role
+from catalog.tests.helpers import ROLES, catalogue_state, user_for_role
+from devtools.clients import client_for
 
 pytestmark = pytest.mark.django_db
 

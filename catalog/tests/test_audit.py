@@ -11,7 +11,7 @@ from accounts.tests.factories import UserFactory
 from catalog.documents import Course, Lesson
 from catalog.services import course_co_instructors_set
 from catalog.tests.factories import CourseFactory, published_course
-from catalog.tests.helpers import client_for
+from devtools.clients import client_for
 from learnstream.audit import AuditEntry
 from learnstream.errors import Conflict, PermissionDenied, ValidationError
 

@@ -12,7 +12,7 @@ from catalog.models import Enrollment
 from catalog.selectors import course_get_published_by_slug
 from catalog.services import course_publish, enrollment_create, lesson_create
 from catalog.tests.factories import published_course
-from catalog.tests.helpers import client_for
+from devtools.clients import client_for
 from devtools.mongo_queries import capture_mongo_commands
 
 pytestmark = pytest.mark.django_db

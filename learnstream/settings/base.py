@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "learnstream.middleware.RequestIdMiddleware",
+    "learnstream.shedding.LoadSheddingMiddleware",
     "learnstream.security.SecurityHeadersMiddleware",
     "learnstream.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -142,6 +143,10 @@ STORAGES = {
 
 # API bodies are read by DRF's parser, which ignores DATA_UPLOAD_MAX_MEMORY_SIZE; the
 # BodySizeLimitMiddleware enforces this instead (413 payload_too_large).
+# Requests that waited longer than this for a worker (per the proxy's X-Request-Start) are
+# answered at once with 503 / 429 and Retry-After instead of being served late; 0 disables.
+REQUEST_QUEUE_BUDGET_S = env.float("REQUEST_QUEUE_BUDGET_S", default=1.0)
+REQUEST_SHED_RETRY_AFTER_S = env.int("REQUEST_SHED_RETRY_AFTER_S", default=2)
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=1024 * 1024)
 CAPTION_UPLOAD_MAX_BODY_BYTES = env.int("CAPTION_UPLOAD_MAX_BODY_BYTES", default=4 * 1024 * 1024)
 

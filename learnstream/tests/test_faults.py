@@ -23,6 +23,7 @@ from catalog.documents import Lesson
 from catalog.services import enrollment_create
 from catalog.tests.factories import published_course
 from devtools import mongo_server
+from devtools.clients import client_for
 from devtools.fixtures import WEBHOOK_SECRET
 from devtools.live_stack import connect_simulator, put_in_chunks, wait_for_video_state
 from learnstream import mongo
@@ -39,12 +40,6 @@ def timed(client: APIClient, method: str, path: str, **kwargs):
     elapsed = time.monotonic() - started
     assert elapsed < DEADLINE_S, f"{method.upper()} {path} took {elapsed:.1f} s"
     return response
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user=user)
-    return client
 
 
 def beat(position: float, played_from: float, duration: float = 2.0) -> dict:

@@ -14,7 +14,8 @@ import pytest
 from accounts.tests.factories import UserFactory
 from catalog.documents import Course, Lesson
 from devtools.browser import PASSWORD, Journey, browser_marks, chromium, video_js
-from devtools.live_stack import connect_simulator, make_clip
+from devtools.clips import make_clip
+from devtools.live_stack import connect_simulator
 from tracking.selectors import progress_get
 
 pytestmark = browser_marks()

@@ -19,7 +19,8 @@ from catalog.documents import Lesson
 from catalog.services import course_publish
 from catalog.tests.factories import CourseFactory, LessonFactory
 from devtools.browser import Journey, browser_marks, chromium, video_js
-from devtools.live_stack import connect_simulator, make_clip, upload_ready_video
+from devtools.clips import make_clip
+from devtools.live_stack import connect_simulator, upload_ready_video
 from tracking.selectors import course_progress_for_user, progress_get
 
 pytestmark = browser_marks()

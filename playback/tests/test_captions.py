@@ -15,6 +15,7 @@ from accounts.tests.factories import UserFactory
 from catalog.documents import Lesson
 from catalog.services import enrollment_create
 from catalog.tests.factories import published_course
+from devtools.clients import client_for
 from devtools.fixtures import WEBHOOK_SECRET
 from learnstream.audit import AuditEntry
 from playback.captions_documents import Caption
@@ -24,12 +25,6 @@ SRT = (
     "1\n00:00:00,200 --> 00:00:00,900\nWelcome to the café lesson\n\n"
     "2\n00:00:01,000 --> 00:00:01,800\nPhotosynthesis turns light into sugar\n"
 )
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user=user)
-    return client
 
 
 def upload(client: APIClient, lesson_id: str, content: bytes, **fields):
@@ -351,3 +346,21 @@ def test_track_events_replayed_or_out_of_order_move_state_forward_only(world, cl
     assert deliver(client, late_ready, secret=WEBHOOK_SECRET).json()["applied"] is False
     caption.reload()
     assert caption.current.state == "deleted"
+
+
+@pytest.mark.django_db
+def test_transcript_downloads_as_text_and_webvtt_for_viewers_only(world, client):
+    _ready_caption(world, "Cells divide <i>often</i>")
+    lesson_id, slug = world["lesson"].id, world["course"].slug
+    member = UserFactory(role="student")
+    enrollment_create(user=member, course=world["course"])
+    client.force_login(member)
+    text = client.get(f"/courses/{slug}/lessons/{lesson_id}/transcript.txt?language=en")
+    assert text.status_code == 200
+    assert text["Content-Disposition"] == f'attachment; filename="transcript-{lesson_id}-en.txt"'
+    assert text.content.decode() == "Cells divide often\n"
+    vtt = client.get(f"/courses/{slug}/lessons/{lesson_id}/transcript.vtt")
+    assert vtt.content.decode().startswith("WEBVTT\n\n00:00:00.500 --> 00:00:01.500\n")
+    assert client.get(f"/courses/{slug}/lessons/{lesson_id}/transcript.pdf").status_code == 404
+    client.force_login(UserFactory(role="student"))
+    assert client.get(f"/courses/{slug}/lessons/{lesson_id}/transcript.txt").status_code == 403

@@ -15,26 +15,8 @@ from accounts.tests.factories import UserFactory
 from catalog.documents import Lesson
 from catalog.services import enrollment_create
 from catalog.tests.factories import published_course
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user=user)
-    return client
-
-
-def put_in_chunks(url: str, data: bytes, parts: int = 2) -> None:
-    size = -(-len(data) // parts)
-    for start in range(0, len(data), size):
-        chunk = data[start : start + size]
-        end = start + len(chunk) - 1
-        response = requests.put(
-            url,
-            data=chunk,
-            headers={"Content-Range": f"bytes {start}-{end}/{len(data)}"},
-            timeout=30,
-        )
-        assert response.status_code == (200 if end + 1 == len(data) else 308)
+from devtools.clients import client_for
+from devtools.live_stack import put_in_chunks
 
 
 def wait_for_state(client: APIClient, lesson_id: str, state: str, timeout_s: float = 90) -> dict:

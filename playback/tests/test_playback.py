@@ -18,17 +18,11 @@ from accounts.tests.factories import UserFactory
 from catalog.documents import Lesson
 from catalog.services import enrollment_create
 from catalog.tests.factories import CourseFactory, LessonFactory, published_course
+from devtools.clients import client_for
 from playback import signing
 from playback.tests.helpers import ready_generation, set_video
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user=user)
-    return client
 
 
 def public_key():

@@ -4,12 +4,12 @@ simulator."""
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from catalog.documents import Course, Lesson
 from catalog.lesson_video import VideoState
 from catalog.tests.factories import CourseFactory, LessonFactory, published_course
+from devtools.clients import client_for
 from devtools.mongo_server import free_port
 from learnstream.errors import UpstreamError
 from playback import mux_client
@@ -17,13 +17,6 @@ from playback.services import video_remove
 from playback.tests.helpers import set_video
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user=user)
-    return client
 
 
 def video_doc(lesson) -> dict:

@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from catalog.services import enrollment_create
+from devtools.clients import client_for
 from learnstream.audit import AuditEntry
 from tracking.analytics import course_analytics_compute
 from tracking.services import progress_record_heartbeat
 from tracking.tests.helpers import Clock, facts, raw_progress, video_course
-from tracking.tests.test_apis import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from catalog.documents import Lesson
 from catalog.lesson_video import LessonVideo, VideoGeneration, VideoState
 from catalog.services import enrollment_create
+from devtools.clients import client_for
 from tracking.tests.helpers import raw_progress, video_course
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user=user)
-    return client
 
 
 @pytest.fixture

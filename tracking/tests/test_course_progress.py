@@ -8,10 +8,10 @@ from django.utils import timezone
 from catalog.documents import Course, Lesson
 from catalog.services import course_publish, enrollment_create
 from catalog.tests.factories import LessonFactory
+from devtools.clients import client_for
 from tracking.selectors import course_progress_for_user
 from tracking.services import progress_mark_complete, progress_record_heartbeat
 from tracking.tests.helpers import Clock, facts, video_course
-from tracking.tests.test_apis import client_for
 
 pytestmark = pytest.mark.django_db
 
