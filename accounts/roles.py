@@ -3,7 +3,7 @@ the `StatelessUser` built from access-token claims (API auth): both carry `id` a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol
 
 from django.db import models
 
@@ -12,17 +12,26 @@ AMR_PASSWORD = "pwd"  # noqa: S105 - a method name, not a password
 AMR_OTP = "otp"
 
 
+class Viewer(Protocol):
+    """Who is asking: an ORM `User` (session), a `StatelessUser` (access-token claims) or
+    Django's `AnonymousUser`. Only `is_authenticated` is common to all three; signed-in
+    viewers also carry `id` and `role`, which the helpers below read for everyone else."""
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
     INSTRUCTOR = "instructor", "Instructor"
     STUDENT = "student", "Student"
 
 
-def is_signed_in(user: Any) -> bool:
+def is_signed_in(user: Viewer | None) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False))
 
 
-def staff_factor_missing(user: Any) -> bool:
+def staff_factor_missing(user: Viewer | None) -> bool:
     """True for a signed-in user whose role is in ADMIN_REQUIRE_2FA_ROLES and who did not
     prove a second factor in this sign-in (session: django-otp's `is_verified`; bearer
     token: `otp` in its `amr`). Such a user has no more power than a student, on every
@@ -38,7 +47,7 @@ def staff_factor_missing(user: Any) -> bool:
     return not (callable(is_verified) and is_verified())
 
 
-def is_admin(user: Any) -> bool:
+def is_admin(user: Viewer | None) -> bool:
     return (
         is_signed_in(user)
         and getattr(user, "role", None) == Role.ADMIN
@@ -46,7 +55,7 @@ def is_admin(user: Any) -> bool:
     )
 
 
-def is_instructor(user: Any) -> bool:
+def is_instructor(user: Viewer | None) -> bool:
     """Instructors and admins may author courses (with a second factor where required)."""
     return (
         is_signed_in(user)
@@ -55,19 +64,19 @@ def is_instructor(user: Any) -> bool:
     )
 
 
-def has_staff_powers(user: Any) -> bool:
+def has_staff_powers(user: Viewer | None) -> bool:
     """May act as a course's instructor at all (ownership is checked by the caller)."""
     return is_signed_in(user) and not staff_factor_missing(user)
 
 
-def user_id_of(user: Any) -> int | None:
+def user_id_of(user: Viewer | None) -> int | None:
     """The integer SQL id of a signed-in user (SimpleJWT carries it as a string)."""
     if not is_signed_in(user):
         return None
-    return int(user.id)
+    return int(getattr(user, "id"))  # noqa: B009 - signed-in viewers carry it; see Viewer
 
 
-def require_user_id(user: Any) -> int:
+def require_user_id(user: Viewer | None) -> int:
     """The integer id of a signed-in user; services that act for a user call this."""
     user_id = user_id_of(user)
     if user_id is None:

@@ -441,18 +441,28 @@ def user_update_profile(
 def user_change_password(
     *, user_id: int, current_password: str, new_password: str, client: ClientInfo
 ) -> tuple[User, TokenPair]:
-    """Set a new password, revoke every refresh family, and start a fresh one for the
+    """Set a new password (`user_password_change`) and start a fresh sign-in for the API
     caller."""
     with transaction.atomic():
-        user = _user_for_update(user_id)
-        password_check_length(password=new_password, field="new_password")
-        _password_check_throttled(user=user, password=current_password, field="current_password")
-        password_validate(password=new_password, user=user, field="new_password")
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        refresh_families_revoke_all(user_id=user.pk)
+        user = user_password_change(
+            user_id=user_id, current_password=current_password, new_password=new_password
+        )
         pair = token_pair_issue(user=user, client=client)
     return user, pair
+
+
+@transaction.atomic
+def user_password_change(*, user_id: int, current_password: str, new_password: str) -> User:
+    """Every password change (API, admin): the current password checked like a sign-in
+    (limited per account), the policy, then every sign-in of the user ends."""
+    user = _user_for_update(user_id)
+    password_check_length(password=new_password, field="new_password")
+    _password_check_throttled(user=user, password=current_password, field="current_password")
+    password_validate(password=new_password, user=user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    refresh_families_revoke_all(user_id=user.pk)
+    return user
 
 
 @transaction.atomic

@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     path("delete/", account_views.delete_view, name="account-delete"),
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/code/", views.LoginCodeView.as_view(), name="login-code"),
     path("register/", views.RegisterView.as_view(), name="register"),
     path("logout/", views.logout_view, name="logout"),
     path(

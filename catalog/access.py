@@ -17,7 +17,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from accounts.roles import has_staff_powers, is_admin, is_signed_in, user_id_of
+from accounts.roles import Viewer, has_staff_powers, is_admin, is_signed_in, user_id_of
 from catalog.documents import Course, CourseStatus, CourseVersion, Lesson
 from catalog.enrollment_cache import (
     enrollment_cache_key,
@@ -135,11 +135,11 @@ def lesson_facts_invalidate(*, lesson_ids: list[Any]) -> None:
     cache_delete_many([_facts_key(str(lesson_id)) for lesson_id in lesson_ids])
 
 
-def course_is_staff(*, user: Any, instructor_ids: tuple[int, ...] | list[int]) -> bool:
+def course_is_staff(*, user: Viewer, instructor_ids: tuple[int, ...] | list[int]) -> bool:
     return is_admin(user) or (has_staff_powers(user) and user_id_of(user) in instructor_ids)
 
 
-def lesson_get_for_viewer(*, user: Any, lesson_id: Any) -> LessonAccess:
+def lesson_get_for_viewer(*, user: Viewer, lesson_id: Any) -> LessonAccess:
     """Raises NotFound when the viewer may not even know the lesson exists."""
     lesson_oid = object_id_or_404(lesson_id, "Lesson")
     user_id = user_id_of(user)
@@ -162,7 +162,7 @@ def _is_enrolled(*, user_id: int | None, course_id: str, entry: Any) -> bool:
     return enrollment_is_active(user_id=user_id, course_id=course_id)
 
 
-def lesson_get_watchable(*, user: Any, lesson_id: Any) -> LessonAccess:
+def lesson_get_watchable(*, user: Viewer, lesson_id: Any) -> LessonAccess:
     """Raises NotFound, then PermissionDenied (enrol first) — the contract's order."""
     access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
     if not access.can_watch:

@@ -13,11 +13,11 @@ from typing import Any
 from bson import ObjectId
 from django.conf import settings
 
-from accounts.roles import is_admin, require_user_id, user_id_of
+from accounts.roles import Viewer, is_admin, require_user_id, user_id_of
 from catalog.access import course_is_staff
 from catalog.catalog_cache import catalog_cached
 from catalog.documents import Course, CourseLevel, CourseStatus, CourseVersion, Lesson
-from catalog.models import Enrollment
+from catalog.models import Enrollment, EnrollmentStatus
 from catalog.pagination import Cursor, PageOf, cursor_decode, cursor_encode
 from catalog.services import search_words
 from catalog.validation import slug_errors
@@ -176,6 +176,18 @@ def _listing_page(filters: CatalogueFilters, cursor: Cursor | None, size: int) -
     return PageOf(results=items, next_cursor=next_cursor, previous_cursor=previous_cursor)
 
 
+def enrolled_course_ids(*, user: Any, course_ids: list[str]) -> set[str]:
+    """Which of these courses the viewer is actively enrolled in (one query; none if anonymous)."""
+    user_id = user_id_of(user)
+    if user_id is None or not course_ids:
+        return set()
+    return set(
+        Enrollment.objects.filter(
+            user_id=user_id, course_id__in=course_ids, status=EnrollmentStatus.ACTIVE
+        ).values_list("course_id", flat=True)
+    )
+
+
 def course_list_published(
     *,
     filters: CatalogueFilters | None = None,
@@ -312,7 +324,7 @@ def _public_detail(slug: str) -> dict[str, Any]:
     }
 
 
-def enrollment_get(*, user: Any, course_id: str) -> Enrollment | None:
+def enrollment_get(*, user: Viewer, course_id: str) -> Enrollment | None:
     user_id = user_id_of(user)
     if user_id is None:
         return None
@@ -325,7 +337,7 @@ def enrollment_summary(enrollment: Enrollment | None) -> dict[str, Any] | None:
     return {"status": enrollment.status, "enrolled_at": enrollment.enrolled_at}
 
 
-def course_detail_for_viewer(*, user: Any, slug: Any) -> dict[str, Any]:
+def course_detail_for_viewer(*, user: Viewer, slug: Any) -> dict[str, Any]:
     """The published course as a student sees it: the latest version's outline with live
     video facts (has_video, duration; never a playback id) and the viewer's enrolment
     (`null` or `{status, enrolled_at}`). The public part is cached."""
@@ -343,7 +355,7 @@ course_get_for_viewer = course_detail_for_viewer
 # ---------------------------------------------------------------- instructors
 
 
-def course_get_for_instructor(*, user: Any, course_id: Any) -> Course:
+def course_get_for_instructor(*, user: Viewer, course_id: Any) -> Course:
     """A course its owner, a co-instructor or an admin may edit; anyone else gets 404 (not
     403: they may not learn that it exists)."""
     course_oid = object_id_or_404(course_id, "Course")
@@ -353,7 +365,7 @@ def course_get_for_instructor(*, user: Any, course_id: Any) -> Course:
     return course
 
 
-def lesson_get_for_instructor(*, user: Any, lesson_id: Any) -> tuple[Lesson, Course]:
+def lesson_get_for_instructor(*, user: Viewer, lesson_id: Any) -> tuple[Lesson, Course]:
     """A (not removed) lesson and its course, for its course's staff; else 404."""
     lesson_oid = object_id_or_404(lesson_id, "Lesson")
     lesson = Lesson.objects(id=lesson_oid, removed_at=None).first()
@@ -400,7 +412,7 @@ def page_number(page: Any) -> int:
     return number
 
 
-def _courses_taught_filter(user: Any) -> dict[str, Any]:
+def _courses_taught_filter(user: Viewer) -> dict[str, Any]:
     """The courses a user may edit: owned or co-taught (admins: every course)."""
     if is_admin(user):
         return {}
@@ -414,7 +426,7 @@ def _text_match(text: str) -> dict[str, Any]:
 
 def course_list_for_instructor(
     *,
-    user: Any,
+    user: Viewer,
     page: Any = 1,
     q: str = "",
     status: str = "",
@@ -446,7 +458,7 @@ def course_list_for_instructor(
     )
 
 
-def course_ids_taught(*, user: Any) -> list[str]:
+def course_ids_taught(*, user: Viewer) -> list[str]:
     """Ids of every course the user may edit (admins: every course), in one query."""
     return [
         str(course.id) for course in Course.objects(__raw__=_courses_taught_filter(user)).only("id")

@@ -52,8 +52,11 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         context["courses"] = []
         return render(request, "catalog/catalogue.html", context, status=400)
     params = filters.as_params()
+    enrolled = selectors.enrolled_course_ids(
+        user=request.user, course_ids=[course["id"] for course in page.results]
+    )
     context.update(
-        courses=page.results,
+        courses=[{**course, "enrolled": course["id"] in enrolled} for course in page.results],
         filtered=bool(params),
         next_url=f"?{urlencode({**params, 'cursor': page.next_cursor})}"
         if page.next_cursor

@@ -9,7 +9,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from accounts.roles import require_user_id
+from accounts.roles import Viewer, require_user_id
 from catalog.documents import Course
 from catalog.models import Enrollment, EnrollmentStatus
 from catalog.selectors import INSTRUCTOR_PAGE_SIZE, NumberedPage, page_number
@@ -17,7 +17,7 @@ from tracking.selectors import course_progress_for_user
 
 
 def enrollment_list_for_user(
-    *, user: Any, status: str = EnrollmentStatus.ACTIVE, page: Any = 1
+    *, user: Viewer, status: str = EnrollmentStatus.ACTIVE, page: Any = 1
 ) -> NumberedPage:
     """The user's enrolments (newest first) with course summary and progress: one SQL
     query, one MongoDB query and one progress call for the whole page."""
@@ -82,6 +82,8 @@ def _progress_dict(progress: Any, total_lessons: int) -> dict[str, Any]:
     }
 
 
-def course_progress_of_viewer(*, user: Any, course_id: str, total_lessons: int) -> dict[str, Any]:
+def course_progress_of_viewer(
+    *, user: Viewer, course_id: str, total_lessons: int
+) -> dict[str, Any]:
     progress = course_progress_for_user(user_id=require_user_id(user), course_ids=[course_id])
     return _progress_dict(progress.get(course_id), total_lessons)

@@ -9,7 +9,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from accounts.roles import is_signed_in, user_id_of
+from accounts.roles import Viewer, is_signed_in, user_id_of
 from catalog.access import LessonAccess, lesson_get_for_viewer, lesson_get_watchable
 from catalog.documents import Course, CourseVersion, Lesson
 from catalog.lesson_video import LessonVideo, VideoState
@@ -56,7 +56,7 @@ def _lesson_video(lesson_oid: ObjectId) -> Lesson:
     return lesson
 
 
-def lesson_playback_get(*, user: Any, lesson_id: Any) -> LessonPlayback:
+def lesson_playback_get(*, user: Viewer, lesson_id: Any) -> LessonPlayback:
     """Signed playback for a viewer who may watch: 404, then 403 (no token), then 409."""
     access = lesson_get_watchable(user=user, lesson_id=lesson_id)
     lesson = _lesson_video(ObjectId(access.facts.lesson_id))
@@ -99,7 +99,7 @@ def _signed_thumbnail(lesson: Lesson) -> str | None:
     return signing.thumbnail_url(playback_id=playback_id, token=tokens.thumbnail)
 
 
-def lesson_video_status_get(*, user: Any, lesson_id: Any) -> LessonVideoStatus:
+def lesson_video_status_get(*, user: Viewer, lesson_id: Any) -> LessonVideoStatus:
     """The video of a lesson as its instructors see it (404, then 403 for everyone else)."""
     access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
     if not access.is_course_staff:
@@ -174,7 +174,7 @@ def _outline_entries(access: LessonAccess) -> tuple[str, list[Any], CourseVersio
 
 
 def _viewer_progress(
-    user: Any, access: LessonAccess, version: CourseVersion | None
+    user: Viewer, access: LessonAccess, version: CourseVersion | None
 ) -> CourseProgress | None:
     """The learner's progress in the course (one query: the version is already read).
     None for visitors and course staff (who see the page to check it, not to learn)."""
@@ -184,7 +184,7 @@ def _viewer_progress(
     return course_progress_of_version(user_id=viewer_id, version=version)
 
 
-def lesson_page_get(*, user: Any, course_slug: str, lesson_id: Any) -> LessonPage:
+def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> LessonPage:
     """Everything the lesson page shows. NotFound for lessons the viewer may not see (or a
     slug that is not the lesson's course); a lesson they may not watch is still shown,
     locked."""

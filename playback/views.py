@@ -5,6 +5,7 @@ Content-Security-Policy (blob: media and workers, the Mux hosts) is the site-wid
 
 from __future__ import annotations
 
+import json
 from urllib.parse import quote
 
 from django.conf import settings
@@ -26,11 +27,16 @@ def lesson_page(request: HttpRequest, slug: str, lesson_id: str) -> HttpResponse
         page = lesson_page_get(user=request.user, course_slug=slug, lesson_id=lesson_id)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
+    login_url = f"{settings.LOGIN_URL}?next={quote(request.get_full_path(), safe='/')}"
     context = {
         "page": page,
         "playback_url": reverse("lesson-playback", args=[page.lesson_id]),
         "progress_url": f"/api/v1/lessons/{page.lesson_id}/progress",
-        "login_url": f"{settings.LOGIN_URL}?next={quote(request.get_full_path(), safe='/')}",
+        "login_url": login_url,
+        # Sign in again in another tab without leaving the lesson; it lands back on the
+        # lesson, whose player then saves what was held while signed out.
+        "signin_return_url": login_url,
+        "span_rules": _span_rules_json(),
         "transcript_languages": (
             lesson_transcript_languages(lesson_id=page.lesson_id)
             if page.can_watch and page.has_video
@@ -38,6 +44,19 @@ def lesson_page(request: HttpRequest, slug: str, lesson_id: str) -> HttpResponse
         ),
     }
     return render(request, "playback/lesson.html", context)
+
+
+def _span_rules_json() -> str:
+    """The heartbeat rules the player cuts its held spans to (the server enforces them)."""
+    _count, interval_s = settings.RATE_LIMITS["heartbeat"]
+    return json.dumps(
+        {
+            "interval_s": float(interval_s),
+            "max_rate": settings.PROGRESS_MAX_PLAYBACK_RATE,
+            "slack_s": settings.PROGRESS_SPAN_SLACK_S,
+            "first_beat_max_s": settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S,
+        }
+    )
 
 
 @login_required

@@ -150,3 +150,26 @@ def test_enrolled_student_sees_where_to_continue_on_course_page_and_my_learning(
         assert link in page, path
         assert "1 of 3 lessons completed · 33%" in page, path
         assert '<span style="width: 33%"></span>' in page, path
+
+
+@pytest.mark.django_db
+def test_catalogue_marks_the_courses_the_learner_is_enrolled_in(client):
+    from accounts.tests.factories import UserFactory
+    from catalog.services import course_publish, enrollment_create
+    from catalog.tests.factories import CourseFactory, LessonFactory
+
+    owner = UserFactory(role="instructor")
+    taken = CourseFactory(owner_id=owner.id, slug="taken-course", title="Taken Course")
+    other = CourseFactory(owner_id=owner.id, slug="other-course", title="Other Course")
+    for course in (taken, other):
+        LessonFactory(course_id=course.id, position=0)
+        course_publish(course=course, user=owner)
+    learner = UserFactory(email_verified=True)
+    taken.reload()
+    enrollment_create(user=learner, course=taken)
+    client.force_login(learner)
+    html = client.get("/").content.decode()
+    assert html.count("data-enrolled") == 1
+    assert html.index("data-enrolled") > html.index("Taken Course")
+    client.logout()
+    assert "data-enrolled" not in client.get("/").content.decode()

@@ -67,4 +67,11 @@ def test_mongo_indexes_command_covers_every_document_in_a_fresh_process(tmp_path
         check=True,
     )
     ensured = {line.split(": ", 1)[1] for line in result.stdout.splitlines() if ": " in line}
-    assert ensured == {"courses", "lessons", "course_versions", "lesson_progress", "audit_log"}
+    assert ensured == {
+        "courses",
+        "lessons",
+        "course_versions",
+        "lesson_progress",
+        "audit_log",
+        "captions",
+    }

@@ -98,3 +98,57 @@ def test_captions_show_on_the_video_and_transcript_lines_seek(
             browser.close()
     assert errors == []
     teacher.delete(f"/api/v1/instructor/lessons/{lesson.id}/captions/{caption_id}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_instructor_uploads_edits_and_reviews_captions_on_the_video_page(
+    mux_sim, ready_assets, live_server, settings, tmp_path
+):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    settings.SITE_URL = live_server.url
+    mux_sim.configure(webhook_url=f"{live_server.url}/webhooks/mux")
+    instructor = UserFactory(role="instructor")
+    course = published_course(owner=instructor, lessons=1)
+    lesson = Lesson.objects(course_id=course.id).first()
+    set_video(lesson, current=ready_generation(ready_assets[1]))
+    cookie = session_cookie(live_server, instructor)
+    srt = tmp_path / "captions.srt"
+    srt.write_text(SRT, encoding="utf-8")
+
+    errors: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            context = browser.new_context(base_url=live_server.url)
+            context.add_cookies([cookie])
+            page = context.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("dialog", lambda dialog: dialog.accept())
+            page.goto(f"/instructor/lessons/{lesson.id}/video/")
+            page.set_input_files("#caption-file", str(srt))
+            page.fill("#caption-language", "en")
+            page.fill("#caption-label", "English")
+            page.click("[data-captions-upload] button[type=submit]")
+            page.wait_for_selector("text=Uploaded: Mux is processing it.")
+            for _ in range(50):
+                page.reload()
+                page.wait_for_selector("[data-captions-rows] td")
+                if page.locator("[data-captions-rows] td", has_text="ready").count():
+                    break
+                page.wait_for_timeout(200)
+            assert page.locator("[data-captions-rows] td", has_text="ready").count() == 1
+
+            page.click("text=Edit en")
+            page.fill("#caption-vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:00.500\nBackwards\n")
+            assert "Line 3: the cue ends before" in page.inner_text("[data-editor-check]")
+            page.fill("#caption-vtt", "WEBVTT\n\n00:00:00.100 --> 00:00:00.500\nFixed\n")
+            assert page.inner_text("[data-editor-check]") == "The captions look right."
+            page.click("[data-captions-editor] button[type=submit]")
+            page.wait_for_selector("[data-captions-status]:has-text('Saved.')")
+            page.click("text=Mark en reviewed")
+            page.wait_for_selector("text=Mark en unreviewed")
+            page.click("text=Delete en")
+            page.wait_for_selector("text=No captions yet.")
+        finally:
+            browser.close()
+    assert errors == []

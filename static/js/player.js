@@ -1,36 +1,44 @@
 /*
- * LearnStream lesson player: secure HLS playback plus progress heartbeats.
+ * LearnStream lesson player: secure HLS playback, our own accessible controls, and progress
+ * heartbeats that survive a lost session.
  *
- * Markup:
- *   <video data-player
- *          data-playback-url="/api/v1/lessons/<id>/playback"
- *          data-progress-url="/api/v1/lessons/<id>/progress"
- *          muted playsinline controls></video>
- *   <p data-player-status role="status"></p>      (nearest one to the video is used)
- *   <span data-lesson-complete hidden>…</span>     (optional, anywhere on the page)
+ * Markup (templates/playback/_player.html):
+ *   <div data-player-root>
+ *     <video data-player data-playback-url data-progress-url data-lesson-id data-user-key
+ *            data-span-rules='{"interval_s":2,"max_rate":2,"slack_s":3,"first_beat_max_s":15}'
+ *            data-signin-url controls playsinline></video>
+ *     <div data-player-controls hidden>…buttons [data-action], [data-player-seek],
+ *       [data-player-speed], [data-player-captions], [data-player-time]…</div>
+ *     <p data-player-announce aria-live="polite"></p>   <div data-player-alert role="alert"></div>
+ *   </div>
+ *   <p data-player-status role="status"></p>   <p data-lesson-complete hidden></p>
  *
- * Needs: window.LearnStreamAPI (api.js), window.Hls (vendor/hls/hls.min.js, optional
- * where the browser plays HLS natively).
+ * Needs: window.LearnStreamAPI (api.js), window.LearnStreamPlayerCore (player_core.js),
+ * window.LearnStreamProgressRegion (progress_region.js, optional), window.Hls (optional where
+ * the browser plays HLS natively).
  * Exposes: window.LearnStreamPlayer (the first player on the page; see `publicApi`),
- *          `learnstream:completed` CustomEvent on the <video>.
+ *          `learnstream:completed` and `learnstream:progress` CustomEvents on the <video>.
  *
- * Heartbeats report the spans of the video actually played, never a jump: a span opens
- * where playback (re)starts and closes on pause, seek, end, page hide and every ~10 s.
- * Closed spans wait in `pending` until the server accepts them, so a failed beat never
- * disturbs playback and its span is merged into (or sent before) the next one.
+ * Heartbeats report the spans of the video actually played, never a jump: a span opens where
+ * playback (re)starts and closes on pause, seek, end, page hide and every ~10 s of wall time
+ * (at 2x that is 20 s of video, within the server's span rule). Closed spans wait in the queue
+ * until the server accepts them, and the queue is mirrored in localStorage, so spans survive a
+ * failed beat, a lost session (401/403: saving pauses, the learner is told and can sign in in
+ * another tab) and a closed tab. A span being sent when the tab dies is not kept: its beat may
+ * have been recorded, and sending it twice would credit watch time twice.
  */
 (function () {
   "use strict";
 
   const HEARTBEAT_MS = 10000;
-  const CONTIGUOUS_S = 0.5; // spans closer than this are merged into one
-  const MAX_PENDING = 100; // bound memory if the server stays unreachable for hours
   const MAX_HISTORY = 200;
   const HLS_MIME = "application/vnd.apple.mpegurl";
+  const SIGNED_IN_KEY = "learnstream:signed-in"; // written by the "signed in again" page
+  const SIGNED_IN_CHANNEL = "learnstream-auth";
+  const DEFAULT_RULES = { interval_s: 2, max_rate: 2, slack_s: 3, first_beat_max_s: 15 };
 
   const api = window.LearnStreamAPI;
-
-  const round3 = (x) => Math.round(x * 1000) / 1000;
+  const core = window.LearnStreamPlayerCore;
 
   // The nearest element matching `selector`, searching outwards from `el`'s ancestors.
   function findNear(el, selector) {
@@ -41,10 +49,50 @@
     return null;
   }
 
+  // localStorage that never throws (private mode, quota, storage disabled).
+  const store = {
+    get(key) {
+      try {
+        const raw = window.localStorage.getItem(key);
+        return raw === null ? null : JSON.parse(raw);
+      } catch (err) {
+        return null;
+      }
+    },
+    set(key, value) {
+      try {
+        if (value === null) window.localStorage.removeItem(key);
+        else window.localStorage.setItem(key, JSON.stringify(value));
+      } catch (err) {
+        /* nothing to do: the queue still lives in memory */
+      }
+    },
+  };
+
+  function readRules(video) {
+    try {
+      return Object.assign({}, DEFAULT_RULES, JSON.parse(video.dataset.spanRules || "{}"));
+    } catch (err) {
+      return DEFAULT_RULES;
+    }
+  }
+
   function createPlayer(video) {
+    const root = video.closest("[data-player-root]") || video.parentElement;
     const playbackUrl = video.dataset.playbackUrl;
     const progressUrl = video.dataset.progressUrl;
+    const rules = readRules(video);
+    const userKey = video.dataset.userKey || "anonymous";
+    const lessonKey = video.dataset.lessonId || progressUrl;
+    const keys = {
+      speed: `learnstream:${userKey}:speed`,
+      captions: `learnstream:${userKey}:captions`,
+      captionsLastOn: `learnstream:${userKey}:captions-last-on`,
+      outbox: `learnstream:${userKey}:outbox:${lessonKey}`,
+    };
     const statusEl = findNear(video, "[data-player-status]");
+    const announceEl = root.querySelector("[data-player-announce]");
+    const alertEl = root.querySelector("[data-player-alert]");
 
     let hls = null;
     let playback = null; // last playback response
@@ -55,23 +103,43 @@
     let backoffUntil = 0; // honour Retry-After after a 429
     let sending = false; // a beat is in flight
     let queue = Promise.resolve(); // serialises flushes so beats never overlap
-    let completedFired = false;
+    let completed = false;
     let retryTimer = null; // a retry of pending spans after a retryable failure
+    let authPaused = false; // the server refused us for authentication: hold spans
+    let probeTimer = null;
 
-    const pending = []; // [{from, to, position, duration, started?}] spans not yet accepted
+    // Spans from an earlier visit that were never accepted (tab closed, signed out…).
+    const saved = store.get(keys.outbox) || {};
+    const pending = new core.SpanQueue(Array.isArray(saved.spans) ? saved.spans : []);
+    let lastAcceptedAt = Number.isFinite(saved.lastAcceptedAt) ? saved.lastAcceptedAt : null;
     const stats = {
       lastBeat: null, // last body the server accepted
       lastProgress: null, // and its answer
       beatsSent: 0,
       beatsFailed: 0, // retryable failures (span kept)
-      beatsDropped: 0, // refused with a 4xx other than 429 (span dropped)
+      beatsDropped: 0, // refused with a 4xx other than 401/403/429 (span dropped)
+      beatsHeld: 0, // refused for authentication (span kept until signed in)
+      restored: pending.length, // spans found in localStorage at load
       history: [], // [{body, status, at}] most recent last, for tests and debugging
     };
+
+    function persist() {
+      store.set(keys.outbox, pending.length || lastAcceptedAt ? { spans: pending.toJSON(), lastAcceptedAt } : null);
+    }
 
     function setStatus(message) {
       if (!statusEl) return;
       statusEl.textContent = message || "";
       statusEl.hidden = !message;
+    }
+
+    function announce(message) {
+      if (!announceEl) return;
+      // Clearing first makes a repeated message ("Paused") be spoken again.
+      announceEl.textContent = "";
+      window.setTimeout(() => {
+        announceEl.textContent = message;
+      }, 30);
     }
 
     // ---- positions and spans ------------------------------------------------------
@@ -81,45 +149,14 @@
       return Number.isFinite(d) && d > 0 ? d : null;
     }
 
-    function clamp(t) {
-      const d = duration();
-      const x = Math.max(0, Number.isFinite(t) ? t : 0);
-      return d === null ? x : Math.min(x, d);
-    }
-
     // Where playback really is: during a seek currentTime already holds the target.
     function playedPosition() {
       return video.seeking ? lastTime : video.currentTime;
     }
 
-    function addPending(entry, atFront) {
-      // Merge with the neighbour when the two spans touch or overlap; otherwise keep
-      // them apart so a jump between them is never reported as played.
-      const neighbour = atFront ? pending[0] : pending[pending.length - 1];
-      if (neighbour) {
-        const [first, second] = atFront ? [entry, neighbour] : [neighbour, entry];
-        // A "started" beat goes out on its own, unless it already failed once.
-        if (!first.started && second.from <= first.to + CONTIGUOUS_S && second.from >= first.from - CONTIGUOUS_S) {
-          first.from = Math.min(first.from, second.from);
-          first.to = Math.max(first.to, second.to);
-          first.position = second.position; // the later report knows where playback is
-          first.duration = second.duration || first.duration;
-          if (atFront) pending[0] = first;
-          return;
-        }
-      }
-      if (atFront) pending.unshift(entry);
-      else pending.push(entry);
-      if (pending.length > MAX_PENDING) pending.shift();
-    }
-
     function queueSpan(from, to) {
-      from = clamp(from);
-      to = clamp(to);
-      // Nothing played (a stall, or pause right after play), or the position went
-      // backwards (a loop): nothing worth reporting. Only the "started" beat is zero-length.
-      if (to <= from) return;
-      addPending({ from, to, position: clamp(video.currentTime), duration: duration() }, false);
+      const d = duration();
+      if (pending.addSpan(from, to, video.currentTime, d)) persist();
     }
 
     // Close the open span at `end`. With `reopen`, a new one starts there (periodic beats).
@@ -138,21 +175,30 @@
 
     function onProgress(progress) {
       stats.lastProgress = progress;
-      if (!progress || !progress.completed || completedFired) return;
-      completedFired = true;
+      video.dispatchEvent(new CustomEvent("learnstream:progress", { bubbles: true, detail: progress }));
+      if (!progress || !progress.completed || completed) return;
+      completed = true;
       const done = document.querySelector("[data-lesson-complete]");
       if (done) {
         done.hidden = false;
         done.dataset.completed = "true";
         if (!done.textContent.trim()) done.textContent = "Lesson complete";
       }
+      announce("Lesson complete.");
       video.dispatchEvent(new CustomEvent("learnstream:completed", { bubbles: true, detail: progress }));
+      refreshProgressRegion();
     }
 
-    // Send pending spans oldest first, one request at a time. Stops at the first
-    // retryable failure (the span goes back to the front of `pending`).
-    async function drain() {
-      while (pending.length) {
+    function refreshProgressRegion() {
+      const region = window.LearnStreamProgressRegion;
+      if (region) region.refresh();
+    }
+
+    // Send pending spans oldest first, one request at a time, each cut to what the server's
+    // span rule accepts now. Stops at the first retryable failure (the span goes back to
+    // the front of the queue) and while the learner is signed out.
+    async function drain(probing) {
+      while (pending.length && (!authPaused || probing)) {
         // Once the page is hidden it may be discarded at any moment: use keepalive so
         // the request outlives it (sendBeacon cannot carry the CSRF header), and don't
         // hold back for Retry-After, as there may be no later chance.
@@ -161,15 +207,13 @@
         const entry = pending.shift();
         if (entry.duration === null) entry.duration = duration();
         if (entry.duration === null) {
-          pending.unshift(entry); // no duration yet: the server could not place the span
+          pending.add(entry, true); // no duration yet: the server could not place the span
           return;
         }
-        const body = {
-          position_s: round3(entry.position),
-          duration_s: round3(entry.duration),
-          played_from_s: round3(entry.from),
-          played_to_s: round3(entry.to),
-        };
+        const [piece, rest] = core.splitToAllowance(entry, core.spanAllowance(rules, lastAcceptedAt, Date.now()));
+        if (rest) pending.add(rest, true);
+        persist(); // the piece in flight is no longer stored: see the header
+        const body = core.beatBody(piece);
         let progress;
         sending = true;
         try {
@@ -177,25 +221,42 @@
         } catch (err) {
           const status = err instanceof api.ApiError ? err.status : 0;
           record(body, status);
-          if (status === 0 || err.retryable) {
+          const kind = core.failureKind(status);
+          if (kind === "retry" || kind === "auth") {
+            pending.putBack(piece);
+            persist();
+          }
+          if (kind === "retry") {
             stats.beatsFailed += 1;
             if (status === 429) backoffUntil = Date.now() + 1000 * (err.retryAfter !== null ? err.retryAfter : 2);
-            entry.started = false; // from now on it is just a span to merge
-            addPending(entry, true);
             // Try again by itself: after a pause or the end no other beat may come (e.g.
             // the "ended" beat answered 429 because it came < 2 s after the previous one).
             scheduleRetry(status === 429 ? backoffUntil - Date.now() + 50 : HEARTBEAT_MS);
             return;
           }
-          stats.beatsDropped += 1; // 400/403/...: the same span would be refused again
+          if (kind === "auth") {
+            stats.beatsHeld += 1;
+            pauseSaving(err);
+            return;
+          }
+          stats.beatsDropped += 1; // 400/404/...: the same span would be refused again
           continue;
         } finally {
           sending = false;
         }
+        lastAcceptedAt = Date.now();
+        persist();
+        if (authPaused) resumeSaving();
         stats.beatsSent += 1;
         stats.lastBeat = body;
         record(body, 200);
         onProgress(progress);
+        if (pending.length) {
+          // The next piece (the rest of a long backlog) may go once the beat interval passed.
+          backoffUntil = Date.now() + rules.interval_s * 1000 + 50;
+          scheduleRetry(rules.interval_s * 1000 + 100);
+          return;
+        }
       }
     }
 
@@ -223,6 +284,89 @@
       timer = video.paused ? null : setTimeout(onTick, HEARTBEAT_MS);
     }
 
+    // ---- signed out: hold spans, tell the learner, resume after sign-in -------------
+
+    function pauseSaving(err) {
+      if (!authPaused) showSignInAlert(err);
+      authPaused = true;
+      // Try again every heartbeat interval (the learner may sign in anywhere), and at once
+      // when another tab says they signed in again or this tab gets the focus back.
+      clearInterval(probeTimer);
+      probeTimer = setInterval(probe, HEARTBEAT_MS);
+    }
+
+    function showSignInAlert(err) {
+      if (!alertEl) return;
+      const signedOut = !err || err.status === 401 || err.code === "not_authenticated";
+      alertEl.replaceChildren();
+      const text = document.createElement("p");
+      text.textContent = signedOut
+        ? "You have been signed out, so your progress is not being saved. Keep watching: " +
+          "it is kept on this device and saved as soon as you sign in again."
+        : `Your progress could not be saved: ${err.message} It is kept on this device and ` +
+          "saved as soon as you can sign in again.";
+      const link = document.createElement("a");
+      link.href = video.dataset.signinUrl || "/accounts/login/";
+      link.target = "_blank";
+      link.className = "button button-small";
+      link.dataset.playerSignin = "";
+      link.textContent = "Sign in again (opens a new tab)";
+      // Opened by script, so the "signed in" page may close itself and bring the learner back.
+      link.addEventListener("click", (event) => {
+        const win = window.open(link.href, "learnstream-signin");
+        if (win) event.preventDefault();
+      });
+      const p = document.createElement("p");
+      p.append(link);
+      alertEl.append(text, p);
+      alertEl.hidden = false;
+    }
+
+    function resumeSaving() {
+      if (!authPaused) return;
+      authPaused = false;
+      clearInterval(probeTimer);
+      probeTimer = null;
+      if (alertEl) {
+        alertEl.hidden = true;
+        alertEl.replaceChildren();
+      }
+      announce("Signed in again. Your progress is being saved.");
+    }
+
+    // One beat (or, with nothing to send, one read) to see whether we may save again:
+    // accepted, saving resumes; refused for authentication, it stays paused.
+    function probe() {
+      if (!authPaused) return queue;
+      closeSpan(playedPosition(), true);
+      queue = queue.then(async () => {
+        if (!authPaused) return;
+        if (pending.length) {
+          await drain(true);
+          return;
+        }
+        try {
+          await api.request(playbackUrl);
+          resumeSaving();
+        } catch (err) {
+          if (core.failureKind(err.status || 0) !== "auth") resumeSaving();
+        }
+      });
+      return queue;
+    }
+
+    function onSignedInElsewhere() {
+      if (authPaused) probe();
+    }
+
+    window.addEventListener("storage", (event) => {
+      if (event.key === SIGNED_IN_KEY) onSignedInElsewhere();
+    });
+    if ("BroadcastChannel" in window) {
+      new BroadcastChannel(SIGNED_IN_CHANNEL).addEventListener("message", onSignedInElsewhere);
+    }
+    window.addEventListener("focus", onSignedInElsewhere);
+
     // ---- media events -------------------------------------------------------------
 
     // Playback runs from the current position: queue the one "started" beat the first
@@ -230,8 +374,8 @@
     function openSpan() {
       if (!started) {
         started = true;
-        const at = clamp(video.currentTime);
-        addPending({ from: at, to: at, position: at, duration: duration(), started: true }, false);
+        pending.addStarted(video.currentTime, duration());
+        persist();
       }
       if (spanStart === null) spanStart = video.currentTime;
       lastTime = video.currentTime;
@@ -257,7 +401,9 @@
     function onPause() {
       clearTimeout(timer);
       closeSpan(playedPosition(), false);
-      flush();
+      flush().then(() => {
+        if (stats.lastProgress && !pending.length) refreshProgressRegion();
+      });
     }
 
     function onSeeking() {
@@ -298,7 +444,7 @@
       else video.addEventListener("loadedmetadata", apply, { once: true });
     }
 
-    function attachHls(url) {
+    function attachHls(url, config) {
       const Hls = window.Hls;
       let recoveries = 0; // consecutive fatal errors we tried to recover from
       const giveUp = (message) => {
@@ -306,7 +452,7 @@
         hls.destroy();
         hls = null;
       };
-      hls = new Hls();
+      hls = new Hls(config);
       hls.on(Hls.Events.ERROR, (event, data) => {
         if (!data.fatal) return; // hls.js retries non-fatal errors itself
         const code = data.response && data.response.code;
@@ -328,6 +474,7 @@
         if (recoveries) setStatus(""); // media flows again
         recoveries = 0;
       });
+      hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, () => controls.captionsChanged());
       hls.loadSource(url);
       hls.attachMedia(video);
     }
@@ -342,9 +489,12 @@
         return false;
       }
       if (playback.thumbnail_url) video.poster = playback.thumbnail_url;
+      const captionTracks = controls.addCaptionTracks(playback.captions);
 
       if (window.Hls && window.Hls.isSupported()) {
-        attachHls(playback.stream_url);
+        // With our own <track> elements, hls.js leaves the playlist's subtitle renditions
+        // alone (otherwise every caption would be listed twice).
+        attachHls(playback.stream_url, captionTracks ? { enableWebVTT: false } : {});
       } else if (video.canPlayType(HLS_MIME)) {
         video.src = playback.stream_url; // Safari / iOS play HLS natively
       } else {
@@ -352,9 +502,15 @@
         return false;
       }
       seekToResume(Number(playback.resume_position_s) || 0);
+      controls.loadStoryboard(playback.storyboard_url);
       setStatus("");
+      if (pending.length) flush(); // spans left over from an earlier visit
       return true;
     }
+
+    const controls = window.LearnStreamPlayerControls
+      ? window.LearnStreamPlayerControls.mount({ root, video, core, store, keys, announce, getHls: () => hls })
+      : { addCaptionTracks: () => false, captionsChanged() {}, loadStoryboard() {} };
 
     video.addEventListener("playing", onPlaying);
     video.addEventListener("timeupdate", onTimeUpdate);
@@ -371,6 +527,7 @@
     const publicApi = {
       video,
       ready, // resolves to true once a source is attached, false on an error
+      controls,
       get hls() { return hls; },
       get playback() { return playback; },
       get lastBeat() { return stats.lastBeat; },
@@ -378,8 +535,11 @@
       get beatsSent() { return stats.beatsSent; },
       get beatsFailed() { return stats.beatsFailed; },
       get beatsDropped() { return stats.beatsDropped; },
+      get beatsHeld() { return stats.beatsHeld; },
+      get restored() { return stats.restored; },
+      get savingPaused() { return authPaused; },
       get history() { return stats.history.slice(); },
-      get pending() { return pending.map((entry) => Object.assign({}, entry)); },
+      get pending() { return pending.snapshot(); },
       get openSpanStart() { return spanStart; },
       /** Close the span played so far (playback continues) and send everything pending. */
       flush() {

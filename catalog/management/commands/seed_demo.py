@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from catalog.demo_content import DEMO_COURSES, DEMO_PASSWORD, DEMO_USERS
+from catalog.demo_content import DEMO_COURSES, DEMO_PASSWORD, DEMO_USERS, Reading
 
 
 class Command(BaseCommand):
@@ -48,16 +48,25 @@ class Command(BaseCommand):
                 for key in ("slug", "title", "subtitle", "description", "level", "language", "tags")
             }
             course = course_create(user=owner, **fields)
-            for section, title, is_preview, duration_s in spec["lessons"]:
-                lesson = lesson_create(
+            for entry in spec["lessons"]:
+                if isinstance(entry, Reading):
+                    lesson_create(
+                        course=course,
+                        section=entry.section,
+                        title=entry.title,
+                        summary=f"{entry.title}.",
+                        body=entry.body,
+                    )
+                    continue
+                section, title, is_preview, points = entry
+                # The video comes from `seed_demo_videos` (its key points become slides).
+                lesson_create(
                     course=course,
                     section=section,
                     title=title,
-                    summary=f"{title}.",
+                    summary=f"{title}: " + "; ".join(points) + ".",
                     is_preview=is_preview,
                 )
-                # Planned length, shown until a video is uploaded (playback replaces it).
-                type(lesson).objects(id=lesson.id).update_one(set__duration_s=duration_s)
             course.reload()
             course_publish(course=course, user=owner)
             self.stdout.write(f"Published demo course: {spec['title']}")

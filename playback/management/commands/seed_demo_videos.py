@@ -1,0 +1,140 @@
+"""Give every demo lesson its generated video and captions through the instructor's path.
+
+For each demo lesson with key points (reading lessons have none) that has no ready video:
+make its slide video and WebVTT captions offline (cached under var/demo-media/), ask Mux for
+a direct upload as the demo instructor, PUT the file to it, and add the captions through the
+caption service (they attach when the video is ready). Then wait until Mux's signed webhooks
+have made every video and caption ready. Needs the app running (webhooks and caption
+fetches go to it) and Mux reachable; lessons already ready are left alone, so a second run
+does nothing.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from catalog.demo_content import DEMO_COURSES, DEMO_USERS, Reading
+
+CAPTION_LABELS = {"en": "English", "fr": "Français"}
+WAIT_TIMEOUT_S = 240
+
+
+def put_file(url: str, data: bytes) -> None:
+    """Upload the whole file in one request, as the browser's uploader does for small files."""
+    request = urllib.request.Request(  # noqa: S310 - the URL Mux returned for this upload
+        url,
+        data=data,
+        method="PUT",
+        headers={"Content-Range": f"bytes 0-{len(data) - 1}/{len(data)}"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        if response.status not in (200, 201):
+            raise CommandError(f"the upload was refused ({response.status})")
+
+
+class Command(BaseCommand):
+    help = "Upload generated videos and captions for the demo lessons (needs the app running)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from accounts.models import User
+        from devtools.demo_media import lesson_media
+
+        instructor_email = next(email for email, _n, role in DEMO_USERS if role == "instructor")
+        instructor = User.objects.get(email__iexact=instructor_email)
+        cache_dir = Path(settings.BASE_DIR) / "var" / "demo-media"
+        waiting: list[str] = []
+        for course_index, spec in enumerate(DEMO_COURSES):
+            for entry in spec["lessons"]:
+                if isinstance(entry, Reading):
+                    continue
+                _section, title, _is_preview, points = entry
+                lesson_id = self._lesson_id(spec["slug"], title)
+                if lesson_id is None:
+                    continue
+                media = lesson_media(
+                    cache_dir=cache_dir,
+                    course_index=course_index,
+                    course_title=spec["title"],
+                    lesson_title=title,
+                    points=points,
+                )
+                if self._upload(instructor, lesson_id, media.video):
+                    waiting.append(lesson_id)
+                self._captions(instructor, lesson_id, spec["language"], media.captions)
+        if waiting:
+            self.stdout.write(f"Transcoding {len(waiting)} demo videos …")
+        self._wait(instructor, waiting)
+
+    def _lesson_id(self, slug: str, title: str) -> str | None:
+        from catalog.documents import Course, Lesson
+
+        course = Course.objects(slug=slug).only("id").first()
+        if course is None:
+            return None
+        lesson = (
+            Lesson.objects(course_id=course.id, title=title, removed_at=None).only("id").first()
+        )
+        return str(lesson.id) if lesson else None
+
+    def _upload(self, instructor: Any, lesson_id: str, video: Path) -> bool:
+        """Upload the lesson's video unless it already has a ready one."""
+        from playback.selectors import lesson_video_status_get
+        from playback.services import video_upload_create
+
+        if lesson_video_status_get(user=instructor, lesson_id=lesson_id).playable:
+            return False
+        upload = video_upload_create(user=instructor, lesson_id=lesson_id)
+        put_file(upload.url, video.read_bytes())
+        return True
+
+    def _captions(self, instructor: Any, lesson_id: str, language: str, vtt: Path) -> None:
+        """Attach captions in the course's language, unless the lesson has them."""
+        from bson import ObjectId
+
+        from playback.captions_documents import Caption
+
+        if Caption.objects(lesson_id=ObjectId(lesson_id), language=language).first():
+            return
+        attach_demo_captions(instructor=instructor, lesson_id=lesson_id, language=language, vtt=vtt)
+
+    def _wait(self, instructor: Any, lesson_ids: list[str]) -> None:
+        from playback.selectors import lesson_video_status_get
+
+        deadline = time.monotonic() + WAIT_TIMEOUT_S
+        remaining = set(lesson_ids)
+        while remaining:
+            for lesson_id in list(remaining):
+                status = lesson_video_status_get(user=instructor, lesson_id=lesson_id)
+                if status.playable:
+                    remaining.discard(lesson_id)
+                elif status.state == "errored":
+                    raise CommandError(f"a demo video failed to transcode: {status.error}")
+            if remaining and time.monotonic() > deadline:
+                raise CommandError(
+                    f"{len(remaining)} demo videos were not ready after {WAIT_TIMEOUT_S} s"
+                )
+            if remaining:
+                time.sleep(0.5)
+        if lesson_ids:
+            self.stdout.write(f"{len(lesson_ids)} demo videos are ready.")
+
+
+def attach_demo_captions(*, instructor: Any, lesson_id: str, language: str, vtt: Path) -> None:
+    """The one place demo captions enter the product: the caption service an instructor's
+    upload uses (it sends them to Mux as a text track once the video is ready)."""
+    from playback.captions_services import add_caption
+
+    add_caption(
+        lesson=lesson_id,
+        file_bytes=vtt.read_bytes(),
+        language=language,
+        label=CAPTION_LABELS.get(language, language),
+        closed_captions=False,
+        actor=instructor,
+    )
