@@ -21,7 +21,7 @@ from accounts.roles import require_user_id
 from accounts.selectors import user_get_signed_in
 from accounts.serializers import password_field
 from accounts.services import ClientInfo
-from learnstream.api_schema import problem
+from learnstream.api_schema import ProblemSerializer, problem
 from learnstream.client_ip import client_ip
 from learnstream.errors import PROBLEM_CONTENT_TYPE, problem_body
 from learnstream.serializers import StrictInputSerializer
@@ -80,14 +80,18 @@ class RegisterApi(AnonymousApi):
         return Response(self.OutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
-class OtpRequiredSerializer(serializers.Serializer):
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    code = serializers.CharField(help_text='"otp_required"')
-    otp_token = serializers.CharField(help_text="Send with the code to /auth/token/otp.")
-    otp_token_expires_at = serializers.DateTimeField(help_text="At most 5 minutes away.")
+@extend_schema_serializer(component_name="SignInRefusal")
+class OtpRequiredSerializer(ProblemSerializer):
+    """The sign-in refusal: `invalid_credentials`, or `otp_required` with the token that
+    carries the password step to /auth/token/otp (present only then)."""
+
+    code = serializers.CharField(help_text='"invalid_credentials" or "otp_required"')
+    otp_token = serializers.CharField(
+        required=False, help_text="With otp_required: send it with the code to /auth/token/otp."
+    )
+    otp_token_expires_at = serializers.DateTimeField(
+        required=False, help_text="With otp_required: at most 5 minutes away."
+    )
 
 
 class TokenObtainApi(AnonymousApi):

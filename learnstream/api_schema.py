@@ -114,7 +114,14 @@ class ProblemAutoSchema(AutoSchema):
         for code, description in self._standard_refusals(operation).items():
             responses.setdefault(code, {"description": description})
         for code, response in responses.items():
-            if code[0] in "45" and not response.get("content"):
+            if code[0] not in "45":
+                continue
+            content = response.get("content")
+            if not content:
                 response["content"] = body
+            elif "application/json" in content:
+                # A refusal with a body of its own (otp_required's otp_token) is still
+                # rendered as problem+json: document it under that type.
+                content["application/problem+json"] = content.pop("application/json")
         operation["responses"] = dict(sorted(responses.items()))
         return operation

@@ -75,6 +75,7 @@ class LessonCaptionsApi(APIView):
     permission_classes = [IsSignedIn]
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema_serializer(component_name="CaptionUpload")
     class InputSerializer(serializers.Serializer):
         file = serializers.FileField(help_text="WebVTT or SRT, UTF-8, at most 1 MiB.")
         language = serializers.CharField(max_length=35, help_text="BCP 47, e.g. en, pt-BR.")
@@ -117,6 +118,7 @@ class LessonCaptionDetailApi(APIView):
 
     permission_classes = [IsSignedIn]
 
+    @extend_schema_serializer(component_name="CaptionUpdate")
     class InputSerializer(serializers.Serializer):
         vtt = serializers.CharField(required=False, trim_whitespace=False, max_length=1024 * 1024)
         reviewed = serializers.BooleanField(required=False)
@@ -172,6 +174,7 @@ class LessonCaptionsGenerateApi(APIView):
 
     permission_classes = [IsSignedIn]
 
+    @extend_schema_serializer(component_name="CaptionGenerate")
     class InputSerializer(serializers.Serializer):
         language = serializers.CharField(max_length=35)
 

@@ -210,6 +210,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two `state` fields with different choices: name each enum after what it describes.
+    "ENUM_NAME_OVERRIDES": {
+        "VideoStateEnum": "catalog.lesson_video.VideoState.ALL",
+        "CaptionStateEnum": "playback.captions_documents.CaptionState.ALL",
+    },
 }
 
 LOGGING: dict[str, Any] = {

@@ -16,10 +16,17 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from bson import ObjectId
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.models import User
 from catalog.demo_content import DEMO_COURSES, DEMO_USERS, Reading
+from catalog.documents import Course, Lesson
+from devtools.demo_media import lesson_media
+from playback.captions_documents import Caption
+from playback.selectors import lesson_video_status_get
+from playback.services import video_upload_create
 
 CAPTION_LABELS = {"en": "English", "fr": "Français"}
 WAIT_TIMEOUT_S = 240
@@ -42,9 +49,6 @@ class Command(BaseCommand):
     help = "Upload generated videos and captions for the demo lessons (needs the app running)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from accounts.models import User
-        from devtools.demo_media import lesson_media
-
         instructor_email = next(email for email, _n, role in DEMO_USERS if role == "instructor")
         instructor = User.objects.get(email__iexact=instructor_email)
         cache_dir = Path(settings.BASE_DIR) / "var" / "demo-media"
@@ -72,8 +76,6 @@ class Command(BaseCommand):
         self._wait(instructor, waiting)
 
     def _lesson_id(self, slug: str, title: str) -> str | None:
-        from catalog.documents import Course, Lesson
-
         course = Course.objects(slug=slug).only("id").first()
         if course is None:
             return None
@@ -84,9 +86,6 @@ class Command(BaseCommand):
 
     def _upload(self, instructor: Any, lesson_id: str, video: Path) -> bool:
         """Upload the lesson's video unless it already has a ready one."""
-        from playback.selectors import lesson_video_status_get
-        from playback.services import video_upload_create
-
         if lesson_video_status_get(user=instructor, lesson_id=lesson_id).playable:
             return False
         upload = video_upload_create(user=instructor, lesson_id=lesson_id)
@@ -95,17 +94,11 @@ class Command(BaseCommand):
 
     def _captions(self, instructor: Any, lesson_id: str, language: str, vtt: Path) -> None:
         """Attach captions in the course's language, unless the lesson has them."""
-        from bson import ObjectId
-
-        from playback.captions_documents import Caption
-
         if Caption.objects(lesson_id=ObjectId(lesson_id), language=language).first():
             return
         attach_demo_captions(instructor=instructor, lesson_id=lesson_id, language=language, vtt=vtt)
 
     def _wait(self, instructor: Any, lesson_ids: list[str]) -> None:
-        from playback.selectors import lesson_video_status_get
-
         deadline = time.monotonic() + WAIT_TIMEOUT_S
         remaining = set(lesson_ids)
         while remaining:
