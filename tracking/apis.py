@@ -22,10 +22,9 @@ from rest_framework.views import APIView
 from accounts.permissions import IsInstructor, IsSignedIn
 from accounts.roles import require_user_id
 from catalog.access import lesson_get_watchable
-from catalog.selectors import course_get_for_instructor, lesson_video_readiness_by_id
-from catalog.video_state import VideoReadiness
+from catalog.selectors import course_get_for_instructor
 from learnstream.api_schema import name_nested_serializers, problem
-from learnstream.errors import Conflict, NotFound, VideoNotReady
+from learnstream.errors import NotFound
 from learnstream.ids import object_id_or_404
 from tracking import analytics
 from tracking.selectors import ProgressState, course_progress_for_viewer
@@ -148,11 +147,6 @@ class LessonCompleteApi(APIView):
     )
     def post(self, request: Request, lesson_id: str) -> Response:
         access = lesson_get_watchable(user=request.user, lesson_id=lesson_id)
-        readiness = lesson_video_readiness_by_id(lesson_id=access.facts.lesson_id)
-        if readiness == VideoReadiness.READY:
-            raise Conflict("This lesson has a video: it is completed by watching it.")
-        if readiness == VideoReadiness.NOT_READY:
-            raise VideoNotReady("This lesson's video is not ready: nothing can complete it yet.")
         state = progress_mark_complete(user_id=require_user_id(request.user), lesson=access.facts)
         return _progress_response(state)
 
