@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "learnstream.middleware.ServiceUnavailableMiddleware",
+    "learnstream.middleware.DomainRefusalPagesMiddleware",
 ]
 
 ROOT_URLCONF = "learnstream.urls"
