@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import is_signed_in
 from catalog import selectors, services
 from catalog.documents import CourseLevel
-from learnstream.errors import PermissionDenied, ValidationError
+from learnstream.errors import EmailNotVerified, PermissionDenied, ValidationError
 
 
 @require_GET
@@ -70,7 +70,7 @@ def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
         _enrollment, created = services.enrollment_create(user=request.user, course=course)
     except PermissionDenied as exc:  # e.g. the email address is not verified yet
         # The verification refusal names the account page: link it (resend is there).
-        link = "account-link" if exc.detail == services.VERIFY_EMAIL_FIRST else ""
+        link = "account-link" if isinstance(exc, EmailNotVerified) else ""
         messages.error(request, exc.detail, extra_tags=link)
         return redirect(course_path)
     if created:
