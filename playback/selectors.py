@@ -17,6 +17,7 @@ from catalog.markdown import render_markdown
 from catalog.services import lessons_in_outline
 from catalog.video_state import (
     lesson_has_ready_video,
+    lesson_video_coming,
     lesson_video_duration,
     lesson_video_state,
 )
@@ -156,6 +157,9 @@ class LessonPage:
     is_course_staff: bool
     # The viewer's progress in the course (signed-in learners; None for staff and visitors).
     progress: CourseProgress | None = None
+    # No video plays yet but one is being uploaded or processed (else, without a video, the
+    # lesson is a reading lesson).
+    video_coming: bool = False
 
 
 def _outline_entries(access: LessonAccess) -> tuple[str, list[Any], CourseVersion | None]:
@@ -221,7 +225,8 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
             raise NotFound("Lesson not found.")
     else:
         shown = entries[index]
-    has_video = lesson_has_ready_video(_lesson_video(ObjectId(access.facts.lesson_id)))
+    live = _lesson_video(ObjectId(access.facts.lesson_id))
+    has_video = lesson_has_ready_video(live)
     return LessonPage(
         course_slug=access.facts.course_slug,
         course_title=course_title,
@@ -238,4 +243,5 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
         signed_in=is_signed_in(user),
         is_course_staff=access.is_course_staff,
         progress=progress,
+        video_coming=lesson_video_coming(live),
     )
