@@ -26,10 +26,12 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(static("favicon.svg"))
 
 
-def _page_or_problem(request: HttpRequest, error: ApplicationError, template: str) -> HttpResponse:
+def _page_or_problem(
+    request: HttpRequest, error: ApplicationError, template: str, reason: str = ""
+) -> HttpResponse:
     if is_api_request(request):
         return problem_response(error)
-    return render(request, template, status=error.status)
+    return render(request, template, {"reason": reason}, status=error.status)
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -37,7 +39,10 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
 
 
 def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _page_or_problem(request, PermissionDenied(), "403.html")
+    # A domain refusal carries a sentence for the person (e.g. "verify your authenticator
+    # first"); Django's own 403s carry none.
+    reason = str(exception) if exception is not None and exception.args else ""
+    return _page_or_problem(request, PermissionDenied(), "403.html", reason)
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -57,4 +62,4 @@ def handler500(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     error = PermissionDenied("CSRF verification failed. Reload the page and try again.")
-    return _page_or_problem(request, error, "403.html")
+    return _page_or_problem(request, error, "403.html", error.detail)
