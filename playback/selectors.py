@@ -160,6 +160,8 @@ class LessonPage:
     # No video plays yet but one is being uploaded or processed (else, without a video, the
     # lesson is a reading lesson).
     video_coming: bool = False
+    # The published version the outline comes from (None: staff viewing the draft).
+    course_version: int | None = None
 
 
 def _outline_entries(access: LessonAccess) -> tuple[str, list[Any], CourseVersion | None]:
@@ -244,4 +246,5 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
         is_course_staff=access.is_course_staff,
         progress=progress,
         video_coming=lesson_video_coming(live),
+        course_version=version.version if version is not None else None,
     )
