@@ -36,16 +36,18 @@ from django.utils import timezone
 from pymongo.errors import DuplicateKeyError
 
 from catalog.access import LessonFacts
+from catalog.completion import CompletionPolicy
 from catalog.selectors import lesson_video_readiness_by_id
 from catalog.video_state import VideoReadiness
 from learnstream.audit import audit_record
 from learnstream.errors import Conflict, Throttled, ValidationError, VideoNotReady
+from tracking.completion import completion_expression, completion_requirement
 from tracking.documents import LessonProgress
 from tracking.metrics import heartbeat_outcomes
 from tracking.selectors import ProgressState, progress_state_from_document
 
-# Floating-point sums of spans may land a hair under the threshold (0.8999999…).
-_COVERAGE_EPSILON = 1e-9
+# No lesson policy: the site's settings (read when used, so tests may override them).
+_SITE_POLICY = CompletionPolicy()
 # Fields returned by the heartbeat update (the bucket list stays in the database).
 _STATE_PROJECTION = {"buckets": False}
 
@@ -144,14 +146,23 @@ def _touched_buckets(beat: Beat) -> list[int]:
     return list(range(max(first, 0), min(last, count - 1) + 1))
 
 
-def _merge_pipeline(*, beat: Beat, course_id: ObjectId, now: datetime) -> list[dict[str, Any]]:
+def _merge_pipeline(
+    *,
+    beat: Beat,
+    course_id: ObjectId,
+    now: datetime,
+    policy: CompletionPolicy = _SITE_POLICY,
+) -> list[dict[str, Any]]:
     """The update that merges one accepted beat into the stored document.
 
     Coverage is the share of buckets touched, capped by watch time / duration: a learner who
     scatters tiny spans over many buckets touches buckets without playing them, and the cap
     keeps coverage at most the time really played (for normal playback the two agree).
+    Completion is the lesson's policy (`tracking.completion`), checked on the merged state.
     """
-    threshold = settings.PROGRESS_COMPLETION_THRESHOLD - _COVERAGE_EPSILON
+    completes = completion_expression(
+        completion_requirement(policy=policy, duration_s=beat.duration_s)
+    )
     played_to = beat.played_to_s if beat.span_s > 0 else 0.0
     return [
         {
@@ -194,7 +205,7 @@ def _merge_pipeline(*, beat: Beat, course_id: ObjectId, now: datetime) -> list[d
                 "completed_at": {
                     "$ifNull": [
                         "$completed_at",
-                        {"$cond": [{"$gte": ["$coverage", threshold]}, now, None]},
+                        {"$cond": [completes, now, None]},
                     ]
                 }
             }
@@ -202,12 +213,17 @@ def _merge_pipeline(*, beat: Beat, course_id: ObjectId, now: datetime) -> list[d
     ]
 
 
-def _beat_filter(*, user_id: int, lesson_id: ObjectId, beat: Beat, now: datetime) -> dict:
+def _beat_filter(
+    *,
+    user_id: int,
+    lesson_id: ObjectId,
+    beat: Beat,
+    now: datetime,
+    max_rate: float | None = None,
+) -> dict:
     interval = _heartbeat_interval_s()
-    needed_gap_s = max(
-        interval,
-        (beat.span_s - settings.PROGRESS_SPAN_SLACK_S) / settings.PROGRESS_MAX_PLAYBACK_RATE,
-    )
+    max_rate = max_rate or _SITE_POLICY.max_rate
+    needed_gap_s = max(interval, (beat.span_s - settings.PROGRESS_SPAN_SLACK_S) / max_rate)
     bound = now - timedelta(seconds=needed_gap_s)
     last_beat: dict[str, Any]
     if beat.span_s <= settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S:
@@ -220,7 +236,9 @@ def _beat_filter(*, user_id: int, lesson_id: ObjectId, beat: Beat, now: datetime
     return {"user_id": user_id, "lesson_id": lesson_id, "last_beat_at": last_beat}
 
 
-def _explain_refusal(*, user_id: int, lesson_id: ObjectId, beat: Beat, now: datetime) -> None:
+def _explain_refusal(
+    *, user_id: int, lesson_id: ObjectId, beat: Beat, now: datetime, max_rate: float
+) -> None:
     """The beat did not match: raise 400 (span) or 429 (too soon); return if it should be
     tried again (the document changed or vanished between the update and this read)."""
     first_beat_max = settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S
@@ -245,10 +263,7 @@ def _explain_refusal(*, user_id: int, lesson_id: ObjectId, beat: Beat, now: date
     interval = _heartbeat_interval_s()
     # A beat that comes too soon is judged as if it had come at the earliest allowed moment:
     # 429 if it would be valid then (e.g. a retried duplicate), 400 if it never could be.
-    allowed_s = (
-        settings.PROGRESS_MAX_PLAYBACK_RATE * max(elapsed_s, interval)
-        + settings.PROGRESS_SPAN_SLACK_S
-    )
+    allowed_s = max_rate * max(elapsed_s, interval) + settings.PROGRESS_SPAN_SLACK_S
     if beat.span_s > allowed_s:
         raise ValidationError(
             "Invalid heartbeat.",
@@ -293,8 +308,14 @@ def progress_record_heartbeat(
     moment = _now_ms(now)
     lesson_id = ObjectId(lesson.lesson_id)
     collection = LessonProgress._get_collection()
-    pipeline = _merge_pipeline(beat=beat, course_id=ObjectId(lesson.course_id), now=moment)
-    query = _beat_filter(user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment)
+    pipeline = _merge_pipeline(
+        beat=beat, course_id=ObjectId(lesson.course_id), now=moment, policy=lesson.completion
+    )
+    # The span rule credits playback up to the lesson's maximum speed (never above the site's).
+    max_rate = lesson.completion.max_rate
+    query = _beat_filter(
+        user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment, max_rate=max_rate
+    )
     key = {"user_id": user_id, "lesson_id": lesson_id}
     for _attempt in range(2):
         try:
@@ -308,7 +329,9 @@ def progress_record_heartbeat(
             written = False
         if written:
             return _read_state(key)
-        _explain_refusal(user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment)
+        _explain_refusal(
+            user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment, max_rate=max_rate
+        )
     raise Throttled(1, "Another heartbeat for this lesson was just recorded.")
 
 
