@@ -154,6 +154,8 @@ class LessonPage:
     is_preview: bool
     signed_in: bool
     is_course_staff: bool
+    # Only the title and the enrol prompt are shown (summary and body are empty).
+    locked: bool = False
     # The viewer's progress in the course (signed-in learners; None for staff and visitors).
     progress: CourseProgress | None = None
 
@@ -222,13 +224,16 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
     else:
         shown = entries[index]
     has_video = lesson_has_ready_video(_lesson_video(ObjectId(access.facts.lesson_id)))
+    # Locked means locked: a lesson the viewer may not watch (and that is no free preview)
+    # shows its title and the enrol prompt, never its summary or body.
+    locked = not access.can_watch and not access.is_course_staff and not shown.is_preview
     return LessonPage(
         course_slug=access.facts.course_slug,
         course_title=course_title,
         lesson_id=access.facts.lesson_id,
         title=shown.title,
-        summary=shown.summary or "",
-        body_html=render_markdown(shown.body or ""),
+        summary="" if locked else shown.summary or "",
+        body_html="" if locked else render_markdown(shown.body or ""),
         sections=sections,
         previous=outline[index - 1] if index else None,
         next=outline[index + 1] if index is not None and index + 1 < len(outline) else None,
@@ -237,5 +242,6 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
         is_preview=bool(shown.is_preview),
         signed_in=is_signed_in(user),
         is_course_staff=access.is_course_staff,
+        locked=locked,
         progress=progress,
     )
