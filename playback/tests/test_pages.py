@@ -90,7 +90,8 @@ def test_unenrolled_student_sees_the_enrol_prompt(course, lessons):
 
 def _with_secret_text(course, lesson, instructor) -> None:
     Lesson.objects(id=lesson.id).update_one(
-        set__body="The **secret** answer is 42.", set__summary="Summary only learners read."
+        set__body="The **secret** answer is zebra-quartz.",
+        set__summary="Summary only learners read.",
     )
     course_publish(course=course, user=instructor)
 
@@ -112,7 +113,7 @@ def test_a_locked_lesson_shows_only_its_title_and_the_enrol_prompt(
     html = client.get(page_url(course, lessons[1])).content.decode()
     assert lessons[1].title in html
     assert "data-locked" in html
-    for secret in ("secret", "42", "Summary only learners read", "lesson-body"):
+    for secret in ("secret", "zebra-quartz", "Summary only learners read", "lesson-body"):
         assert secret not in html
 
 
@@ -124,7 +125,7 @@ def test_who_may_watch_reads_the_body_and_summary(course, lessons, instructor, w
         viewer = UserFactory(role="student")
         enrollment_create(user=viewer, course=course)
     html = signed_in(viewer).get(page_url(course, lessons[1])).content.decode()
-    assert "The <strong>secret</strong> answer is 42." in html
+    assert "The <strong>secret</strong> answer is zebra-quartz." in html
     assert "Summary only learners read." in html
 
 
@@ -132,7 +133,7 @@ def test_a_preview_lesson_shows_its_body_to_visitors(client, course, lessons, in
     _with_secret_text(course, lessons[0], instructor)
     html = client.get(page_url(course, lessons[0])).content.decode()
     assert "data-locked" in html  # visitors sign in to watch the video
-    assert "The <strong>secret</strong> answer is 42." in html
+    assert "The <strong>secret</strong> answer is zebra-quartz." in html
 
 
 def test_preview_lesson_plays_for_any_signed_in_user(course, lessons):
