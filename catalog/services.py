@@ -615,6 +615,10 @@ def lesson_video_update(*, query: dict[str, Any], update: dict[str, Any]) -> tup
             if name not in _VIDEO_OWNED_FIELDS and not name.startswith("video."):
                 raise ValueError(f"{operator} {name}: only the lesson's video may change here")
     result = Lesson._get_collection().update_one(query, update)
+    if result.modified_count:
+        # The course pages show each lesson's video as ready, coming (an upload pending or
+        # processing) or absent (a reading lesson): every video write may change that.
+        catalog_cache_bump()
     return result.matched_count, result.modified_count
 
 
