@@ -31,6 +31,7 @@ class LessonPlayback:
     playback_id: str
     stream_url: str
     thumbnail_url: str
+    storyboard_url: str
     tokens: signing.PlaybackTokens
     expires_at: datetime
     resume_position_s: float
@@ -76,6 +77,7 @@ def lesson_playback_get(*, user: Viewer, lesson_id: Any) -> LessonPlayback:
         playback_id=playback_id,
         stream_url=signing.stream_url(playback_id=playback_id, token=tokens.video),
         thumbnail_url=signing.thumbnail_url(playback_id=playback_id, token=tokens.thumbnail),
+        storyboard_url=signing.storyboard_url(playback_id=playback_id, token=tokens.storyboard),
         tokens=tokens,
         expires_at=tokens.expires_at,
         resume_position_s=float(resume),
@@ -156,6 +158,8 @@ class LessonPage:
     is_course_staff: bool
     # The viewer's progress in the course (signed-in learners; None for staff and visitors).
     progress: CourseProgress | None = None
+    # Has the viewer completed this lesson?
+    completed: bool = False
 
 
 def _outline_entries(access: LessonAccess) -> tuple[str, list[Any], CourseVersion | None]:
@@ -238,4 +242,5 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
         signed_in=is_signed_in(user),
         is_course_staff=access.is_course_staff,
         progress=progress,
+        completed=access.facts.lesson_id in completed,
     )
