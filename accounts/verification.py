@@ -16,7 +16,7 @@ from accounts.email_tokens import (
 from accounts.emails import mail_compose, mail_send, site_link
 from accounts.models import User
 from learnstream.errors import ValidationError
-from learnstream.ratelimit import rate_limit_named
+from learnstream.ratelimit import rate_limits_check
 
 VERIFY_LINK_EXPIRED = "This verification link has expired. Request a new one from your account."
 VERIFY_LINK_INVALID = "This verification link is invalid."
@@ -54,7 +54,7 @@ def email_verification_send(*, user_id: int) -> bool:
 
 def email_verification_resend(*, user_id: int) -> bool:
     """POST /me/verify-email: limited per user (each resend is a mail to someone's inbox)."""
-    rate_limit_named("verify_email_resend", str(user_id))
+    rate_limits_check(("verify_email_resend", str(user_id)))
     return email_verification_send(user_id=user_id)
 
 
@@ -62,7 +62,7 @@ def email_verify(*, token: str, ip: str) -> User:
     """Mark the address the link was sent to as verified. A link for an earlier address
     (the email changed since), an expired, forged or malformed one: 400, nothing changes.
     Verifying twice is fine (the second answer is the same)."""
-    rate_limit_named("verify_email_ip", ip)
+    rate_limits_check(("verify_email_ip", ip))
     try:
         claim = email_verification_token_read(token)
     except VerificationTokenExpired as exc:

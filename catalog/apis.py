@@ -7,22 +7,26 @@ method still follows validate → service → serialize.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsInstructor, IsSignedIn
 from catalog import selectors, services
+from catalog.catalog_cache import catalog_cached
 from catalog.documents import Course, CourseLevel, Lesson
-from catalog.pagination import url_with
 from catalog.video_state import lesson_video_duration, lesson_video_state
+from learnstream.api_pages import list_of, list_response, numbered_links
 from learnstream.api_schema import name_nested_serializers, problem
-from learnstream.serializers import StrictInputSerializer
+from learnstream.serializers import StrictInputSerializer, validated
 
 # Every edit of an archived course is refused (409 conflict).
 ARCHIVED = problem("conflict: the course is archived")
@@ -30,33 +34,14 @@ ARCHIVED = problem("conflict: the course is archived")
 # ---------------------------------------------------------------- shared pieces
 
 
-def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+def _cached_json(kind: str, params: dict[str, Any], build: Callable[[], Any]) -> bytes:
+    """The JSON body exactly as DRF's renderer writes it, cached under the catalogue's
+    generation: a hit is two cache reads and no serializer, no encoder."""
+    return catalog_cached(kind, params, lambda: JSONRenderer().render(build()))
 
 
-def _list_response(
-    request: Request, results: Any, *, next_params: dict | None, previous_params: dict | None
-) -> Response:
-    base = request.build_absolute_uri(request.path)
-    params = {key: request.query_params.get(key) for key in request.query_params}
-    return Response(
-        {
-            "results": results,
-            "next": url_with(base, params, **next_params) if next_params else None,
-            "previous": url_with(base, params, **previous_params) if previous_params else None,
-        }
-    )
-
-
-def _numbered_links(page: selectors.NumberedPage) -> dict[str, dict | None]:
-    return {
-        "next_params": {"page": page.page + 1} if page.has_next else None,
-        "previous_params": (
-            {"page": page.page - 1 if page.page > 2 else None} if page.page > 1 else None
-        ),
-    }
+def _json_response(body: bytes) -> HttpResponse:
+    return HttpResponse(body, content_type="application/json")
 
 
 class InstructorRefSerializer(serializers.Serializer):
@@ -67,17 +52,6 @@ class InstructorRefSerializer(serializers.Serializer):
 class EnrollmentSummarySerializer(serializers.Serializer):
     status = serializers.CharField()
     enrolled_at = serializers.DateTimeField()
-
-
-def list_of(item: type[serializers.Serializer], name: str) -> Any:
-    return inline_serializer(
-        name=name,
-        fields={
-            "results": item(many=True),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-        },
-    )
 
 
 # ---------------------------------------------------------------- catalogue
@@ -118,7 +92,15 @@ class CourseListApi(APIView):
         responses=list_of(OutputSerializer, "CourseListPage"),
         operation_id="courses_list",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
+        # The links repeat the request's own address and parameters: both are in the key.
+        key = {
+            "base": request.build_absolute_uri(request.path),
+            "query": sorted(request.query_params.lists()),
+        }
+        return _json_response(_cached_json("list-json", key, lambda: self._page(request)))
+
+    def _page(self, request: Request) -> Any:
         params = {
             key: request.query_params.get(key, "")
             for key in ("q", "level", "language", "tag", "cursor")
@@ -127,12 +109,12 @@ class CourseListApi(APIView):
             q=params["q"], level=params["level"], language=params["language"], tag=params["tag"]
         )
         page = selectors.course_list_published(filters=filters, cursor=params["cursor"] or None)
-        return _list_response(
+        return list_response(
             request,
             self.OutputSerializer(page.results, many=True).data,
             next_params={"cursor": page.next_cursor} if page.next_cursor else None,
             previous_params={"cursor": page.previous_cursor} if page.previous_cursor else None,
-        )
+        ).data
 
 
 class OutlineLessonSerializer(serializers.Serializer):
@@ -171,9 +153,26 @@ class CourseDetailApi(APIView):
         enrollment = EnrollmentSummarySerializer(allow_null=True)
 
     @extend_schema(responses=OutputSerializer)
-    def get(self, request: Request, slug: str) -> Response:
-        detail = selectors.course_detail_for_viewer(user=request.user, slug=slug)
-        return Response(self.OutputSerializer(detail).data)
+    def get(self, request: Request, slug: str) -> HttpResponse:
+        # The public part is cached as encoded JSON (every field but the last); the
+        # viewer's enrolment is encoded per request and closes the object.
+
+        def encode_public() -> tuple[str, bytes]:
+            public = selectors.course_detail_public(slug=slug)
+            data = dict(self.OutputSerializer({**public, "enrollment": None}).data)
+            del data["enrollment"]
+            return public["id"], JSONRenderer().render(data)
+
+        course_id, body = catalog_cached("detail-json", {"slug": slug}, encode_public)
+        enrollment = selectors.enrollment_summary(
+            selectors.enrollment_get(user=request.user, course_id=course_id)
+        )
+        tail = (
+            JSONRenderer().render(EnrollmentSummarySerializer(enrollment).data)
+            if enrollment
+            else b"null"
+        )
+        return _json_response(body[:-1] + b',"enrollment":' + tail + b"}")
 
 
 class EnrollmentApi(APIView):
@@ -289,7 +288,7 @@ class InstructorCoursesApi(APIView):
         operation_id="instructor_courses_list",
     )
     def get(self, request: Request) -> Response:
-        filters = _validated(self.FilterSerializer, request.query_params.dict())
+        filters = validated(self.FilterSerializer, request.query_params.dict())
         page = selectors.course_list_for_instructor(user=request.user, page=filters["page"])
         lessons = selectors.course_lessons_for_instructor(
             course_ids=[course.id for course in page.results]
@@ -297,11 +296,11 @@ class InstructorCoursesApi(APIView):
         results = [
             _instructor_course(course, lessons.get(course.id, [])) for course in page.results
         ]
-        return _list_response(request, results, **_numbered_links(page))
+        return list_response(request, results, **numbered_links(page))
 
     @extend_schema(request=InputSerializer, responses={201: InstructorCourseSerializer})
     def post(self, request: Request) -> Response:
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         course = services.course_create(user=request.user, **data)
         return Response(_instructor_course(course, []), status=201)
 
@@ -329,7 +328,7 @@ class InstructorCourseApi(APIView):
     )
     def patch(self, request: Request, course_id: str) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         expected = data.pop("expected_revision", None)
         course = services.course_update(course=course, expected_revision=expected, **data)
         return Response(_course_with_lessons(course))
@@ -374,7 +373,7 @@ class CourseVersionListApi(APIView):
     def get(self, request: Request, course_id: str) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
         versions = selectors.course_versions_list(course=course)
-        return _list_response(
+        return list_response(
             request,
             self.OutputSerializer(versions, many=True).data,
             next_params=None,
@@ -455,7 +454,7 @@ class LessonCreateApi(APIView):
     )
     def post(self, request: Request, course_id: str) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         lesson = services.lesson_create(course=course, **data)
         return Response(_instructor_lesson(lesson), status=201)
 
@@ -477,7 +476,7 @@ class InstructorLessonApi(APIView):
     )
     def patch(self, request: Request, lesson_id: str) -> Response:
         lesson, course = selectors.lesson_get_for_instructor(user=request.user, lesson_id=lesson_id)
-        data = _validated(LessonInputSerializer, request.data)
+        data = validated(LessonInputSerializer, request.data)
         lesson = services.lesson_update(lesson=lesson, course=course, **data)
         return Response(_instructor_lesson(lesson))
 
@@ -502,7 +501,7 @@ class LessonReorderApi(APIView):
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer, 409: ARCHIVED})
     def post(self, request: Request, course_id: str) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         lessons = services.lesson_reorder(course=course, lesson_ids=data["lesson_ids"])
         return Response(
             self.OutputSerializer({"lessons": [_lesson_brief(lesson) for lesson in lessons]}).data

@@ -6,31 +6,18 @@ page, a bad filter re-renders the form with the error (status 400).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import is_signed_in
 from catalog import selectors, services
 from catalog.documents import CourseLevel
-from learnstream.errors import NotFound, PermissionDenied, ValidationError
-
-
-def _not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.detail) from exc
-
-    return wrapper
+from learnstream.errors import PermissionDenied, ValidationError
 
 
 @require_GET
@@ -73,7 +60,6 @@ def _login_redirect(request: HttpRequest, next_path: str) -> HttpResponse:
 
 
 @require_POST
-@_not_found_as_404
 def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
     course_path = f"/courses/{slug}/"
     if not is_signed_in(request.user):
@@ -92,7 +78,6 @@ def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-@_not_found_as_404
 def course_unenrol(request: HttpRequest, slug: str) -> HttpResponse:
     if not is_signed_in(request.user):
         return _login_redirect(request, f"/courses/{slug}/")

@@ -10,12 +10,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from catalog import selectors as catalog_selectors
-from catalog.views import _not_found_as_404
 from learning import selectors as learning_selectors
 
 
 @require_GET
-@_not_found_as_404
 def course_page(request: HttpRequest, slug: str) -> HttpResponse:
     course = catalog_selectors.course_detail_for_viewer(user=request.user, slug=slug)
     enrollment = course["enrollment"]

@@ -1,7 +1,8 @@
-"""Project-level views: the API's catch-all 404 and friendly error pages."""
+"""Project-level views: the API's catch-all 404, friendly error pages and /favicon.ico."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from learnstream.errors import (
     ApplicationError,
@@ -18,10 +19,19 @@ def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> Http
     return problem_response(NotFound(f"No API endpoint at {request.path}."))
 
 
-def _page_or_problem(request: HttpRequest, error: ApplicationError, template: str) -> HttpResponse:
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on their own (for responses that are not our
+    pages, such as JSON): the site icon in static files. Not permanent: its hashed static
+    name changes with its content."""
+    return HttpResponseRedirect(static("favicon.svg"))
+
+
+def _page_or_problem(
+    request: HttpRequest, error: ApplicationError, template: str, reason: str = ""
+) -> HttpResponse:
     if is_api_request(request):
         return problem_response(error)
-    return render(request, template, status=error.status)
+    return render(request, template, {"reason": reason}, status=error.status)
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -29,7 +39,10 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
 
 
 def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _page_or_problem(request, PermissionDenied(), "403.html")
+    # A domain refusal carries a sentence for the person (e.g. "verify your authenticator
+    # first"); Django's own 403s carry none.
+    reason = str(exception) if exception is not None and exception.args else ""
+    return _page_or_problem(request, PermissionDenied(), "403.html", reason)
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -49,4 +62,4 @@ def handler500(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     error = PermissionDenied("CSRF verification failed. Reload the page and try again.")
-    return _page_or_problem(request, error, "403.html")
+    return _page_or_problem(request, error, "403.html", error.detail)

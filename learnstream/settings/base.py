@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "catalog",
     "playback",
     "tracking",
+    "assessments",
 ]
 
 MIDDLEWARE = [
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "learnstream.middleware.ServiceUnavailableMiddleware",
+    "learnstream.middleware.DomainRefusalPagesMiddleware",
 ]
 
 ROOT_URLCONF = "learnstream.urls"
