@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 
 from accounts.email_tokens import (
     password_reset_token_check,
@@ -37,7 +38,7 @@ _PLACEHOLDER = User(pk=2**31 - 1, email="nobody@invalid", password="!", name="")
 
 
 def password_reset_link(token: str) -> str:
-    return site_link(f"/accounts/reset/{token}/")
+    return site_link(reverse("accounts:password-reset-confirm", args=[token]))
 
 
 def password_reset_request(*, email: str, ip: str) -> None:

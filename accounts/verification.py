@@ -6,6 +6,7 @@ catalogue (`REQUIRE_VERIFIED_EMAIL_TO_ENROL`, see `accounts.selectors.user_email
 from __future__ import annotations
 
 from django.conf import settings
+from django.urls import reverse
 
 from accounts.email_tokens import (
     VerificationTokenExpired,
@@ -27,7 +28,7 @@ VERIFY_LINK_STALE = (
 
 
 def email_verification_link(token: str) -> str:
-    return site_link(f"/accounts/verify/{token}/")
+    return site_link(reverse("accounts:verify-email", args=[token]))
 
 
 def email_verification_send(*, user_id: int) -> bool:

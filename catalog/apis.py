@@ -26,6 +26,7 @@ from catalog.documents import Course, CourseLevel, Lesson
 from catalog.video_state import lesson_video_duration, lesson_video_state
 from learnstream.api_pages import list_of, list_response, numbered_links
 from learnstream.api_schema import name_nested_serializers, problem
+from learnstream.ids import BSON_INT_MAX
 from learnstream.serializers import StrictInputSerializer, validated
 
 # Every edit of an archived course is refused (409 conflict).
@@ -181,7 +182,12 @@ class EnrollmentApi(APIView):
     permission_classes = [IsSignedIn]
 
     @extend_schema(
-        request=None, responses={200: EnrollmentSummarySerializer, 201: EnrollmentSummarySerializer}
+        request=None,
+        responses={
+            200: EnrollmentSummarySerializer,
+            201: EnrollmentSummarySerializer,
+            403: problem("email_not_verified: verify the account's e-mail address first"),
+        },
     )
     def post(self, request: Request, slug: str) -> Response:
         course = selectors.course_get_published_by_slug(slug=slug)
@@ -312,7 +318,9 @@ class InstructorCourseApi(APIView):
     permission_classes = [IsInstructor]
 
     class InputSerializer(CourseInputSerializer):
-        expected_revision = serializers.IntegerField(required=False, min_value=1)
+        expected_revision = serializers.IntegerField(
+            required=False, min_value=1, max_value=BSON_INT_MAX
+        )
 
     @extend_schema(responses=InstructorCourseSerializer)
     def get(self, request: Request, course_id: str) -> Response:

@@ -38,7 +38,7 @@ def cursor_decode(value: str) -> Cursor:
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
         key, id_, direction = json.loads(raw)
-    except (binascii.Error, ValueError, TypeError) as exc:
+    except (binascii.Error, ValueError, TypeError, RecursionError) as exc:
         raise _invalid() from exc
     from learnstream.ids import is_object_id
 

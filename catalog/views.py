@@ -12,12 +12,13 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import is_signed_in
 from catalog import selectors, services
 from catalog.documents import CourseLevel
-from learnstream.errors import PermissionDenied, ValidationError
+from learnstream.errors import EmailNotVerified, PermissionDenied, ValidationError
 
 
 @require_GET
@@ -56,12 +57,12 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 
 def _login_redirect(request: HttpRequest, next_path: str) -> HttpResponse:
-    return redirect(f"/accounts/login/?{urlencode({'next': next_path})}")
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_path})}")
 
 
 @require_POST
 def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
-    course_path = f"/courses/{slug}/"
+    course_path = reverse("course-page", args=[slug])
     if not is_signed_in(request.user):
         return _login_redirect(request, course_path)
     course = selectors.course_get_published_by_slug(slug=slug)
@@ -69,7 +70,7 @@ def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
         _enrollment, created = services.enrollment_create(user=request.user, course=course)
     except PermissionDenied as exc:  # e.g. the email address is not verified yet
         # The verification refusal names the account page: link it (resend is there).
-        link = "account-link" if exc.detail == services.VERIFY_EMAIL_FIRST else ""
+        link = "account-link" if isinstance(exc, EmailNotVerified) else ""
         messages.error(request, exc.detail, extra_tags=link)
         return redirect(course_path)
     if created:
@@ -80,8 +81,8 @@ def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def course_unenrol(request: HttpRequest, slug: str) -> HttpResponse:
     if not is_signed_in(request.user):
-        return _login_redirect(request, f"/courses/{slug}/")
+        return _login_redirect(request, reverse("course-page", args=[slug]))
     course = selectors.course_get_enrollable_or_enrolled(slug=slug)
     services.enrollment_cancel(user=request.user, course_id=str(course.id))
     messages.success(request, "You have left the course.")
-    return redirect("/my/")
+    return redirect("my-learning")

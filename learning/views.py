@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from catalog import selectors as catalog_selectors
@@ -32,7 +33,7 @@ def course_page(request: HttpRequest, slug: str) -> HttpResponse:
             "course": course,
             "enrolled": enrolled,
             "progress": progress,
-            "login_url": f"/accounts/login/?{urlencode({'next': request.path})}",
+            "login_url": f"{reverse('accounts:login')}?{urlencode({'next': request.path})}",
         },
     )
 

@@ -3,6 +3,7 @@
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.views.decorators.csrf import csrf_exempt
 
 from learnstream.errors import (
     ApplicationError,
@@ -14,8 +15,12 @@ from learnstream.errors import (
 )
 
 
+@csrf_exempt
 def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
     # Routed explicitly so /api/ answers problem+json even with DEBUG=True (which skips handler404).
+    # CSRF-exempt: it changes nothing, and a bearer POST to an unknown path must get this 404,
+    # not Django's CSRF 403. The real routes are DRF views, whose SessionAuthentication still
+    # enforces CSRF for cookie-authenticated calls.
     return problem_response(NotFound(f"No API endpoint at {request.path}."))
 
 

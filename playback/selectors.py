@@ -160,6 +160,8 @@ class LessonPage:
     progress: CourseProgress | None = None
     # Has the viewer completed this lesson?
     completed: bool = False
+    # The published version the outline comes from (None: staff viewing the draft).
+    course_version: int | None = None
 
 
 def _outline_entries(access: LessonAccess) -> tuple[str, list[Any], CourseVersion | None]:
@@ -243,4 +245,5 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
         is_course_staff=access.is_course_staff,
         progress=progress,
         completed=access.facts.lesson_id in completed,
+        course_version=version.version if version is not None else None,
     )
