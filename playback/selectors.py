@@ -17,6 +17,7 @@ from catalog.markdown import render_markdown
 from catalog.services import lessons_in_outline
 from catalog.video_state import (
     lesson_has_ready_video,
+    lesson_video_coming,
     lesson_video_duration,
     lesson_video_state,
 )
@@ -160,6 +161,9 @@ class LessonPage:
     progress: CourseProgress | None = None
     # Has the viewer completed this lesson?
     completed: bool = False
+    # No video plays yet but one is being uploaded or processed (else, without a video, the
+    # lesson is a reading lesson).
+    video_coming: bool = False
     # The published version the outline comes from (None: staff viewing the draft).
     course_version: int | None = None
 
@@ -227,7 +231,8 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
             raise NotFound("Lesson not found.")
     else:
         shown = entries[index]
-    has_video = lesson_has_ready_video(_lesson_video(ObjectId(access.facts.lesson_id)))
+    live = _lesson_video(ObjectId(access.facts.lesson_id))
+    has_video = lesson_has_ready_video(live)
     return LessonPage(
         course_slug=access.facts.course_slug,
         course_title=course_title,
@@ -245,5 +250,6 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
         is_course_staff=access.is_course_staff,
         progress=progress,
         completed=access.facts.lesson_id in completed,
+        video_coming=lesson_video_coming(live),
         course_version=version.version if version is not None else None,
     )
