@@ -25,14 +25,13 @@ from typing import Any
 from bson import ObjectId
 from django.utils import timezone
 
-from accounts.roles import Viewer, require_user_id
-from catalog.access import LessonFacts, lesson_facts_invalidate, lesson_get_for_viewer
+from accounts.roles import Viewer
+from catalog.access import lesson_audit, lesson_facts_for_staff, lesson_facts_invalidate
 from catalog.documents import Lesson
 from catalog.lesson_video import VideoState
 from catalog.services import course_require_editable, lesson_video_update
 from catalog.services import lesson_video_changed as catalog_lesson_video_changed
-from learnstream.audit import audit_record
-from learnstream.errors import Conflict, NotFound, PermissionDenied
+from learnstream.errors import Conflict, NotFound
 from learnstream.ids import is_object_id
 from playback import mux_client
 from playback.captions_services import captions_reattach, track_event_process
@@ -62,26 +61,6 @@ def _lessons() -> Any:
 # --- uploads -------------------------------------------------------------------------------
 
 
-def _lesson_for_staff(*, user: Viewer, lesson_id: Any) -> LessonFacts:
-    """The lesson's facts if `user` teaches its course (or is an admin): 404, then 403."""
-    access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
-    if access.facts.removed:
-        raise NotFound("Lesson not found.")
-    if not access.is_course_staff:
-        raise PermissionDenied("Only the course's instructors can manage its videos.")
-    return access.facts
-
-
-def _audit_video(*, user: Viewer, action: str, facts: LessonFacts, **details: Any) -> None:
-    audit_record(
-        actor_id=require_user_id(user),
-        action=action,
-        target_type="lesson",
-        target_id=facts.lesson_id,
-        details={"course_id": facts.course_id, **details},
-    )
-
-
 def video_upload_create(*, user: Viewer, lesson_id: Any) -> mux_client.DirectUpload:
     """Ask Mux for a direct upload and make it the lesson's pending generation.
 
@@ -89,7 +68,7 @@ def video_upload_create(*, user: Viewer, lesson_id: Any) -> mux_client.DirectUpl
     generation is simply superseded (its late events will match nothing); `current` keeps
     playing until the new upload is ready.
     """
-    facts = _lesson_for_staff(user=user, lesson_id=lesson_id)
+    facts = lesson_facts_for_staff(user=user, lesson_id=lesson_id, managing="videos")
     course_require_editable(course_id=facts.course_id)
     lesson_oid = ObjectId(facts.lesson_id)
     upload = mux_client.direct_upload_create(passthrough=str(lesson_oid))
@@ -111,7 +90,7 @@ def video_upload_create(*, user: Viewer, lesson_id: Any) -> mux_client.DirectUpl
             update["$push"] = {"video.retired": _retired(superseded["asset_id"], "superseded", now)}
         pinned = {"_id": lesson_oid, "video.pending.upload_id": superseded.get("upload_id")}
         if lesson_video_update(query=pinned, update=update)[0] == 1:
-            _audit_video(user=user, action="video.upload", facts=facts, upload_id=upload.id)
+            lesson_audit(actor=user, action="video.upload", facts=facts, upload_id=upload.id)
             return upload
     raise Conflict("The lesson's video changed meanwhile; please retry.")
 
@@ -127,10 +106,10 @@ def video_remove(*, user: Viewer, lesson_id: Any) -> None:
     no longer knows is treated as already deleted. The `video.asset.deleted` webhook that
     follows finds the generation already deleted and changes nothing.
     """
-    facts = _lesson_for_staff(user=user, lesson_id=lesson_id)
+    facts = lesson_facts_for_staff(user=user, lesson_id=lesson_id, managing="videos")
     course_require_editable(course_id=facts.course_id)
     lesson_video_delete(lesson_oid=ObjectId(facts.lesson_id))
-    _audit_video(user=user, action="video.remove", facts=facts)
+    lesson_audit(actor=user, action="video.remove", facts=facts)
 
 
 def lesson_video_delete(*, lesson_oid: ObjectId) -> bool:
