@@ -38,7 +38,7 @@ from accounts.emails import mail_compose, mail_send, site_link
 from accounts.models import User
 from accounts.roles import is_signed_in, staff_factor_missing
 from learnstream.errors import Conflict, PermissionDenied, ValidationError
-from learnstream.ratelimit import rate_limit_named
+from learnstream.ratelimit import rate_limits_check
 
 TOTP_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
@@ -98,7 +98,7 @@ def two_factor_enrolment_request(*, user: User) -> datetime:
     two_factor_allowed(user=user)
     if totp_device_confirmed(user=user) is not None:
         raise Conflict("Two-factor authentication is already set up.")
-    rate_limit_named("two_factor_enrol_mail", str(user.pk))
+    rate_limits_check(("two_factor_enrol_mail", str(user.pk)))
     max_age = settings.TWO_FACTOR_ENROL_LINK_MAX_AGE
     token = two_factor_enrolment_token_make(user=user, binding=_enrolment_binding(user))
     message = mail_compose(
@@ -189,7 +189,7 @@ def totp_setup_confirm(
     it and a fresh set of recovery codes (to be shown once), and mails the account that an
     authenticator was added."""
     two_factor_allowed(user=user)
-    rate_limit_named("otp_verify_user", str(user.pk))
+    rate_limits_check(("otp_verify_user", str(user.pk)))
     if totp_device_confirmed(user=user) is not None:
         raise Conflict("Two-factor authentication is already set up.")
     device = _pending_devices(user=user, device_id=device_id).select_for_update().first()
@@ -237,7 +237,7 @@ def _clean(token: Any) -> str:
 def otp_verify(*, user: User, token: str) -> Device:
     """The confirmed device (TOTP, else a recovery code) that accepts `token`; 400
     otherwise. Limited per user on top of django-otp's own per-device throttling."""
-    rate_limit_named("otp_verify_user", str(user.pk))
+    rate_limits_check(("otp_verify_user", str(user.pk)))
     code = _clean(token)
     candidates: list[Device] = []
     totp = totp_device_confirmed(user=user)

@@ -176,7 +176,7 @@ def _listing_page(filters: CatalogueFilters, cursor: Cursor | None, size: int) -
     return PageOf(results=items, next_cursor=next_cursor, previous_cursor=previous_cursor)
 
 
-def enrolled_course_ids(*, user: Any, course_ids: list[str]) -> set[str]:
+def enrolled_course_ids(*, user: Viewer, course_ids: list[str]) -> set[str]:
     """Which of these courses the viewer is actively enrolled in (one query; none if anonymous)."""
     user_id = user_id_of(user)
     if user_id is None or not course_ids:

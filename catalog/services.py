@@ -23,7 +23,7 @@ from django.utils import timezone
 from mongoengine.errors import NotUniqueError
 from pymongo import UpdateMany, UpdateOne
 
-from accounts.roles import Role, is_admin, require_user_id, user_id_of
+from accounts.roles import Role, Viewer, is_admin, require_user_id, user_id_of
 from accounts.selectors import user_email_verified, user_ids_by_emails
 from catalog.access import lesson_facts_invalidate
 from catalog.catalog_cache import catalog_cache_bump
@@ -48,7 +48,14 @@ from catalog.validation import (
 )
 from catalog.video_state import lesson_video_duration
 from learnstream.audit import audit_record
-from learnstream.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from learnstream.errors import (
+    Conflict,
+    EmailNotVerified,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from learnstream.ids import BSON_INT_MAX
 
 COURSE = "course"
 LESSON = "lesson"
@@ -87,7 +94,7 @@ def catalog_cache_invalidate() -> None:
     catalog_cache_bump()
 
 
-def _audit(user: Any, action: str, target_type: str, target_id: Any, **details: Any) -> None:
+def _audit(user: Viewer, action: str, target_type: str, target_id: Any, **details: Any) -> None:
     audit_record(
         actor_id=require_user_id(user),
         action=action,
@@ -105,6 +112,16 @@ def _course_lesson_ids(course: Course) -> list[ObjectId]:
 def _require_editable(course: Course) -> None:
     if course.status == CourseStatus.ARCHIVED:
         raise Conflict("This course is archived; it can no longer be changed.")
+
+
+def course_require_editable(*, course_id: str) -> None:
+    """409 when the course is archived: for edits made outside this app (a lesson's video or
+    captions). Read fresh, not from the cached lesson facts, so an archive takes effect at
+    once."""
+    course = Course.objects(id=ObjectId(course_id)).only("status").first()
+    if course is None:
+        raise NotFound("Course not found.")
+    _require_editable(course)
 
 
 def _slug_taken(slug: str, *, except_id: ObjectId | None = None) -> bool:
@@ -141,7 +158,7 @@ def _free_slug(title: str) -> str:
 # ---------------------------------------------------------------- courses
 
 
-def course_create(*, user: Any, **fields: Any) -> Course:
+def course_create(*, user: Viewer, **fields: Any) -> Course:
     """A new draft course owned by `user`. Without a slug one is made from the title."""
     owner_id = require_user_id(user)
     if "title" not in fields:
@@ -210,7 +227,7 @@ def course_co_instructors_validate(*, emails: list[str]) -> list[int]:
 
 
 def course_co_instructors_set(
-    *, user: Any, course: Course, emails: list[str], expected_revision: int
+    *, user: Viewer, course: Course, emails: list[str], expected_revision: int
 ) -> Course:
     """Replace the co-instructors by the instructor (or admin) accounts with these e-mails.
     Only the owner or an admin may (a co-instructor may not add or drop colleagues): 403.
@@ -235,7 +252,7 @@ def course_co_instructors_set(
     return course
 
 
-def course_archive(*, course: Course, user: Any) -> Course:
+def course_archive(*, course: Course, user: Viewer) -> Course:
     """Take the course off the catalogue for good. Enrolment rows stay (history); lessons
     stop being visible to students at once."""
     if course.status == CourseStatus.ARCHIVED:
@@ -250,7 +267,7 @@ def course_archive(*, course: Course, user: Any) -> Course:
     return course
 
 
-def course_publish(*, course: Course, user: Any) -> CourseVersion:
+def course_publish(*, course: Course, user: Viewer) -> CourseVersion:
     """Snapshot the draft as version n+1 (audited as `course.publish`)."""
     version = _course_snapshot_publish(course=course, user=user, restored_from=None)
     _audit(user, "course.publish", COURSE, course.id, version=version.version)
@@ -258,7 +275,7 @@ def course_publish(*, course: Course, user: Any) -> CourseVersion:
 
 
 def _course_snapshot_publish(
-    *, course: Course, user: Any, restored_from: int | None
+    *, course: Course, user: Viewer, restored_from: int | None
 ) -> CourseVersion:
     """The snapshot is written first (unique per course and version, so two racing
     publishes cannot both win), then the course points at it. Not audited: its callers
@@ -343,12 +360,16 @@ def _course_point_at_version(
     return version
 
 
-def course_version_restore(*, course: Course, user: Any, version: int) -> CourseVersion:
+def course_version_restore(*, course: Course, user: Viewer, version: int) -> CourseVersion:
     """Publish version `version`'s content as a new version. The draft takes that content
     first (course fields; lessons keep their ids: lessons removed since come back, lessons
     not in that snapshot leave the draft), then it is published as usual. A crash in
     between leaves a changed draft and an unchanged published course — nothing broken."""
     _require_editable(course)
+    if not 1 <= version <= BSON_INT_MAX:
+        raise ValidationError(
+            "Invalid version.", errors={"version": ["Must be a published version number."]}
+        )
     snapshot = CourseVersion.objects(course_id=course.id, version=version).first()
     if snapshot is None:
         raise NotFound(f"Version {version} not found.")
@@ -460,7 +481,7 @@ def lesson_update(*, lesson: Lesson, course: Course, **fields: Any) -> Lesson:
     return lesson
 
 
-def lesson_delete(*, lesson: Lesson, course: Course, user: Any) -> None:
+def lesson_delete(*, lesson: Lesson, course: Course, user: Viewer) -> None:
     """Remove from the draft (soft): the published version still lists and plays it until
     the next publish, and a restore can bring it back."""
     _require_editable(course)
@@ -522,18 +543,19 @@ VERIFY_EMAIL_FIRST = (
 
 def _enrollment_require_verified_email(*, user_id: int, course_id: str) -> None:
     """With REQUIRE_VERIFIED_EMAIL_TO_ENROL, an unverified user may browse but not enrol
-    (403). Read from the database: the access token carries no verification state. An
-    enrolment that is already active stays answerable (200) either way."""
+    (403 `email_not_verified`). Read from the database: the access token carries no
+    verification state. An enrolment that is already active stays answerable (200) either
+    way."""
     if not settings.REQUIRE_VERIFIED_EMAIL_TO_ENROL or user_email_verified(user_id=user_id):
         return
     if Enrollment.objects.filter(
         user_id=user_id, course_id=course_id, status=EnrollmentStatus.ACTIVE
     ).exists():
         return
-    raise PermissionDenied(VERIFY_EMAIL_FIRST)
+    raise EmailNotVerified(VERIFY_EMAIL_FIRST)
 
 
-def enrollment_create(*, user: Any, course: Course) -> tuple[Enrollment, bool]:
+def enrollment_create(*, user: Viewer, course: Course) -> tuple[Enrollment, bool]:
     """Enrol (or re-activate a cancelled enrolment). The caller has checked in MongoDB that
     the course is published; only then is the SQL row committed. Returns (row, created)."""
     if course.status != CourseStatus.PUBLISHED:
@@ -567,7 +589,7 @@ def enrollment_create(*, user: Any, course: Course) -> tuple[Enrollment, bool]:
     return enrollment, created
 
 
-def enrollment_cancel(*, user: Any, course_id: str) -> None:
+def enrollment_cancel(*, user: Viewer, course_id: str) -> None:
     user_id = require_user_id(user)
     with transaction.atomic():
         updated = Enrollment.objects.filter(

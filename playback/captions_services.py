@@ -30,10 +30,11 @@ from django.urls import reverse
 from django.utils import timezone
 from pymongo.errors import DuplicateKeyError
 
-from accounts.roles import require_user_id
+from accounts.roles import Viewer, require_user_id
 from catalog.access import LessonFacts, lesson_get_for_viewer
 from catalog.documents import Lesson
 from catalog.lesson_video import VideoState
+from catalog.services import course_require_editable
 from learnstream.audit import audit_record
 from learnstream.errors import (
     ApplicationError,
@@ -80,7 +81,7 @@ def _lessons() -> Any:
 # --- access and input ----------------------------------------------------------------------
 
 
-def caption_lesson_for_staff(*, user: Any, lesson_id: Any) -> LessonFacts:
+def caption_lesson_for_staff(*, user: Viewer, lesson_id: Any) -> LessonFacts:
     """The lesson's facts if `user` teaches its course (or is an admin): 404, then 403."""
     access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
     if access.facts.removed:
@@ -90,7 +91,14 @@ def caption_lesson_for_staff(*, user: Any, lesson_id: Any) -> LessonFacts:
     return access.facts
 
 
-def caption_get_for_staff(*, user: Any, lesson_id: Any, caption_id: Any) -> Caption:
+def _caption_lesson_for_editing(*, user: Viewer, lesson_id: Any) -> LessonFacts:
+    """As `caption_lesson_for_staff`, and 409 when the course is archived."""
+    facts = caption_lesson_for_staff(user=user, lesson_id=lesson_id)
+    course_require_editable(course_id=facts.course_id)
+    return facts
+
+
+def caption_get_for_staff(*, user: Viewer, lesson_id: Any, caption_id: Any) -> Caption:
     facts = caption_lesson_for_staff(user=user, lesson_id=lesson_id)
     caption_oid = object_id_or_404(caption_id, "Caption")
     caption = Caption.objects(id=caption_oid, lesson_id=ObjectId(facts.lesson_id)).first()
@@ -114,7 +122,7 @@ def _video(lesson_oid: ObjectId) -> dict[str, Any]:
     return current if current.get("state") == VideoState.READY else {}
 
 
-def _audit(*, actor: Any, action: str, facts: LessonFacts, **details: Any) -> None:
+def _audit(*, actor: Viewer, action: str, facts: LessonFacts, **details: Any) -> None:
     audit_record(
         actor_id=require_user_id(actor),
         action=action,
@@ -217,7 +225,7 @@ def add_caption(
     language: str,
     label: str,
     closed_captions: bool,
-    actor: Any,
+    actor: Viewer,
 ) -> Caption:
     """Upload captions for a lesson (WebVTT or SRT bytes) in one language.
 
@@ -227,7 +235,7 @@ def add_caption(
     Without a ready video the caption waits and is attached when the video becomes ready.
     """
     lesson_id = getattr(lesson, "id", lesson)
-    facts = caption_lesson_for_staff(user=actor, lesson_id=lesson_id)
+    facts = _caption_lesson_for_editing(user=actor, lesson_id=lesson_id)
     lesson_oid = ObjectId(facts.lesson_id)
     language = captions_format.language_clean(language)
     label = _label_clean(label, language)
@@ -275,13 +283,13 @@ def _language_taken(language: str) -> Conflict:
 
 
 def caption_update(
-    *, user: Any, lesson_id: Any, caption_id: Any, vtt: str | None, reviewed: bool | None
+    *, user: Viewer, lesson_id: Any, caption_id: Any, vtt: str | None, reviewed: bool | None
 ) -> Caption:
     """Save an edited version and/or the reviewed mark. An edit becomes the pending version
     (a new Mux track); the current one keeps serving until the new one is ready. A Mux
     failure leaves the caption as it was."""
     caption = caption_get_for_staff(user=user, lesson_id=lesson_id, caption_id=caption_id)
-    facts = caption_lesson_for_staff(user=user, lesson_id=lesson_id)
+    facts = _caption_lesson_for_editing(user=user, lesson_id=lesson_id)
     now = timezone.now()
     changes: dict[str, Any] = {"updated_at": now}
     if reviewed is not None:
@@ -326,10 +334,10 @@ def caption_update(
     return Caption.objects.get(id=caption.id)
 
 
-def caption_delete(*, user: Any, lesson_id: Any, caption_id: Any) -> None:
+def caption_delete(*, user: Viewer, lesson_id: Any, caption_id: Any) -> None:
     """Delete the caption's tracks at Mux, then the caption (a Mux failure changes nothing)."""
     caption = caption_get_for_staff(user=user, lesson_id=lesson_id, caption_id=caption_id)
-    facts = caption_lesson_for_staff(user=user, lesson_id=lesson_id)
+    facts = _caption_lesson_for_editing(user=user, lesson_id=lesson_id)
     for generation in (caption.pending, caption.current):
         if generation and generation.track_id and generation.asset_id:
             with contextlib.suppress(NotFound):
@@ -346,10 +354,10 @@ def caption_delete(*, user: Any, lesson_id: Any, caption_id: Any) -> None:
     )
 
 
-def caption_generate(*, user: Any, lesson_id: Any, language: str) -> Caption:
+def caption_generate(*, user: Viewer, lesson_id: Any, language: str) -> Caption:
     """Ask Mux for automatic captions of the lesson's ready video. They arrive as
     `source: "generated"`, not reviewed."""
-    facts = caption_lesson_for_staff(user=user, lesson_id=lesson_id)
+    facts = _caption_lesson_for_editing(user=user, lesson_id=lesson_id)
     lesson_oid = ObjectId(facts.lesson_id)
     language = captions_format.language_clean(language)
     if language.split("-")[0] not in GENERATED_LANGUAGES:

@@ -25,12 +25,12 @@ from typing import Any
 from bson import ObjectId
 from django.utils import timezone
 
-from accounts.roles import require_user_id
+from accounts.roles import Viewer, require_user_id
 from catalog.access import LessonFacts, lesson_facts_invalidate, lesson_get_for_viewer
 from catalog.documents import Lesson
 from catalog.lesson_video import VideoState
+from catalog.services import course_require_editable, lesson_video_update
 from catalog.services import lesson_video_changed as catalog_lesson_video_changed
-from catalog.services import lesson_video_update
 from learnstream.audit import audit_record
 from learnstream.errors import Conflict, NotFound, PermissionDenied
 from learnstream.ids import is_object_id
@@ -62,7 +62,7 @@ def _lessons() -> Any:
 # --- uploads -------------------------------------------------------------------------------
 
 
-def _lesson_for_staff(*, user: Any, lesson_id: Any) -> LessonFacts:
+def _lesson_for_staff(*, user: Viewer, lesson_id: Any) -> LessonFacts:
     """The lesson's facts if `user` teaches its course (or is an admin): 404, then 403."""
     access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
     if access.facts.removed:
@@ -72,7 +72,7 @@ def _lesson_for_staff(*, user: Any, lesson_id: Any) -> LessonFacts:
     return access.facts
 
 
-def _audit_video(*, user: Any, action: str, facts: LessonFacts, **details: Any) -> None:
+def _audit_video(*, user: Viewer, action: str, facts: LessonFacts, **details: Any) -> None:
     audit_record(
         actor_id=require_user_id(user),
         action=action,
@@ -82,7 +82,7 @@ def _audit_video(*, user: Any, action: str, facts: LessonFacts, **details: Any) 
     )
 
 
-def video_upload_create(*, user: Any, lesson_id: Any) -> mux_client.DirectUpload:
+def video_upload_create(*, user: Viewer, lesson_id: Any) -> mux_client.DirectUpload:
     """Ask Mux for a direct upload and make it the lesson's pending generation.
 
     Mux is called first: if it fails (502/503) nothing has been written. A previous pending
@@ -90,6 +90,7 @@ def video_upload_create(*, user: Any, lesson_id: Any) -> mux_client.DirectUpload
     playing until the new upload is ready.
     """
     facts = _lesson_for_staff(user=user, lesson_id=lesson_id)
+    course_require_editable(course_id=facts.course_id)
     lesson_oid = ObjectId(facts.lesson_id)
     upload = mux_client.direct_upload_create(passthrough=str(lesson_oid))
     now = timezone.now()
@@ -119,7 +120,7 @@ def _retired(asset_id: str, reason: str, now: datetime) -> dict[str, Any]:
     return {"asset_id": asset_id, "reason": reason, "retired_at": now}
 
 
-def video_remove(*, user: Any, lesson_id: Any) -> None:
+def video_remove(*, user: Viewer, lesson_id: Any) -> None:
     """Delete the lesson's video at Mux and mark it deleted here.
 
     The Mux calls come first, so a Mux failure leaves the lesson as it was. An asset Mux
@@ -127,6 +128,7 @@ def video_remove(*, user: Any, lesson_id: Any) -> None:
     follows finds the generation already deleted and changes nothing.
     """
     facts = _lesson_for_staff(user=user, lesson_id=lesson_id)
+    course_require_editable(course_id=facts.course_id)
     lesson_video_delete(lesson_oid=ObjectId(facts.lesson_id))
     _audit_video(user=user, action="video.remove", facts=facts)
 
