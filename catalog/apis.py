@@ -7,17 +7,21 @@ method still follows validate → service → serialize.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsInstructor, IsSignedIn
 from catalog import selectors, services
+from catalog.catalog_cache import catalog_cached
 from catalog.documents import Course, CourseLevel, Lesson
 from catalog.pagination import url_with
 from catalog.video_state import lesson_video_duration, lesson_video_state
@@ -48,6 +52,16 @@ def _list_response(
             "previous": url_with(base, params, **previous_params) if previous_params else None,
         }
     )
+
+
+def _cached_json(kind: str, params: dict[str, Any], build: Callable[[], Any]) -> bytes:
+    """The JSON body exactly as DRF's renderer writes it, cached under the catalogue's
+    generation: a hit is two cache reads and no serializer, no encoder."""
+    return catalog_cached(kind, params, lambda: JSONRenderer().render(build()))
+
+
+def _json_response(body: bytes) -> HttpResponse:
+    return HttpResponse(body, content_type="application/json")
 
 
 def _numbered_links(page: selectors.NumberedPage) -> dict[str, dict | None]:
@@ -118,7 +132,15 @@ class CourseListApi(APIView):
         responses=list_of(OutputSerializer, "CourseListPage"),
         operation_id="courses_list",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
+        # The links repeat the request's own address and parameters: both are in the key.
+        key = {
+            "base": request.build_absolute_uri(request.path),
+            "query": sorted(request.query_params.lists()),
+        }
+        return _json_response(_cached_json("list-json", key, lambda: self._page(request)))
+
+    def _page(self, request: Request) -> Any:
         params = {
             key: request.query_params.get(key, "")
             for key in ("q", "level", "language", "tag", "cursor")
@@ -132,7 +154,7 @@ class CourseListApi(APIView):
             self.OutputSerializer(page.results, many=True).data,
             next_params={"cursor": page.next_cursor} if page.next_cursor else None,
             previous_params={"cursor": page.previous_cursor} if page.previous_cursor else None,
-        )
+        ).data
 
 
 class OutlineLessonSerializer(serializers.Serializer):
@@ -171,9 +193,26 @@ class CourseDetailApi(APIView):
         enrollment = EnrollmentSummarySerializer(allow_null=True)
 
     @extend_schema(responses=OutputSerializer)
-    def get(self, request: Request, slug: str) -> Response:
-        detail = selectors.course_detail_for_viewer(user=request.user, slug=slug)
-        return Response(self.OutputSerializer(detail).data)
+    def get(self, request: Request, slug: str) -> HttpResponse:
+        # The public part is cached as encoded JSON (every field but the last); the
+        # viewer's enrolment is encoded per request and closes the object.
+
+        def encode_public() -> tuple[str, bytes]:
+            public = selectors.course_detail_public(slug=slug)
+            data = dict(self.OutputSerializer({**public, "enrollment": None}).data)
+            del data["enrollment"]
+            return public["id"], JSONRenderer().render(data)
+
+        course_id, body = catalog_cached("detail-json", {"slug": slug}, encode_public)
+        enrollment = selectors.enrollment_summary(
+            selectors.enrollment_get(user=request.user, course_id=course_id)
+        )
+        tail = (
+            JSONRenderer().render(EnrollmentSummarySerializer(enrollment).data)
+            if enrollment
+            else b"null"
+        )
+        return _json_response(body[:-1] + b',"enrollment":' + tail + b"}")
 
 
 class EnrollmentApi(APIView):

@@ -344,11 +344,16 @@ def course_detail_for_viewer(*, user: Viewer, slug: Any) -> dict[str, Any]:
     """The published course as a student sees it: the latest version's outline with live
     video facts (has_video, duration; never a playback id) and the viewer's enrolment
     (`null` or `{status, enrolled_at}`). The public part is cached."""
-    if slug_errors(slug):
-        raise NotFound("Course not found.")
-    detail = dict(catalog_cached("detail", {"slug": slug}, lambda: _public_detail(slug)))
+    detail = dict(course_detail_public(slug=slug))
     detail["enrollment"] = enrollment_summary(enrollment_get(user=user, course_id=detail["id"]))
     return detail
+
+
+def course_detail_public(*, slug: Any) -> dict[str, Any]:
+    """The part of the course detail that is the same for every viewer (cached)."""
+    if slug_errors(slug):
+        raise NotFound("Course not found.")
+    return catalog_cached("detail", {"slug": slug}, lambda: _public_detail(slug))
 
 
 # Backwards-compatible name from the issue text.

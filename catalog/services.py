@@ -40,6 +40,7 @@ from catalog.documents import (
 from catalog.enrollment_cache import enrollment_cache_invalidate
 from catalog.markdown import render_markdown
 from catalog.models import Enrollment, EnrollmentStatus
+from catalog.publish_hooks import PublishedSnapshot, publish_listeners_run
 from catalog.validation import (
     clean_course_fields,
     clean_lesson_fields,
@@ -301,6 +302,17 @@ def _course_snapshot_publish(
             )
             for index, lesson in enumerate(lessons)
         ],
+    )
+    # Lesson-attached content of other apps (quizzes) is snapshotted for the same version
+    # first: a learner must never see this version without it.
+    publish_listeners_run(
+        PublishedSnapshot(
+            course_id=course.id,
+            version=version.version,
+            lesson_ids=tuple(lesson.id for lesson in lessons),
+            restored_from=restored_from,
+            published_by=version.published_by,
+        )
     )
     try:
         version.save(force_insert=True)

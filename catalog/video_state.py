@@ -52,13 +52,21 @@ class VideoReadiness:
 
 
 def lesson_video_readiness(lesson: Any) -> str:
-    """A lesson that has (or had) a video counts as a video lesson until it plays: its
-    completion is never credited from a client's word while there is nothing to watch."""
+    """The one rule for what completes a lesson. A ready current video: only what was
+    played. A lesson that has (or had) a video that cannot be played now (an upload pending,
+    processing or errored, a video removed): nothing, not even a client's own duration_s,
+    so no completion is credited while there is nothing to watch. No video at all (a
+    reading lesson, or one whose only upload was cancelled before it arrived): /complete."""
     if lesson_has_ready_video(lesson):
         return VideoReadiness.READY
-    if lesson_video_state(lesson) == VideoState.NONE:
+    video = getattr(lesson, "video", None)
+    if video is None:
         return VideoReadiness.NONE
-    return VideoReadiness.NOT_READY
+    for generation in (video.pending, video.current):
+        state = generation.state if generation is not None else None
+        if state and state not in (VideoState.NONE, VideoState.CANCELLED):
+            return VideoReadiness.NOT_READY
+    return VideoReadiness.NONE
 
 
 # What an instructor reads for each state (the admin pages and the uploader say the same).

@@ -1,7 +1,8 @@
 """A small, complete world for whole-API tests (the authorization matrix, the fuzzer).
 
 Users of every role, a published course owned by "owner" with a ready video lesson, a ready
-preview lesson and a text lesson, an active enrolment, and a draft course with one lesson.
+preview lesson and a text lesson with a quiz, an active enrolment, and a draft course with
+one lesson.
 Videos are made ready directly in the documents (a playback id and a duration), the way a
 Mux webhook would leave them; signing playback tokens needs the simulator's signing key,
 which the caller's fixtures configure.
@@ -92,6 +93,7 @@ def _ready_video(playback_id: str) -> Any:
 def api_world_build() -> ApiWorld:
     from accounts.roles import Role
     from accounts.tests.factories import UserFactory
+    from assessments.services import quiz_put
     from catalog.services import course_publish, enrollment_create
     from catalog.tests.factories import CourseFactory, LessonFactory
 
@@ -118,6 +120,20 @@ def api_world_build() -> ApiWorld:
         duration_s=VIDEO_DURATION_S,
     )
     text_lesson = LessonFactory(course_id=course.id, position=2, body="Read me.")
+    quiz_put(
+        user=owner,
+        lesson_id=text_lesson.id,
+        questions=[
+            {
+                "id": "q1",
+                "kind": "single",
+                "prompt": "Pick b",
+                "choices": ["a", "b"],
+                "answers": ["b"],
+            },
+            {"id": "q2", "kind": "numeric", "prompt": "Two plus two", "answers": [4]},
+        ],
+    )
     course_publish(course=course, user=owner)
     course.reload()
     enrollment_create(user=users["enrolled"], course=course)

@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("learning.api_urls")),
     path("", include("playback.api_urls")),
     path("", include("tracking.api_urls")),
+    path("", include("assessments.api_urls")),
 ]

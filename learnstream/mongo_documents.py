@@ -15,6 +15,7 @@ DOCUMENT_MODULES = (
     "catalog.lesson_video",
     "playback.captions_documents",
     "tracking.documents",
+    "assessments.documents",
     "learnstream.audit",
 )
 
@@ -31,5 +32,5 @@ def all_documents() -> list[type[mongoengine.Document]]:
         if issubclass(document, mongoengine.Document)
         and not document._meta.get("abstract")
         and document.__module__.split(".")[0]
-        in {"catalog", "playback", "tracking", "accounts", "learnstream"}
+        in {"catalog", "playback", "tracking", "assessments", "accounts", "learnstream"}
     ]

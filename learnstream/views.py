@@ -1,7 +1,8 @@
-"""Project-level views: the API's catch-all 404 and friendly error pages."""
+"""Project-level views: the API's catch-all 404, friendly error pages and /favicon.ico."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from learnstream.errors import (
     ApplicationError,
@@ -16,6 +17,13 @@ from learnstream.errors import (
 def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
     # Routed explicitly so /api/ answers problem+json even with DEBUG=True (which skips handler404).
     return problem_response(NotFound(f"No API endpoint at {request.path}."))
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on their own (for responses that are not our
+    pages, such as JSON): the site icon in static files. Not permanent: its hashed static
+    name changes with its content."""
+    return HttpResponseRedirect(static("favicon.svg"))
 
 
 def _page_or_problem(request: HttpRequest, error: ApplicationError, template: str) -> HttpResponse:

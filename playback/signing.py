@@ -4,6 +4,12 @@ RS256 JWTs signed with a Mux signing key (`MUX_SIGNING_KEY_ID`, `MUX_SIGNING_PRI
 as the base64 PEM Mux hands out): header `kid` = the key id, claims `sub` = the playback id,
 `aud` = `v` (video), `t` (thumbnail) or `s` (storyboard), `exp`. stream.mux.com and
 image.mux.com (or the local simulator) check them; we never verify them ourselves.
+
+The tokens name the video, never the viewer, so one set per playback id is reused while it
+is fresh instead of signing three RS256 tokens per request: a set is handed out again only
+during its first `MUX_PLAYBACK_TOKEN_REUSE_S` seconds (at most half the margin), so every
+token handed out still has at least the video's duration plus half the margin to run. The
+reuse store is per process (no shared state is needed: any valid set plays).
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -60,13 +68,54 @@ def signing_key() -> tuple[str, Any]:
         raise ServiceUnavailable("Video playback is not configured on this server.") from exc
 
 
+_REUSE_MAX_ENTRIES = 4096
+# (key id, key object, margin, playback id, whole seconds) -> (signed at, tokens)
+_reusable: OrderedDict[tuple[str, int, int, str, int], tuple[float, PlaybackTokens]] = OrderedDict()
+_reusable_lock = threading.Lock()
+
+
+def _reuse_window_s() -> float:
+    margin = max(float(settings.MUX_PLAYBACK_TOKEN_MARGIN_S), 0.0)
+    return min(max(float(settings.MUX_PLAYBACK_TOKEN_REUSE_S), 0.0), margin / 2)
+
+
 def playback_tokens_issue(
     *, playback_id: str, duration_s: float, now: datetime | None = None
 ) -> PlaybackTokens:
-    """Tokens valid long enough to watch the whole video once, plus a margin for pauses."""
+    """Tokens valid long enough to watch the whole video once, plus a margin for pauses.
+    A set signed for this playback id and duration less than the reuse window ago is
+    handed out again (see the module docstring)."""
     key_id, private_key = signing_key()
     issued = now or datetime.now(UTC)
-    expires = int(issued.timestamp() + max(duration_s, 0) + settings.MUX_PLAYBACK_TOKEN_MARGIN_S)
+    issued_ts = issued.timestamp()
+    whole_s = int(max(duration_s, 0))
+    margin_s = int(settings.MUX_PLAYBACK_TOKEN_MARGIN_S)
+    reuse_key = (key_id, id(private_key), margin_s, playback_id, whole_s)
+    window_s = _reuse_window_s()
+    with _reusable_lock:
+        found = _reusable.get(reuse_key)
+    if found is not None and found[0] <= issued_ts < found[0] + window_s:
+        return found[1]
+    tokens = _sign_set(
+        key_id=key_id,
+        private_key=private_key,
+        playback_id=playback_id,
+        issued_ts=issued_ts,
+        duration_s=duration_s,
+    )
+    if window_s > 0:
+        with _reusable_lock:
+            _reusable[reuse_key] = (issued_ts, tokens)
+            _reusable.move_to_end(reuse_key)
+            while len(_reusable) > _REUSE_MAX_ENTRIES:
+                _reusable.popitem(last=False)
+    return tokens
+
+
+def _sign_set(
+    *, key_id: str, private_key: Any, playback_id: str, issued_ts: float, duration_s: float
+) -> PlaybackTokens:
+    expires = int(issued_ts + max(duration_s, 0) + settings.MUX_PLAYBACK_TOKEN_MARGIN_S)
 
     def sign(audience: str) -> str:
         claims = {"sub": playback_id, "aud": audience, "exp": expires}

@@ -36,9 +36,10 @@ from django.utils import timezone
 from pymongo.errors import DuplicateKeyError
 
 from catalog.access import LessonFacts
+from catalog.selectors import lesson_video_readiness_by_id
 from catalog.video_state import VideoReadiness
 from learnstream.audit import audit_record
-from learnstream.errors import Throttled, ValidationError, VideoNotReady
+from learnstream.errors import Conflict, Throttled, ValidationError, VideoNotReady
 from tracking.documents import LessonProgress
 from tracking.metrics import heartbeat_outcomes
 from tracking.selectors import ProgressState, progress_state_from_document
@@ -319,11 +320,24 @@ def _read_state(key: dict[str, Any]) -> ProgressState:
     return progress_state_from_document(document or {})
 
 
+def progress_completion_allowed(*, lesson: LessonFacts) -> None:
+    """An explicit completion is for lessons without video only
+    (`catalog.video_state.lesson_video_readiness`, read now rather than from the cached
+    facts): a ready video is completed by watching it (409 conflict); a video pending,
+    processing, errored or removed cannot be completed at all yet (409 video_not_ready)."""
+    readiness = lesson_video_readiness_by_id(lesson_id=lesson.lesson_id)
+    if readiness == VideoReadiness.READY:
+        raise Conflict("This lesson has a video: it is completed by watching it.")
+    if readiness == VideoReadiness.NOT_READY:
+        raise VideoNotReady("This lesson's video is not ready: nothing can complete it yet.")
+
+
 def progress_mark_complete(
     *, user_id: int, lesson: LessonFacts, now: datetime | None = None
 ) -> ProgressState:
-    """Complete a lesson without video (the caller checked it has none). Idempotent: the
-    first completion time is kept."""
+    """Complete a lesson without video (`progress_completion_allowed`, else 409, nothing
+    written). Idempotent: the first completion time is kept."""
+    progress_completion_allowed(lesson=lesson)
     moment = _now_ms(now)
     collection = LessonProgress._get_collection()
     pipeline = [

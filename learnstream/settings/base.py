@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "catalog",
     "playback",
     "tracking",
+    "assessments",
 ]
 
 MIDDLEWARE = [

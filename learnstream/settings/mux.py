@@ -18,6 +18,9 @@ MUX_REQUEST_TIMEOUT_S = env.float("MUX_REQUEST_TIMEOUT_S", default=3.0)
 MUX_UPLOAD_TIMEOUT_S = env.int("MUX_UPLOAD_TIMEOUT_S", default=3600)
 MUX_WEBHOOK_TOLERANCE_S = env.int("MUX_WEBHOOK_TOLERANCE_S", default=300)
 MUX_PLAYBACK_TOKEN_MARGIN_S = env.int("MUX_PLAYBACK_TOKEN_MARGIN_S", default=3600)
+# A signed set for a playback id is handed out again for this long (capped at half the
+# margin), so a reused token always has the duration plus half the margin left.
+MUX_PLAYBACK_TOKEN_REUSE_S = env.int("MUX_PLAYBACK_TOKEN_REUSE_S", default=1800)
 MUX_MAX_UPLOAD_BYTES = env.int("MUX_MAX_UPLOAD_BYTES", default=5 * 1024**3)
 # Asset quality and resolution cap for new uploads (validated against the SDK's enums by the
 # `playback` system checks): video_quality basic | plus | premium; tier 1080p | 1440p | 2160p.

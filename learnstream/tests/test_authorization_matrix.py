@@ -75,6 +75,9 @@ def _fixed(payload: dict[str, Any]) -> Body:
     return lambda world, role: payload
 
 
+_QUIZ = _fixed(
+    {"questions": [{"kind": "true_false", "prompt": "Water is wet.", "answers": [True]}]}
+)
 _PASSWORD_CHANGE = _fixed({"current_password": PASSWORD, "new_password": "another-horse-10-x"})
 
 # ---------------------------------------------------------------- the matrix
@@ -160,6 +163,18 @@ MATRIX: list[Row] = [
     row("POST",   A + "lessons/<str:lesson_id>/complete",  401,  403,  200,  403,  200,  200, target="text"),
     row("GET",    A + "courses/<str:slug>/progress",       401,  403,  200,  403,  200,  200),
     row("GET",    A + "courses/<str:slug>/progress",       401,  404,  404,  404,  404,  404, target="draft"),
+    # quizzes: staff edit (the text lesson has one; the video lesson none: 404); viewers
+    # who may watch take it; a draft lesson's quiz is no learner's business (404)
+    row("GET",    A + "instructor/lessons/<str:lesson_id>/quiz",  401,  403,  403,  404,  200,  200, target="text"),
+    row("GET",    A + "instructor/lessons/<str:lesson_id>/quiz",  401,  403,  403,  404,  404,  404),
+    row("PUT",    A + "instructor/lessons/<str:lesson_id>/quiz",  401,  403,  403,  404,  200,  200, target="text", body=_QUIZ),
+    row("PUT",    A + "instructor/lessons/<str:lesson_id>/quiz",  401,  403,  403,  404,  200,  200, target="draft", body=_QUIZ),
+    row("DELETE", A + "instructor/lessons/<str:lesson_id>/quiz",  401,  403,  403,  404,  204,  204, target="text"),
+    row("GET",    A + "lessons/<str:lesson_id>/quiz",             401,  403,  200,  403,  200,  200, target="text"),
+    row("GET",    A + "lessons/<str:lesson_id>/quiz",             401,  403,  404,  403,  404,  404),
+    row("GET",    A + "lessons/<str:lesson_id>/quiz",             401,  404,  404,  404,  404,  404, target="draft"),
+    row("POST",   A + "lessons/<str:lesson_id>/quiz/attempts",    401,  403,  201,  403,  201,  201, target="text", body=_fixed({"answers": {"q1": "b"}})),
+    row("POST",   A + "lessons/<str:lesson_id>/quiz/attempts",    401,  403,  404,  403,  404,  404, body=_fixed({"answers": {}})),
     # not under /api/v1/: an unsigned Mux webhook is refused whoever sends it
     row("POST",   "webhooks/mux",                        401,  401,  401,  401,  401,  401, body=_fixed({"type": "video.asset.ready", "data": {}})),
 ]

@@ -23,6 +23,8 @@ ALLOWED: dict[str, set[str]] = {
     # playback reads tracking's selectors; tracking never imports playback.
     "playback": {"learnstream", "accounts", "catalog", "tracking"},
     "tracking": {"learnstream", "accounts", "catalog"},
+    # Quizzes and completion: above the catalogue (lessons, publish) and progress tracking.
+    "assessments": {"learnstream", "accounts", "catalog", "tracking"},
     "mux_simulator": set(),
     # The admin site: Django's admin plus the instructor workspace over every app.
     "admin_site": {"learnstream", "accounts", "catalog", "playback", "tracking"},
@@ -35,6 +37,7 @@ ALLOWED: dict[str, set[str]] = {
         "playback",
         "tracking",
         "learning",
+        "assessments",
         "admin_site",
         "mux_simulator",
     },

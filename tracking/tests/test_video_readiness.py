@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from catalog.access import lesson_facts_invalidate
+from catalog.access import lesson_facts_get, lesson_facts_invalidate
 from catalog.documents import Lesson
 from catalog.lesson_video import LessonVideo, VideoGeneration, VideoState
 from catalog.services import enrollment_create
+from learnstream.errors import VideoNotReady
+from tracking.services import progress_mark_complete
 from tracking.tests.helpers import raw_progress, video_course
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +72,34 @@ def test_a_reading_lesson_is_still_completed_explicitly(setup):
     client, lesson_id = setup
     response = client.post(f"/api/v1/lessons/{lesson_id}/complete")
     assert (response.status_code, response.json()["completed"]) == (200, True)
+
+
+def test_a_lesson_whose_only_upload_was_cancelled_is_a_reading_lesson(setup):
+    client, lesson_id = setup
+    _set_video(lesson_id, LessonVideo(pending=VideoGeneration(state=VideoState.CANCELLED)))
+    response = client.post(f"/api/v1/lessons/{lesson_id}/complete")
+    assert (response.status_code, response.json()["completed"]) == (200, True)
+
+
+def test_a_removed_video_stays_uncompletable_after_a_cancelled_replacement(setup):
+    client, lesson_id = setup
+    _set_video(
+        lesson_id,
+        LessonVideo(
+            current=VideoGeneration(state=VideoState.DELETED),
+            pending=VideoGeneration(state=VideoState.CANCELLED),
+        ),
+    )
+    response = client.post(f"/api/v1/lessons/{lesson_id}/complete")
+    assert (response.status_code, response.json()["code"]) == (409, "video_not_ready")
+    assert raw_progress() == []
+
+
+@pytest.mark.parametrize("state", sorted(NOT_READY))
+def test_the_completion_rule_is_the_service_s_own(setup, student, state):
+    _client, lesson_id = setup
+    _set_video(lesson_id, NOT_READY[state])
+    facts = lesson_facts_get(lesson_id=lesson_id)
+    with pytest.raises(VideoNotReady):
+        progress_mark_complete(user_id=student.pk, lesson=facts)
+    assert raw_progress() == []

@@ -1,0 +1,184 @@
+"""In-process CPU per request on the read paths, next to a bare authenticated request.
+
+    python bench/bench_requests.py [--n 400]
+
+Calls the project's WSGI handler directly (as gunicorn would: no test client) against a
+throw-away SQL test database (PostgreSQL at DATABASE_URL, else SQLite), a SecantusDB started
+for the run and the cache at REDIS_URL (else local memory). For each route it prints the CPU
+time of this process per request (`time.process_time`: Django, DRF, our code, the Redis and
+MongoDB clients; not the servers) and the median wall time:
+
+- bare: a signed-in DRF view that only answers the caller's id (the floor);
+- course list and course detail, served from the cache (anonymous, and signed in + enrolled);
+- playback: GET /api/v1/lessons/{id}/playback (tokens reused while fresh).
+
+Routes are interleaved so all of them see the same machine load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnstream.settings.test")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=400, help="requests per route")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+
+    from django.conf import settings
+
+    from devtools import mongo_server
+
+    mongo = mongo_server.start(settings.MONGODB_TEST_SERVER_PORT, ":memory:")
+    try:
+        import django
+
+        django.setup()
+        from django.db import connection
+
+        connection.creation.create_test_db(verbosity=0, autoclobber=True)
+        try:
+            figures = run(args.n)
+        finally:
+            connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+    finally:
+        mongo_server.stop(mongo)
+    print(json.dumps(figures, indent=1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1))
+    return 0
+
+
+def run(n: int) -> dict:
+    import logging
+
+    logging.disable(logging.INFO)  # one access-log line per request would be measured too
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test.utils import override_settings
+    from django.urls import include, path
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from accounts.permissions import IsSignedIn
+    from accounts.roles import user_id_of
+    from accounts.tests.factories import UserFactory
+    from catalog.documents import Lesson
+    from catalog.services import enrollment_create
+    from catalog.tests.factories import published_course
+    from playback.tests.helpers import set_video
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+
+    class WhoAmI(APIView):
+        permission_classes = [IsSignedIn]
+
+        def get(self, request):
+            return Response({"id": user_id_of(request.user)})
+
+    urlconf = type(
+        "BenchUrls",
+        (),
+        {
+            "urlpatterns": [
+                path("bench/whoami", WhoAmI.as_view()),
+                path("", include(settings.ROOT_URLCONF)),
+            ]
+        },
+    )
+    with override_settings(
+        ROOT_URLCONF=urlconf,
+        MUX_SIGNING_KEY_ID="bench-key",
+        MUX_SIGNING_PRIVATE_KEY=base64.b64encode(pem).decode(),
+        ALLOWED_HOSTS=["*"],
+    ):
+        cache.clear()
+        instructor = UserFactory(role="instructor")
+        student = UserFactory(role="student")
+        courses = [published_course(owner=instructor, lessons=8) for _ in range(20)]
+        course = courses[0]
+        enrollment_create(user=student, course=course)
+        lesson = Lesson.objects(course_id=course.id).order_by("position").first()
+        ready = {"asset_id": "a", "playback_id": "pb", "state": "ready", "duration_s": 600.0}
+        set_video(lesson, current=ready)
+        token = str(AccessToken.for_user(student))
+        app = WSGIHandler()
+
+        def call(url: str, bearer: bool) -> int:
+            environ = {
+                "REQUEST_METHOD": "GET",
+                "PATH_INFO": url,
+                "QUERY_STRING": "",
+                "SERVER_NAME": "127.0.0.1",
+                "SERVER_PORT": "8000",
+                "SERVER_PROTOCOL": "HTTP/1.1",
+                "REMOTE_ADDR": "127.0.0.1",
+                "HTTP_HOST": "127.0.0.1",
+                "HTTP_ACCEPT": "application/json",
+                "wsgi.input": io.BytesIO(b""),
+                "wsgi.url_scheme": "http",
+                "wsgi.errors": sys.stderr,
+            }
+            if bearer:
+                environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+            status: list[str] = []
+            chunks = app(environ, lambda s, h, e=None: status.append(s))
+            b"".join(chunks)
+            if hasattr(chunks, "close"):
+                chunks.close()
+            return int(status[0].split()[0])
+
+        routes = {
+            "bare authenticated": ("/bench/whoami", True),
+            "course list (cached)": ("/api/v1/courses", False),
+            "course detail (cached, anonymous)": (f"/api/v1/courses/{course.slug}", False),
+            "course detail (cached, enrolled)": (f"/api/v1/courses/{course.slug}", True),
+            "playback": (f"/api/v1/lessons/{lesson.id}/playback", True),
+        }
+        for url, bearer in routes.values():  # warm every cache once
+            assert call(url, bearer) == 200, url
+        cpu = dict.fromkeys(routes, 0.0)
+        wall: dict[str, list[float]] = {name: [] for name in routes}
+        for _ in range(n):
+            for name, (url, bearer) in routes.items():
+                started_cpu, started = time.process_time(), time.perf_counter()
+                call(url, bearer)
+                cpu[name] += time.process_time() - started_cpu
+                wall[name].append((time.perf_counter() - started) * 1000)
+    figures = {
+        name: {
+            "cpu_ms_per_request": round(cpu[name] / n * 1000, 3),
+            "wall_median_ms": round(statistics.median(wall[name]), 3),
+        }
+        for name in routes
+    }
+    bare = figures["bare authenticated"]["cpu_ms_per_request"]
+    figures["playback / bare (cpu)"] = round(figures["playback"]["cpu_ms_per_request"] / bare, 2)
+    figures["load average at end"] = os.getloadavg()[0]
+    return figures
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
