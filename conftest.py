@@ -48,9 +48,13 @@ def _clean_mongo():
 def _clean_cache():
     from django.core.cache import cache
 
+    from learnstream.ratelimit import rate_limits_clear_local
+
     cache.clear()
+    rate_limits_clear_local()
     yield
     cache.clear()
+    rate_limits_clear_local()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 
 from accounts.email_tokens import (
     password_reset_token_check,
@@ -26,7 +27,7 @@ from accounts.services import (
     refresh_families_revoke_all,
 )
 from learnstream.errors import ValidationError
-from learnstream.ratelimit import rate_limit_count_named, throttled_for
+from learnstream.ratelimit import rate_limits_check
 
 RESET_LINK_INVALID = (
     "This password-reset link is invalid, has expired or was already used. Request a new one."
@@ -37,19 +38,14 @@ _PLACEHOLDER = User(pk=2**31 - 1, email="nobody@invalid", password="!", name="")
 
 
 def password_reset_link(token: str) -> str:
-    return site_link(f"/accounts/reset/{token}/")
+    return site_link(reverse("accounts:password-reset-confirm", args=[token]))
 
 
 def password_reset_request(*, email: str, ip: str) -> None:
     """Mail a reset link to the active account with this address, if there is one. Limited
     per client IP and per address (both counted on every request, known or not)."""
     email = normalize_email(email)
-    refusal = throttled_for(
-        rate_limit_count_named("password_reset_ip", ip),
-        rate_limit_count_named("password_reset_email", _account_subject(email)),
-    )
-    if refusal is not None:
-        raise refusal
+    rate_limits_check(("password_reset_ip", ip), ("password_reset_email", _account_subject(email)))
     user = User.objects.filter(email=email, is_active=True).first()
     token = password_reset_token_make(user=user or _PLACEHOLDER)
     message = mail_compose(
@@ -87,7 +83,7 @@ def password_reset_confirm(*, token: str, new_password: str, ip: str) -> User:
     validators refuse (nothing changes), then every refresh family is revoked. Reading the
     mail proved the address, so it counts as verified. The link is re-checked under the
     row lock, so of two racing confirmations exactly one succeeds."""
-    rate_limit_count_named("password_reset_confirm_ip", ip).raise_if_refused()
+    rate_limits_check(("password_reset_confirm_ip", ip))
     password_check_length(password=new_password, field="new_password")
     user = _user_for_token(token)
     password_validate(password=new_password, user=user, field="new_password")

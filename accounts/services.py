@@ -41,7 +41,7 @@ from learnstream.errors import (
     TokenReused,
     ValidationError,
 )
-from learnstream.ratelimit import rate_limit_count_named, rate_limit_named, throttled_for
+from learnstream.ratelimit import rate_limits_check
 
 USER_AGENT_MAX = 256
 
@@ -97,7 +97,7 @@ def _password_check_throttled(*, user: User, password: str, field: str) -> None:
     """Check `password` of a signed-in user (email/password change), limited like a login to
     the account so a stolen access token cannot brute-force the password."""
     password_check_length(password=password, field=field)
-    rate_limit_named("login_account", _account_subject(user.email))
+    rate_limits_check(("login_account", _account_subject(user.email)))
     if not user.check_password(password):
         raise ValidationError(errors={field: ["The current password is not correct."]})
 
@@ -111,7 +111,7 @@ def user_register(*, email: str, password: str, name: str, ip: str) -> User:
     email = normalize_email(email)
     name = name.strip()
     password_validate(password=password, user=User(email=email, name=name))
-    rate_limit_named("register_ip", ip)
+    rate_limits_check(("register_ip", ip))
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError(errors={"email": ["An account with this email already exists."]})
     try:
@@ -139,12 +139,7 @@ def user_authenticate(*, email: str, password: str, ip: str) -> User:
     account. Both limits (per IP and per account) count every attempt and are checked
     before hashing."""
     password_check_length(password=password)
-    refusal = throttled_for(
-        rate_limit_count_named("login_ip", ip),
-        rate_limit_count_named("login_account", _account_subject(email)),
-    )
-    if refusal is not None:
-        raise refusal
+    rate_limits_check(("login_ip", ip), ("login_account", _account_subject(email)))
     user = User.objects.filter(email=normalize_email(email)).first()
     if user is None:
         check_password(password, _dummy_hash())
@@ -336,7 +331,7 @@ def refresh_token_rotate(*, refresh: str, client: ClientInfo) -> TokenPair:
     now = timezone.now()
     if record.revoked_at is not None or record.expires_at <= now or record.family_expires_at <= now:
         raise TokenInvalid("The refresh token is invalid or expired.")
-    rate_limit_named("refresh_family", str(record.family))
+    rate_limits_check(("refresh_family", str(record.family)))
 
     outcome: TokenPair | None = None
     with transaction.atomic():

@@ -24,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import User
 from accounts.roles import is_signed_in, staff_factor_missing
 from learnstream.errors import Conflict, PermissionDenied, ValidationError
-from learnstream.ratelimit import rate_limit_named
+from learnstream.ratelimit import rate_limits_check
 
 TOTP_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
@@ -78,7 +78,7 @@ def totp_setup_confirm(*, user: User, token: str) -> tuple[TOTPDevice, list[str]
     """Confirm the pending device with a code from the app; returns it and a fresh set of
     recovery codes (to be shown once)."""
     two_factor_allowed(user=user)
-    rate_limit_named("otp_verify_user", str(user.pk))
+    rate_limits_check(("otp_verify_user", str(user.pk)))
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
     if device is None:
         raise Conflict("Start the set-up again: there is no pending authenticator.")
@@ -122,7 +122,7 @@ def _clean(token: Any) -> str:
 def otp_verify(*, user: User, token: str) -> Device:
     """The confirmed device (TOTP, else a recovery code) that accepts `token`; 400
     otherwise. Limited per user on top of django-otp's own per-device throttling."""
-    rate_limit_named("otp_verify_user", str(user.pk))
+    rate_limits_check(("otp_verify_user", str(user.pk)))
     code = _clean(token)
     candidates: list[Device] = []
     totp = totp_device_confirmed(user=user)

@@ -18,7 +18,7 @@ from accounts import two_factor
 from accounts.forms import OtpCodeForm
 from accounts.redirects import safe_next
 from accounts.views import _throttled_page
-from learnstream.errors import Conflict, PermissionDenied, Throttled, ValidationError
+from learnstream.errors import Conflict, Throttled, ValidationError
 
 
 def _staff_page(view):
@@ -27,10 +27,8 @@ def _staff_page(view):
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            two_factor.two_factor_allowed(user=request.user)  # type: ignore[arg-type]
-        except PermissionDenied as exc:
-            return render(request, "403.html", {"exception": exc.detail}, status=403)
+        # A refusal (PermissionDenied) becomes the 403 page with its reason, in middleware.
+        two_factor.two_factor_allowed(user=request.user)  # type: ignore[arg-type]
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -6,6 +6,7 @@ catalogue (`REQUIRE_VERIFIED_EMAIL_TO_ENROL`, see `accounts.selectors.user_email
 from __future__ import annotations
 
 from django.conf import settings
+from django.urls import reverse
 
 from accounts.email_tokens import (
     VerificationTokenExpired,
@@ -16,7 +17,7 @@ from accounts.email_tokens import (
 from accounts.emails import mail_compose, mail_send, site_link
 from accounts.models import User
 from learnstream.errors import ValidationError
-from learnstream.ratelimit import rate_limit_named
+from learnstream.ratelimit import rate_limits_check
 
 VERIFY_LINK_EXPIRED = "This verification link has expired. Request a new one from your account."
 VERIFY_LINK_INVALID = "This verification link is invalid."
@@ -27,7 +28,7 @@ VERIFY_LINK_STALE = (
 
 
 def email_verification_link(token: str) -> str:
-    return site_link(f"/accounts/verify/{token}/")
+    return site_link(reverse("accounts:verify-email", args=[token]))
 
 
 def email_verification_send(*, user_id: int) -> bool:
@@ -54,7 +55,7 @@ def email_verification_send(*, user_id: int) -> bool:
 
 def email_verification_resend(*, user_id: int) -> bool:
     """POST /me/verify-email: limited per user (each resend is a mail to someone's inbox)."""
-    rate_limit_named("verify_email_resend", str(user_id))
+    rate_limits_check(("verify_email_resend", str(user_id)))
     return email_verification_send(user_id=user_id)
 
 
@@ -62,7 +63,7 @@ def email_verify(*, token: str, ip: str) -> User:
     """Mark the address the link was sent to as verified. A link for an earlier address
     (the email changed since), an expired, forged or malformed one: 400, nothing changes.
     Verifying twice is fine (the second answer is the same)."""
-    rate_limit_named("verify_email_ip", ip)
+    rate_limits_check(("verify_email_ip", ip))
     try:
         claim = email_verification_token_read(token)
     except VerificationTokenExpired as exc:

@@ -70,18 +70,22 @@ def quiz_get_for_staff(*, user: Viewer, lesson_id: Any) -> StaffQuiz:
     return StaffQuiz(quiz=quiz, published_version=published)
 
 
-def quiz_served_for_access(access: LessonAccess) -> ServedQuiz | None:
-    """The quiz of a lesson the viewer may watch, as they are served it (None: no quiz)."""
+def quiz_served_for_access(
+    access: LessonAccess, *, course_version: int | None = None
+) -> ServedQuiz | None:
+    """The quiz of a lesson the viewer may watch, as they are served it (None: no quiz).
+    A caller that has read the course's latest published version passes its number."""
     facts = access.facts
     lesson_oid, course_oid = ObjectId(facts.lesson_id), ObjectId(facts.course_id)
     if facts.course_published and facts.in_published_version:
-        course = course_get_published_by_slug(slug=facts.course_slug)
-        snapshot = QuizVersion.objects(lesson_id=lesson_oid, version=course.version).first()
+        if course_version is None:
+            course_version = int(course_get_published_by_slug(slug=facts.course_slug).version)
+        snapshot = QuizVersion.objects(lesson_id=lesson_oid, version=course_version).first()
         if snapshot is None:
             return None
         return ServedQuiz(
             quiz=snapshot,
-            version=int(course.version),
+            version=course_version,
             lesson_oid=lesson_oid,
             course_oid=course_oid,
             access=access,

@@ -127,7 +127,7 @@ def floor(slugs: list[str], rounds: int) -> dict[str, list[float]]:
     versions = CourseVersion._get_collection()
     lessons = Lesson._get_collection()
     listing, detail = [], []
-    filters = [  # the same mix as the catalogue URLs
+    filters: list[dict[str, object]] = [  # the same mix as the catalogue URLs
         {},
         {"published.keywords": {"$regex": "^pyth"}},
         {"published.level": "advanced"},
@@ -162,7 +162,10 @@ def main() -> int:
 
     from devtools import mongo_server
 
-    process = mongo_server.start(settings.MONGODB_TEST_SERVER_PORT, ":memory:")
+    port = settings.MONGODB_TEST_SERVER_PORT
+    if port is None:
+        raise SystemExit("Unset TEST_MONGODB_URI: the benchmark starts its own SecantusDB.")
+    process = mongo_server.start(port, ":memory:")
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import json
 import os
 import statistics
@@ -54,7 +55,10 @@ def main() -> int:
 
     from devtools import mongo_server
 
-    mongo = mongo_server.start(settings.MONGODB_TEST_SERVER_PORT, ":memory:")
+    port = settings.MONGODB_TEST_SERVER_PORT
+    if port is None:
+        raise SystemExit("Unset TEST_MONGODB_URI: the benchmark starts its own SecantusDB.")
+    mongo = mongo_server.start(port, ":memory:")
     try:
         import django
 
@@ -161,8 +165,10 @@ def run(n: int) -> None:
         applied: list[float] = []
         for payload in events:
             body = json.dumps(payload).encode()
-            applied.append(_timed(lambda body=body: deliver(web, body, secret=secret)))
-        replayed = [_timed(lambda p=payload: deliver(web, p, secret=secret)) for payload in events]
+            applied.append(_timed(functools.partial(deliver, web, body, secret=secret)))
+        replayed = [
+            _timed(functools.partial(deliver, web, payload, secret=secret)) for payload in events
+        ]
         ignored = [
             _timed(
                 lambda: deliver(

@@ -25,11 +25,23 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnstream.settings.test")
+
+
+def _start_response(status: list[str]) -> Any:
+    """A WSGI start_response that keeps the status line."""
+
+    def start_response(line: str, headers: Any, exc_info: Any = None) -> Callable[[bytes], None]:
+        status.append(line)
+        return lambda _data: None
+
+    return start_response
 
 
 def main() -> int:
@@ -42,7 +54,10 @@ def main() -> int:
 
     from devtools import mongo_server
 
-    mongo = mongo_server.start(settings.MONGODB_TEST_SERVER_PORT, ":memory:")
+    port = settings.MONGODB_TEST_SERVER_PORT
+    if port is None:
+        raise SystemExit("Unset TEST_MONGODB_URI: the benchmark starts its own SecantusDB.")
+    mongo = mongo_server.start(port, ":memory:")
     try:
         import django
 
@@ -144,7 +159,7 @@ def run(n: int) -> dict:
             if bearer:
                 environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
             status: list[str] = []
-            chunks = app(environ, lambda s, h, e=None: status.append(s))
+            chunks = app(environ, _start_response(status))
             b"".join(chunks)
             if hasattr(chunks, "close"):
                 chunks.close()
@@ -167,7 +182,7 @@ def run(n: int) -> dict:
                 call(url, bearer)
                 cpu[name] += time.process_time() - started_cpu
                 wall[name].append((time.perf_counter() - started) * 1000)
-    figures = {
+    figures: dict[str, Any] = {
         name: {
             "cpu_ms_per_request": round(cpu[name] / n * 1000, 3),
             "wall_median_ms": round(statistics.median(wall[name]), 3),

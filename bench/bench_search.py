@@ -146,7 +146,10 @@ def main() -> int:
 
     from devtools import mongo_server
 
-    process = mongo_server.start(settings.MONGODB_TEST_SERVER_PORT, ":memory:")
+    port = settings.MONGODB_TEST_SERVER_PORT
+    if port is None:
+        raise SystemExit("Unset TEST_MONGODB_URI: the benchmark starts its own SecantusDB.")
+    process = mongo_server.start(port, ":memory:")
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)

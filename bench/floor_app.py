@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 import django
 
@@ -36,7 +37,7 @@ _collection = None
 def collection():
     global _collection
     if _collection is None:  # after the fork: pymongo is not fork-safe
-        database = MongoClient(settings.MONGODB_URI).get_default_database()
+        database: Any = MongoClient(settings.MONGODB_URI).get_default_database()
         _collection = database[os.environ.get("FLOOR_COLLECTION", "lesson_progress_floor")]
     return _collection
 

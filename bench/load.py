@@ -57,6 +57,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -87,7 +88,7 @@ def _wait_http(url: str, timeout_s: float, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args[:3]} exited with {process.returncode}")
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - 127.0.0.1
                 if response.status < 500:
@@ -319,7 +320,7 @@ def raw_upsert_floor(seconds: float = 5.0, threads: int = 4) -> dict[str, float]
 
     from tracking.services import Beat, _beat_filter, _merge_pipeline, _now_ms
 
-    collection = MongoClient(settings.MONGODB_URI).get_default_database()["floor_upsert"]
+    collection: Any = MongoClient(settings.MONGODB_URI).get_default_database()["floor_upsert"]
     collection.create_index([("user_id", 1), ("lesson_id", 1)], unique=True)
     lesson_id, course_id = ObjectId(), ObjectId()
     beat = Beat(position_s=10.0, played_from_s=0.0, played_to_s=10.0, duration_s=600.0)

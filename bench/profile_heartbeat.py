@@ -173,7 +173,7 @@ def measure(name, application, pairs, timer, redis_commands, args) -> dict:
     redis_before = redis_commands()
     profiler = cProfile.Profile()
     if args.no_profile:
-        profiler.enable = profiler.disable = lambda: None  # type: ignore[method-assign]
+        profiler.enable = profiler.disable = lambda: None  # type: ignore[method-assign,assignment]
     started = time.perf_counter()
     cpu_started = time.process_time()
     statuses: dict[int, int] = {}

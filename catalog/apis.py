@@ -23,35 +23,16 @@ from accounts.permissions import IsInstructor, IsSignedIn
 from catalog import selectors, services
 from catalog.catalog_cache import catalog_cached
 from catalog.documents import Course, CourseLevel, Lesson
-from catalog.pagination import url_with
 from catalog.video_state import lesson_video_duration, lesson_video_state
+from learnstream.api_pages import list_of, list_response, numbered_links
 from learnstream.api_schema import name_nested_serializers, problem
-from learnstream.serializers import StrictInputSerializer
+from learnstream.ids import BSON_INT_MAX
+from learnstream.serializers import StrictInputSerializer, validated
 
 # Every edit of an archived course is refused (409 conflict).
 ARCHIVED = problem("conflict: the course is archived")
 
 # ---------------------------------------------------------------- shared pieces
-
-
-def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def _list_response(
-    request: Request, results: Any, *, next_params: dict | None, previous_params: dict | None
-) -> Response:
-    base = request.build_absolute_uri(request.path)
-    params = {key: request.query_params.get(key) for key in request.query_params}
-    return Response(
-        {
-            "results": results,
-            "next": url_with(base, params, **next_params) if next_params else None,
-            "previous": url_with(base, params, **previous_params) if previous_params else None,
-        }
-    )
 
 
 def _cached_json(kind: str, params: dict[str, Any], build: Callable[[], Any]) -> bytes:
@@ -64,15 +45,6 @@ def _json_response(body: bytes) -> HttpResponse:
     return HttpResponse(body, content_type="application/json")
 
 
-def _numbered_links(page: selectors.NumberedPage) -> dict[str, dict | None]:
-    return {
-        "next_params": {"page": page.page + 1} if page.has_next else None,
-        "previous_params": (
-            {"page": page.page - 1 if page.page > 2 else None} if page.page > 1 else None
-        ),
-    }
-
-
 class InstructorRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -81,17 +53,6 @@ class InstructorRefSerializer(serializers.Serializer):
 class EnrollmentSummarySerializer(serializers.Serializer):
     status = serializers.CharField()
     enrolled_at = serializers.DateTimeField()
-
-
-def list_of(item: type[serializers.Serializer], name: str) -> Any:
-    return inline_serializer(
-        name=name,
-        fields={
-            "results": item(many=True),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-        },
-    )
 
 
 # ---------------------------------------------------------------- catalogue
@@ -149,7 +110,7 @@ class CourseListApi(APIView):
             q=params["q"], level=params["level"], language=params["language"], tag=params["tag"]
         )
         page = selectors.course_list_published(filters=filters, cursor=params["cursor"] or None)
-        return _list_response(
+        return list_response(
             request,
             self.OutputSerializer(page.results, many=True).data,
             next_params={"cursor": page.next_cursor} if page.next_cursor else None,
@@ -221,7 +182,12 @@ class EnrollmentApi(APIView):
     permission_classes = [IsSignedIn]
 
     @extend_schema(
-        request=None, responses={200: EnrollmentSummarySerializer, 201: EnrollmentSummarySerializer}
+        request=None,
+        responses={
+            200: EnrollmentSummarySerializer,
+            201: EnrollmentSummarySerializer,
+            403: problem("email_not_verified: verify the account's e-mail address first"),
+        },
     )
     def post(self, request: Request, slug: str) -> Response:
         course = selectors.course_get_published_by_slug(slug=slug)
@@ -328,7 +294,7 @@ class InstructorCoursesApi(APIView):
         operation_id="instructor_courses_list",
     )
     def get(self, request: Request) -> Response:
-        filters = _validated(self.FilterSerializer, request.query_params.dict())
+        filters = validated(self.FilterSerializer, request.query_params.dict())
         page = selectors.course_list_for_instructor(user=request.user, page=filters["page"])
         lessons = selectors.course_lessons_for_instructor(
             course_ids=[course.id for course in page.results]
@@ -336,11 +302,11 @@ class InstructorCoursesApi(APIView):
         results = [
             _instructor_course(course, lessons.get(course.id, [])) for course in page.results
         ]
-        return _list_response(request, results, **_numbered_links(page))
+        return list_response(request, results, **numbered_links(page))
 
     @extend_schema(request=InputSerializer, responses={201: InstructorCourseSerializer})
     def post(self, request: Request) -> Response:
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         course = services.course_create(user=request.user, **data)
         return Response(_instructor_course(course, []), status=201)
 
@@ -352,7 +318,9 @@ class InstructorCourseApi(APIView):
     permission_classes = [IsInstructor]
 
     class InputSerializer(CourseInputSerializer):
-        expected_revision = serializers.IntegerField(required=False, min_value=1)
+        expected_revision = serializers.IntegerField(
+            required=False, min_value=1, max_value=BSON_INT_MAX
+        )
 
     @extend_schema(responses=InstructorCourseSerializer)
     def get(self, request: Request, course_id: str) -> Response:
@@ -368,7 +336,7 @@ class InstructorCourseApi(APIView):
     )
     def patch(self, request: Request, course_id: str) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         expected = data.pop("expected_revision", None)
         course = services.course_update(course=course, expected_revision=expected, **data)
         return Response(_course_with_lessons(course))
@@ -413,7 +381,7 @@ class CourseVersionListApi(APIView):
     def get(self, request: Request, course_id: str) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
         versions = selectors.course_versions_list(course=course)
-        return _list_response(
+        return list_response(
             request,
             self.OutputSerializer(versions, many=True).data,
             next_params=None,
@@ -494,7 +462,7 @@ class LessonCreateApi(APIView):
     )
     def post(self, request: Request, course_id: str) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         lesson = services.lesson_create(course=course, **data)
         return Response(_instructor_lesson(lesson), status=201)
 
@@ -516,7 +484,7 @@ class InstructorLessonApi(APIView):
     )
     def patch(self, request: Request, lesson_id: str) -> Response:
         lesson, course = selectors.lesson_get_for_instructor(user=request.user, lesson_id=lesson_id)
-        data = _validated(LessonInputSerializer, request.data)
+        data = validated(LessonInputSerializer, request.data)
         lesson = services.lesson_update(lesson=lesson, course=course, **data)
         return Response(_instructor_lesson(lesson))
 
@@ -541,7 +509,7 @@ class LessonReorderApi(APIView):
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer, 409: ARCHIVED})
     def post(self, request: Request, course_id: str) -> Response:
         course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         lessons = services.lesson_reorder(course=course, lesson_ids=data["lesson_ids"])
         return Response(
             self.OutputSerializer({"lessons": [_lesson_brief(lesson) for lesson in lessons]}).data

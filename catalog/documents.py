@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from catalog.lesson_video import LessonVideo
 
-SLUG_REGEX = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# `\Z`, not `$`: mongoengine (and `re.match`) let `$` match before a trailing newline.
+SLUG_REGEX = r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z"
 
 
 class CourseStatus:

@@ -12,7 +12,6 @@ import binascii
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from learnstream.errors import ValidationError
 
@@ -39,7 +38,7 @@ def cursor_decode(value: str) -> Cursor:
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
         key, id_, direction = json.loads(raw)
-    except (binascii.Error, ValueError, TypeError) as exc:
+    except (binascii.Error, ValueError, TypeError, RecursionError) as exc:
         raise _invalid() from exc
     from learnstream.ids import is_object_id
 
@@ -53,10 +52,3 @@ class PageOf:
     results: list[Any]
     next_cursor: str | None
     previous_cursor: str | None
-
-
-def url_with(base: str, params: dict[str, Any], **changes: Any) -> str:
-    """`base` with the query `params` updated by `changes` (None removes a key)."""
-    merged = {**params, **changes}
-    query = urlencode([(key, value) for key, value in merged.items() if value not in (None, "")])
-    return f"{base}?{query}" if query else base

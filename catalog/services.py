@@ -48,7 +48,14 @@ from catalog.validation import (
 )
 from catalog.video_state import lesson_video_duration
 from learnstream.audit import audit_record
-from learnstream.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from learnstream.errors import (
+    Conflict,
+    EmailNotVerified,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from learnstream.ids import BSON_INT_MAX
 
 COURSE = "course"
 LESSON = "lesson"
@@ -105,6 +112,16 @@ def _course_lesson_ids(course: Course) -> list[ObjectId]:
 def _require_editable(course: Course) -> None:
     if course.status == CourseStatus.ARCHIVED:
         raise Conflict("This course is archived; it can no longer be changed.")
+
+
+def course_require_editable(*, course_id: str) -> None:
+    """409 when the course is archived: for edits made outside this app (a lesson's video or
+    captions). Read fresh, not from the cached lesson facts, so an archive takes effect at
+    once."""
+    course = Course.objects(id=ObjectId(course_id)).only("status").first()
+    if course is None:
+        raise NotFound("Course not found.")
+    _require_editable(course)
 
 
 def _slug_taken(slug: str, *, except_id: ObjectId | None = None) -> bool:
@@ -367,6 +384,10 @@ def course_version_restore(*, course: Course, user: Any, version: int) -> Course
     not in that snapshot leave the draft), then it is published as usual. A crash in
     between leaves a changed draft and an unchanged published course — nothing broken."""
     _require_editable(course)
+    if not 1 <= version <= BSON_INT_MAX:
+        raise ValidationError(
+            "Invalid version.", errors={"version": ["Must be a published version number."]}
+        )
     snapshot = CourseVersion.objects(course_id=course.id, version=version).first()
     if snapshot is None:
         raise NotFound(f"Version {version} not found.")
@@ -540,15 +561,16 @@ VERIFY_EMAIL_FIRST = (
 
 def _enrollment_require_verified_email(*, user_id: int, course_id: str) -> None:
     """With REQUIRE_VERIFIED_EMAIL_TO_ENROL, an unverified user may browse but not enrol
-    (403). Read from the database: the access token carries no verification state. An
-    enrolment that is already active stays answerable (200) either way."""
+    (403 `email_not_verified`). Read from the database: the access token carries no
+    verification state. An enrolment that is already active stays answerable (200) either
+    way."""
     if not settings.REQUIRE_VERIFIED_EMAIL_TO_ENROL or user_email_verified(user_id=user_id):
         return
     if Enrollment.objects.filter(
         user_id=user_id, course_id=course_id, status=EnrollmentStatus.ACTIVE
     ).exists():
         return
-    raise PermissionDenied(VERIFY_EMAIL_FIRST)
+    raise EmailNotVerified(VERIFY_EMAIL_FIRST)
 
 
 def enrollment_create(*, user: Any, course: Course) -> tuple[Enrollment, bool]:

@@ -69,7 +69,7 @@ def slug_errors(slug: Any) -> list[str]:
         return ["Enter a slug."]
     if len(slug) > SLUG_MAX:
         return [f"Ensure this field has no more than {SLUG_MAX} characters."]
-    if not _SLUG.match(slug):
+    if not _SLUG.fullmatch(slug):
         return ["Use lower-case letters, digits and single hyphens (e.g. intro-to-python)."]
     return []
 
@@ -106,11 +106,11 @@ def clean_course_fields(fields: dict[str, Any]) -> dict[str, Any]:
     if "level" in cleaned and cleaned["level"] not in CourseLevel.ALL:
         errors.add("level", f"Choose one of: {', '.join(CourseLevel.ALL)}.")
     if "language" in cleaned and not (
-        isinstance(cleaned["language"], str) and _LANGUAGE.match(cleaned["language"])
+        isinstance(cleaned["language"], str) and _LANGUAGE.fullmatch(cleaned["language"])
     ):
         errors.add("language", "Use a language code such as en, fr or pt-BR.")
     cover = cleaned.get("cover_url")
-    if isinstance(cover, str) and cover and not re.match(r"^https?://\S+$", cover):
+    if isinstance(cover, str) and cover and not re.fullmatch(r"https?://\S+", cover):
         errors.add("cover_url", "Enter an http(s) URL.")
     if "tags" in cleaned:
         tags = cleaned["tags"]
@@ -121,7 +121,7 @@ def clean_course_fields(fields: dict[str, Any]) -> dict[str, Any]:
             if len(tags) > MAX_TAGS:
                 errors.add("tags", f"At most {MAX_TAGS} tags.")
             for tag in tags:
-                if len(tag) > TAG_MAX or not _TAG.match(tag):
+                if len(tag) > TAG_MAX or not _TAG.fullmatch(tag):
                     errors.add(
                         "tags",
                         f"Invalid tag {tag[:TAG_MAX]!r}: at most {TAG_MAX} "

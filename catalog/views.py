@@ -6,31 +6,19 @@ page, a bad filter re-renders the form with the error (status 400).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import is_signed_in
 from catalog import selectors, services
 from catalog.documents import CourseLevel
-from learnstream.errors import NotFound, PermissionDenied, ValidationError
-
-
-def _not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.detail) from exc
-
-    return wrapper
+from learnstream.errors import EmailNotVerified, PermissionDenied, ValidationError
 
 
 @require_GET
@@ -69,13 +57,12 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 
 def _login_redirect(request: HttpRequest, next_path: str) -> HttpResponse:
-    return redirect(f"/accounts/login/?{urlencode({'next': next_path})}")
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_path})}")
 
 
 @require_POST
-@_not_found_as_404
 def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
-    course_path = f"/courses/{slug}/"
+    course_path = reverse("course-page", args=[slug])
     if not is_signed_in(request.user):
         return _login_redirect(request, course_path)
     course = selectors.course_get_published_by_slug(slug=slug)
@@ -83,7 +70,7 @@ def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
         _enrollment, created = services.enrollment_create(user=request.user, course=course)
     except PermissionDenied as exc:  # e.g. the email address is not verified yet
         # The verification refusal names the account page: link it (resend is there).
-        link = "account-link" if exc.detail == services.VERIFY_EMAIL_FIRST else ""
+        link = "account-link" if isinstance(exc, EmailNotVerified) else ""
         messages.error(request, exc.detail, extra_tags=link)
         return redirect(course_path)
     if created:
@@ -92,11 +79,10 @@ def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-@_not_found_as_404
 def course_unenrol(request: HttpRequest, slug: str) -> HttpResponse:
     if not is_signed_in(request.user):
-        return _login_redirect(request, f"/courses/{slug}/")
+        return _login_redirect(request, reverse("course-page", args=[slug]))
     course = selectors.course_get_enrollable_or_enrolled(slug=slug)
     services.enrollment_cancel(user=request.user, course_id=str(course.id))
     messages.success(request, "You have left the course.")
-    return redirect("/my/")
+    return redirect("my-learning")

@@ -9,11 +9,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsSignedIn
-from catalog.apis import _list_response, _numbered_links, _validated, list_of
 from catalog.models import EnrollmentStatus
 from learning import selectors as learning_selectors
+from learnstream.api_pages import list_of, list_response, numbered_links
 from learnstream.api_schema import name_nested_serializers
-from learnstream.serializers import StrictInputSerializer
+from learnstream.serializers import StrictInputSerializer, validated
 
 
 class MyEnrollmentListApi(APIView):
@@ -57,12 +57,12 @@ class MyEnrollmentListApi(APIView):
         responses=list_of(OutputSerializer, "EnrollmentListPage"),
     )
     def get(self, request: Request) -> Response:
-        filters = _validated(self.FilterSerializer, request.query_params.dict())
+        filters = validated(self.FilterSerializer, request.query_params.dict())
         page = learning_selectors.enrollment_list_for_user(
             user=request.user, status=filters["status"], page=filters["page"]
         )
-        return _list_response(
-            request, self.OutputSerializer(page.results, many=True).data, **_numbered_links(page)
+        return list_response(
+            request, self.OutputSerializer(page.results, many=True).data, **numbered_links(page)
         )
 
 

@@ -7,15 +7,14 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from catalog import selectors as catalog_selectors
-from catalog.views import _not_found_as_404
 from learning import selectors as learning_selectors
 
 
 @require_GET
-@_not_found_as_404
 def course_page(request: HttpRequest, slug: str) -> HttpResponse:
     course = catalog_selectors.course_detail_for_viewer(user=request.user, slug=slug)
     enrollment = course["enrollment"]
@@ -34,7 +33,7 @@ def course_page(request: HttpRequest, slug: str) -> HttpResponse:
             "course": course,
             "enrolled": enrolled,
             "progress": progress,
-            "login_url": f"/accounts/login/?{urlencode({'next': request.path})}",
+            "login_url": f"{reverse('accounts:login')}?{urlencode({'next': request.path})}",
         },
     )
 

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 
 from learnstream.outages import outage_record
@@ -14,6 +15,15 @@ from learnstream.outages import outage_record
 logger = logging.getLogger(__name__)
 
 MISSING = object()
+
+
+def cache_uses_redis() -> bool:
+    """Whether the default cache is Redis (shared by every process) rather than the
+    per-process local memory of a one-command run."""
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    return str(backend).startswith("django_redis.")
+
+
 T = TypeVar("T")
 
 

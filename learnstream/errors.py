@@ -65,6 +65,12 @@ class PermissionDenied(ApplicationError):
     status, code, title = 403, "permission_denied", "Permission denied"
 
 
+class EmailNotVerified(PermissionDenied):
+    """An action that needs a verified e-mail address (e.g. enrolling) before it is verified."""
+
+    code, title = "email_not_verified", "Email address not verified"
+
+
 class NotFound(ApplicationError):
     status, code, title = 404, "not_found", "Not found"
 
@@ -175,6 +181,22 @@ def _field_errors(detail: Any) -> dict[str, list[str]]:
     return flat
 
 
+def _sentence(detail: Any) -> str | None:
+    """The human sentence of a DRF/SimpleJWT `detail`, which may be a dict such as
+    `{"detail": ErrorDetail(...), "code": ...}` or a list: never its Python repr."""
+    if isinstance(detail, dict):
+        detail = detail.get("detail") or next(iter(detail.values()), None)
+    if isinstance(detail, list | tuple):
+        detail = detail[0] if detail else None
+    if isinstance(detail, dict | list | tuple):
+        return _sentence(detail)
+    text = str(detail).strip() if detail else ""
+    if not text:
+        return None
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
 _DRF_MAPPING: list[tuple[type[Exception], type[ApplicationError]]] = [
     (drf.ParseError, ValidationError),
     (drf.NotAuthenticated, NotAuthenticated),
@@ -199,8 +221,7 @@ def to_application_error(exc: Exception) -> ApplicationError | None:
         return Throttled(int(exc.wait or 1))  # type: ignore[attr-defined]  # stubs omit `wait`
     for exc_type, error_type in _DRF_MAPPING:
         if isinstance(exc, exc_type):
-            detail = getattr(exc, "detail", None)
-            return error_type(str(detail) if detail else None)
+            return error_type(_sentence(getattr(exc, "detail", None)))
     if outage_record(exc):
         logger.warning("Backing service unavailable: %s", type(exc).__name__)
         return ServiceUnavailable("A backing service is unavailable; please retry shortly.")

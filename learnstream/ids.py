@@ -9,11 +9,15 @@ from bson import ObjectId
 
 from learnstream.errors import NotFound
 
-_OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
+# The largest integer a BSON int64 holds: a bigger Python int cannot be sent to MongoDB.
+BSON_INT_MAX = 2**63 - 1
+
+# fullmatch: `$` would also match before a trailing newline ("<24 hex>\n" is no id).
+_OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 
 
 def is_object_id(value: object) -> bool:
-    return isinstance(value, str) and bool(_OBJECT_ID.match(value))
+    return isinstance(value, str) and _OBJECT_ID.fullmatch(value) is not None
 
 
 def object_id_or_404(value: object, what: str = "Resource") -> ObjectId:

@@ -15,20 +15,17 @@ import contextlib
 import uuid
 from collections.abc import Iterator
 
-from django.conf import settings
 from django.core.cache import cache
 
+from learnstream.cache import cache_uses_redis
+
 KEY_PREFIX = "ls:lock:"
-
-
-def _uses_redis() -> bool:
-    return settings.CACHES["default"]["BACKEND"].startswith("django_redis.")
 
 
 @contextlib.contextmanager
 def cross_process_lock(name: str, *, ttl_s: int) -> Iterator[bool]:
     key = f"{KEY_PREFIX}{name}"
-    if _uses_redis():
+    if cache_uses_redis():
         from django_redis import get_redis_connection
         from redis.exceptions import LockError
 

@@ -1,4 +1,5 @@
-"""Project middleware: request ids and access logs, body size limit, outage → 503."""
+"""Project middleware: request ids and access logs, body size limit, outage → 503, domain
+refusals → the 404/403 pages."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from learnstream.errors import (
     ApplicationError,
+    NotFound,
+    PermissionDenied,
     ServiceUnavailable,
     is_api_request,
     problem_response,
@@ -129,3 +133,26 @@ class ServiceUnavailableMiddleware:
         response = render(request, "503.html", status=503)
         response["Retry-After"] = "5"
         return response
+
+
+class DomainRefusalPagesMiddleware:
+    """The one translation of the domain's refusals into pages: a view outside the API that
+    lets `NotFound` or `PermissionDenied` escape gets the site's 404 or 403 page (through
+    `handler404`/`handler403`, so pages and API share one look of each). The API's views
+    answer problem+json themselves through DRF's exception handler and never reach here.
+    Views that answer other refusals in place (a form error, a throttled page) catch them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if is_api_request(request):
+            return None
+        if isinstance(exception, NotFound):
+            raise Http404(exception.detail) from exception
+        if isinstance(exception, PermissionDenied):
+            raise DjangoPermissionDenied(exception.detail) from exception
+        return None

@@ -13,8 +13,10 @@ API:
   Retry-After) once more than `limit` hits fell in the current window.
 - `rate_limit_count(key, limit, window_s) -> RateDecision`: count one hit, never raise; for
   callers that must answer other errors (400) before the 429.
-- `rate_limit_named(name, subject)` / `rate_limit_count_named(...)`: the same with the
-  `(limit, window_s)` pair taken from `settings.RATE_LIMITS[name]`.
+- `rate_limits_check((name, subject), ...)`: the entry point for named limits (the
+  `(limit, window_s)` pair taken from `settings.RATE_LIMITS[name]`): count one hit on each
+  and raise the `Throttled` with the longest wait if any is over.
+- `rate_limit_count_named(name, subject) -> RateDecision`: one named limit, never raising.
 - `rate_limit_reset(key)`: forget a counter (tests, an admin unlocking an account).
 """
 
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from learnstream.cache import cache_uses_redis
 from learnstream.errors import Throttled
 from learnstream.outages import outage_record
 
@@ -60,7 +63,8 @@ class RateDecision:
 
 
 class _LocalWindows:
-    """Per-process fixed windows (thread-safe). Used without Redis and when it is down."""
+    """Per-process fixed windows (thread-safe). Used without Redis (the local-memory
+    default of one process) and when Redis is down."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -84,13 +88,12 @@ class _LocalWindows:
         with self._lock:
             self._windows.pop(key, None)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._windows.clear()
+
 
 _local = _LocalWindows()
-
-
-def _uses_redis() -> bool:
-    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
-    return backend.startswith("django_redis.")
 
 
 def _redis_script():
@@ -99,26 +102,6 @@ def _redis_script():
     from django_redis import get_redis_connection
 
     return get_redis_connection("default").register_script(_INCR_SCRIPT)
-
-
-def _locmem_incr(key: str, window_s: int) -> tuple[int, float]:
-    """The no-Redis mode: counters in the local-memory cache (per process; `incr` and `add`
-    are atomic there), so `cache.clear()` resets them like it resets Redis."""
-    from django.core.cache import cache
-
-    now = time.time()
-    cache.add(f"{key}:t", now + window_s, timeout=window_s)
-    if cache.add(key, 1, timeout=window_s):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # the window ended between add() and incr()
-            cache.set(key, 1, timeout=window_s)
-            cache.set(f"{key}:t", now + window_s, timeout=window_s)
-            count = 1
-    resets_at = cache.get(f"{key}:t") or now + window_s
-    return count, max(0.0, resets_at - now)
 
 
 def _full_key(key: str) -> str:
@@ -133,7 +116,7 @@ def rate_limit_count(key: str, limit: int, window_s: int) -> RateDecision:
     full_key = _full_key(key)
     count: int
     remaining_s: float
-    if _uses_redis():
+    if cache_uses_redis():
         try:
             raw_count, ttl_ms = _redis_script()(keys=[full_key], args=[int(window_s * 1000)])
             count, remaining_s = int(raw_count), int(ttl_ms) / 1000
@@ -143,7 +126,7 @@ def rate_limit_count(key: str, limit: int, window_s: int) -> RateDecision:
             logger.warning("rate limiter: Redis unavailable, per-process limits apply")
             count, remaining_s = _local.incr(full_key, window_s)
     else:
-        count, remaining_s = _locmem_incr(full_key, window_s)
+        count, remaining_s = _local.incr(full_key, window_s)
     allowed = count <= limit
     retry_after = 0 if allowed else max(1, math.ceil(remaining_s))
     return RateDecision(allowed=allowed, count=count, limit=limit, retry_after=retry_after)
@@ -159,18 +142,18 @@ def rate_limit_count_named(name: str, subject: str) -> RateDecision:
     return rate_limit_count(f"{name}:{subject}", limit, window_s)
 
 
-def rate_limit_named(name: str, subject: str) -> None:
-    rate_limit_count_named(name, subject).raise_if_refused()
+def rate_limits_check(*limits: tuple[str, str]) -> None:
+    """Count one hit on each named `(name, subject)` limit — all of them, so every attempt
+    counts everywhere — and raise the `Throttled` with the longest wait if any is over."""
+    refusal = throttled_for(*(rate_limit_count_named(name, subject) for name, subject in limits))
+    if refusal is not None:
+        raise refusal
 
 
 def rate_limit_reset(key: str) -> None:
     full_key = _full_key(key)
     _local.reset(full_key)
-    if not _uses_redis():
-        from django.core.cache import cache
-
-        cache.delete_many([full_key, f"{full_key}:t"])
-    else:
+    if cache_uses_redis():
         try:
             from django_redis import get_redis_connection
 
@@ -178,6 +161,12 @@ def rate_limit_reset(key: str) -> None:
         except Exception as exc:
             if not outage_record(exc):
                 raise
+
+
+def rate_limits_clear_local() -> None:
+    """Forget every per-process counter (they live outside the cache, so `cache.clear()`
+    does not reset them): the test suite calls it beside `cache.clear()`."""
+    _local.clear()
 
 
 def throttled_for(*decisions: RateDecision) -> Throttled | None:

@@ -1,6 +1,7 @@
 """The input serializer base of every API: unknown fields are a 400, not silently ignored
 (a typo must not look like success, and a client that sends `role` to registration must
-learn it had no effect); a body that is not a JSON object is a 400 too."""
+learn it had no effect); a body that is not a JSON object is a 400 too. `validated` runs
+one and hands back its data (a 400 through DRF's exception handler otherwise)."""
 
 from __future__ import annotations
 
@@ -17,3 +18,9 @@ class StrictInputSerializer(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
         return super().to_internal_value(data)
+
+
+def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

@@ -3,6 +3,7 @@
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.views.decorators.csrf import csrf_exempt
 
 from learnstream.errors import (
     ApplicationError,
@@ -14,8 +15,12 @@ from learnstream.errors import (
 )
 
 
+@csrf_exempt
 def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
     # Routed explicitly so /api/ answers problem+json even with DEBUG=True (which skips handler404).
+    # CSRF-exempt: it changes nothing, and a bearer POST to an unknown path must get this 404,
+    # not Django's CSRF 403. The real routes are DRF views, whose SessionAuthentication still
+    # enforces CSRF for cookie-authenticated calls.
     return problem_response(NotFound(f"No API endpoint at {request.path}."))
 
 
@@ -26,10 +31,12 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(static("favicon.svg"))
 
 
-def _page_or_problem(request: HttpRequest, error: ApplicationError, template: str) -> HttpResponse:
+def _page_or_problem(
+    request: HttpRequest, error: ApplicationError, template: str, reason: str = ""
+) -> HttpResponse:
     if is_api_request(request):
         return problem_response(error)
-    return render(request, template, status=error.status)
+    return render(request, template, {"reason": reason}, status=error.status)
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -37,7 +44,10 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
 
 
 def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _page_or_problem(request, PermissionDenied(), "403.html")
+    # A domain refusal carries a sentence for the person (e.g. "verify your authenticator
+    # first"); Django's own 403s carry none.
+    reason = str(exception) if exception is not None and exception.args else ""
+    return _page_or_problem(request, PermissionDenied(), "403.html", reason)
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -57,4 +67,4 @@ def handler500(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     error = PermissionDenied("CSRF verification failed. Reload the page and try again.")
-    return _page_or_problem(request, error, "403.html")
+    return _page_or_problem(request, error, "403.html", error.detail)

@@ -35,6 +35,7 @@ from accounts.roles import require_user_id
 from catalog.access import LessonFacts, lesson_get_for_viewer
 from catalog.documents import Lesson
 from catalog.lesson_video import VideoState
+from catalog.services import course_require_editable
 from learnstream.audit import audit_record
 from learnstream.errors import (
     ApplicationError,
@@ -93,6 +94,13 @@ def caption_lesson_for_staff(*, user: Any, lesson_id: Any) -> LessonFacts:
     if not access.is_course_staff:
         raise PermissionDenied("Only the course's instructors can manage its captions.")
     return access.facts
+
+
+def _caption_lesson_for_editing(*, user: Any, lesson_id: Any) -> LessonFacts:
+    """As `caption_lesson_for_staff`, and 409 when the course is archived."""
+    facts = caption_lesson_for_staff(user=user, lesson_id=lesson_id)
+    course_require_editable(course_id=facts.course_id)
+    return facts
 
 
 def caption_get_for_staff(*, user: Any, lesson_id: Any, caption_id: Any) -> Caption:
@@ -232,7 +240,7 @@ def add_caption(
     Without a ready video the caption waits and is attached when the video becomes ready.
     """
     lesson_id = getattr(lesson, "id", lesson)
-    facts = caption_lesson_for_staff(user=actor, lesson_id=lesson_id)
+    facts = _caption_lesson_for_editing(user=actor, lesson_id=lesson_id)
     lesson_oid = ObjectId(facts.lesson_id)
     language = captions_format.language_clean(language)
     label = _label_clean(label, language)
@@ -286,7 +294,7 @@ def caption_update(
     (a new Mux track); the current one keeps serving until the new one is ready. A Mux
     failure leaves the caption as it was."""
     caption = caption_get_for_staff(user=user, lesson_id=lesson_id, caption_id=caption_id)
-    facts = caption_lesson_for_staff(user=user, lesson_id=lesson_id)
+    facts = _caption_lesson_for_editing(user=user, lesson_id=lesson_id)
     now = timezone.now()
     changes: dict[str, Any] = {"updated_at": now}
     if reviewed is not None:
@@ -334,7 +342,7 @@ def caption_update(
 def caption_delete(*, user: Any, lesson_id: Any, caption_id: Any) -> None:
     """Delete the caption's tracks at Mux, then the caption (a Mux failure changes nothing)."""
     caption = caption_get_for_staff(user=user, lesson_id=lesson_id, caption_id=caption_id)
-    facts = caption_lesson_for_staff(user=user, lesson_id=lesson_id)
+    facts = _caption_lesson_for_editing(user=user, lesson_id=lesson_id)
     for generation in (caption.pending, caption.current):
         if generation and generation.track_id and generation.asset_id:
             with contextlib.suppress(NotFound):
@@ -354,7 +362,7 @@ def caption_delete(*, user: Any, lesson_id: Any, caption_id: Any) -> None:
 def caption_generate(*, user: Any, lesson_id: Any, language: str) -> Caption:
     """Ask Mux for automatic captions of the lesson's ready video. They arrive as
     `source: "generated"`, not reviewed."""
-    facts = caption_lesson_for_staff(user=user, lesson_id=lesson_id)
+    facts = _caption_lesson_for_editing(user=user, lesson_id=lesson_id)
     lesson_oid = ObjectId(facts.lesson_id)
     language = generated_language_clean(language)
     video = _video(lesson_oid)

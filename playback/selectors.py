@@ -156,6 +156,8 @@ class LessonPage:
     is_course_staff: bool
     # The viewer's progress in the course (signed-in learners; None for staff and visitors).
     progress: CourseProgress | None = None
+    # The published version the outline comes from (None: staff viewing the draft).
+    course_version: int | None = None
 
 
 def _outline_entries(access: LessonAccess) -> tuple[str, list[Any], CourseVersion | None]:
@@ -238,4 +240,5 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
         signed_in=is_signed_in(user),
         is_course_staff=access.is_course_staff,
         progress=progress,
+        course_version=version.version if version is not None else None,
     )

@@ -29,8 +29,8 @@ from accounts.roles import require_user_id
 from catalog.access import LessonFacts, lesson_facts_invalidate, lesson_get_for_viewer
 from catalog.documents import Lesson
 from catalog.lesson_video import VideoState
+from catalog.services import course_require_editable, lesson_video_update
 from catalog.services import lesson_video_changed as catalog_lesson_video_changed
-from catalog.services import lesson_video_update
 from learnstream.audit import audit_record
 from learnstream.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from learnstream.ids import is_object_id
@@ -105,6 +105,7 @@ def video_upload_create(
     ready.
     """
     facts = _lesson_for_staff(user=user, lesson_id=lesson_id)
+    course_require_editable(course_id=facts.course_id)
     lesson_oid = ObjectId(facts.lesson_id)
     captions = None
     if generate_captions is not None:
@@ -228,6 +229,7 @@ def video_remove(*, user: Any, lesson_id: Any) -> None:
     follows finds the generation already deleted and changes nothing.
     """
     facts = _lesson_for_staff(user=user, lesson_id=lesson_id)
+    course_require_editable(course_id=facts.course_id)
     lesson_video_delete(lesson_oid=ObjectId(facts.lesson_id))
     _audit_video(user=user, action="video.remove", facts=facts)
 

@@ -10,12 +10,10 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from learnstream.errors import NotFound, PermissionDenied
 from playback.captions_format import cues_to_text
 from playback.captions_selectors import lesson_transcript_get, lesson_transcript_languages
 from playback.captions_services import caption_source_text
@@ -23,10 +21,7 @@ from playback.selectors import lesson_page_get, lesson_video_status_get
 
 
 def lesson_page(request: HttpRequest, slug: str, lesson_id: str) -> HttpResponse:
-    try:
-        page = lesson_page_get(user=request.user, course_slug=slug, lesson_id=lesson_id)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
+    page = lesson_page_get(user=request.user, course_slug=slug, lesson_id=lesson_id)
     login_url = f"{settings.LOGIN_URL}?next={quote(request.get_full_path(), safe='/')}"
     context = {
         "page": page,
@@ -67,14 +62,9 @@ def lesson_transcript_download(
     watch the lesson."""
     if ext not in ("txt", "vtt"):
         raise Http404("No such transcript format.")
-    try:
-        transcript = lesson_transcript_get(
-            user=request.user, lesson_id=lesson_id, language=request.GET.get("language") or None
-        )
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(str(exc)) from exc
+    transcript = lesson_transcript_get(
+        user=request.user, lesson_id=lesson_id, language=request.GET.get("language") or None
+    )
     if ext == "vtt":
         body, content_type = transcript.vtt, "text/vtt; charset=utf-8"
     else:
@@ -88,12 +78,7 @@ def lesson_transcript_download(
 
 @login_required
 def instructor_video_page(request: HttpRequest, lesson_id: str) -> HttpResponse:
-    try:
-        video = lesson_video_status_get(user=request.user, lesson_id=lesson_id)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(str(exc)) from exc
+    video = lesson_video_status_get(user=request.user, lesson_id=lesson_id)
     context = {
         "lesson_id": lesson_id,
         "video": video,
@@ -107,10 +92,7 @@ def instructor_video_page(request: HttpRequest, lesson_id: str) -> HttpResponse:
 def caption_source(request: HttpRequest) -> HttpResponse:
     """GET /captions/source?token=…: one caption version as WebVTT, for Mux to fetch when it
     creates the text track. The signed, expiring token is the only credential."""
-    try:
-        text = caption_source_text(token=request.GET.get("token", ""))
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
+    text = caption_source_text(token=request.GET.get("token", ""))
     response = HttpResponse(text.encode("utf-8"), content_type="text/vtt; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
     return response

@@ -39,7 +39,8 @@ def _parse_signature(header: str) -> tuple[int, list[str]]:
     signatures: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
+        # isascii too: "²".isdigit() is true and int("²") raises.
+        if key == "t" and value.isascii() and value.isdigit() and len(value) <= 12:
             timestamp = int(value)
         elif key == "v1" and value:
             signatures.append(value.strip())
@@ -83,7 +84,7 @@ def signature_verify(
 def _parse_event(body: bytes) -> dict[str, Any]:
     try:
         event = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ValidationError("The body is not valid JSON.") from exc
     if not (
         isinstance(event, dict)

@@ -7,6 +7,7 @@ Refusals follow the contract's order: 401 (permission class) → 404/403 (access
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -256,7 +257,9 @@ class CourseProgressExportApi(APIView):
         response = StreamingHttpResponse(
             analytics.progress_csv_stream(course=course), content_type="text/csv; charset=utf-8"
         )
-        response["Content-Disposition"] = f'attachment; filename="{course.slug}-progress.csv"'
+        # Only slug characters in the header (a stored slug may predate the slug rule).
+        stem = re.sub(r"[^a-z0-9-]", "", course.slug) or "course"
+        response["Content-Disposition"] = f'attachment; filename="{stem}-progress.csv"'
         response["Cache-Control"] = "no-store"
         return response
 

@@ -183,7 +183,7 @@ def test_an_unverified_user_may_browse_but_not_enrol(course):
     response = client.post(f"/api/v1/courses/{course.slug}/enrollment")
     assert response.status_code == 403
     assert (response.json()["code"], response.json()["detail"]) == (
-        "permission_denied",
+        "email_not_verified",
         VERIFY_EMAIL_FIRST,
     )
     assert not Enrollment.objects.filter(user=user).exists()

@@ -50,3 +50,22 @@ def test_email_url_selects_an_smtp_server():
     assert result.stdout.strip().splitlines()[-1] == (
         "django.core.mail.backends.smtp.EmailBackend smtp.example.com 587"
     )
+
+
+def test_filemail_url_writes_mail_to_its_path(tmp_path):
+    """`EMAIL_URL=filemail:///path` keeps the path it names (not var/mail/), and mail sent
+    under it lands there."""
+    target = tmp_path / "outbox"
+    send = (
+        "from django.conf import settings as s; from django.core.mail import send_mail; "
+        "print(s.EMAIL_BACKEND, s.EMAIL_FILE_PATH); "
+        "send_mail('Hello', 'Body text', 'from@example.com', ['to@example.com'])"
+    )
+    result = run_manage("shell", "-c", send, EMAIL_URL=f"filemail://{target}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        f"django.core.mail.backends.filebased.EmailBackend {target}"
+    )
+    files = list(target.iterdir())
+    assert len(files) == 1
+    assert "Subject: Hello" in files[0].read_text()

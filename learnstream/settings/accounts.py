@@ -2,6 +2,7 @@
 verification, staff two-factor and the account-lifecycle rate limits."""
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from learnstream.settings.env import VAR_DIR, env
 
@@ -9,12 +10,19 @@ from learnstream.settings.env import VAR_DIR, env
 # EMAIL_URL (django-environ syntax, e.g. smtp+tls://user:pass@smtp.example.com:587) selects a
 # real mail server. Without it every mail is printed to the console and a copy is kept as an
 # .eml file under var/mail/, so a newcomer can follow reset and verification links.
-if env.str("EMAIL_URL", default=""):
+# EMAIL_FILE_PATH first: a `filemail://` EMAIL_URL names the directory, and the URL wins.
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+_EMAIL_URL = env.str("EMAIL_URL", default="")
+if _EMAIL_URL:
     # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS...
     globals().update(env.email_url("EMAIL_URL"))
+    if _EMAIL_URL.startswith("filemail:"):
+        # django-environ drops the path's leading "/": `filemail:///srv/mail` means /srv/mail
+        # (and `filemail://var/mail` the relative var/mail).
+        _parsed = urlsplit(_EMAIL_URL)
+        EMAIL_FILE_PATH = (_parsed.netloc + _parsed.path) or EMAIL_FILE_PATH
 else:
     EMAIL_BACKEND = "accounts.mail_backend.ConsoleAndFileEmailBackend"
-EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LearnStream <no-reply@localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)

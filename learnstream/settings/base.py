@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "learnstream.middleware.ServiceUnavailableMiddleware",
+    "learnstream.middleware.DomainRefusalPagesMiddleware",
 ]
 
 ROOT_URLCONF = "learnstream.urls"
@@ -158,7 +159,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["learnstream.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "learnstream.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "learnstream.api_schema.ProblemAutoSchema",

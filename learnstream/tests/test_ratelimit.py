@@ -69,9 +69,9 @@ def test_a_redis_outage_falls_back_to_per_process_limits(settings):
 
 def test_named_limits_read_settings(settings):
     settings.RATE_LIMITS = {"demo": (1, 10)}
-    ratelimit.rate_limit_named("demo", "x")
+    ratelimit.rate_limits_check(("demo", "x"))
     with pytest.raises(Throttled):
-        ratelimit.rate_limit_named("demo", "x")
+        ratelimit.rate_limits_check(("demo", "x"))
 
 
 @pytest.mark.parametrize(

@@ -364,3 +364,28 @@ def test_transcript_downloads_as_text_and_webvtt_for_viewers_only(world, client)
     assert client.get(f"/courses/{slug}/lessons/{lesson_id}/transcript.pdf").status_code == 404
     client.force_login(UserFactory(role="student"))
     assert client.get(f"/courses/{slug}/lessons/{lesson_id}/transcript.txt").status_code == 403
+
+
+@pytest.mark.django_db
+def test_captions_of_an_archived_course_cannot_change(world):
+    from catalog.services import course_archive
+
+    lesson_id = str(world["lesson"].id)
+    caption = _ready_caption(world, "Kept as it was")
+    course_archive(course=world["course"], user=world["instructor"])
+    teacher = client_for(world["instructor"])
+    before = len(world["sim"].webhooks())
+    url = f"/api/v1/instructor/lessons/{lesson_id}/captions"
+    refused = [
+        upload(teacher, lesson_id, SRT.encode(), language="fr"),
+        teacher.post(f"{url}/generate", {"language": "en"}, format="json"),
+        teacher.put(f"{url}/{caption.id}", {"reviewed": True}, format="json"),
+        teacher.delete(f"{url}/{caption.id}"),
+    ]
+    assert [(r.status_code, r.json()["code"]) for r in refused] == [(409, "conflict")] * 4
+    assert [(c.id, c.reviewed, c.current.rev) for c in Caption.objects] == [
+        (caption.id, False, "r1")
+    ]
+    assert len(world["sim"].webhooks()) == before
+    # Reading them still works.
+    assert teacher.get(url).status_code == 200

@@ -222,3 +222,20 @@ def test_refused_upload_records_nothing(mux_sim, other_instructor, lesson):
     AuditEntry.objects.delete()
     assert client_for(other_instructor).post(upload_url(lesson)).status_code == 403
     assert AuditEntry.objects.count() == 0
+
+
+def test_uploads_and_removals_for_an_archived_course_are_409(mux_sim, instructor, course, lesson):
+    from catalog.services import course_archive
+    from learnstream.audit import AuditEntry
+    from learnstream.errors import Conflict
+
+    set_video(lesson, current={"asset_id": "a-1", "playback_id": "p-1", "state": "ready"})
+    course_archive(course=course, user=instructor)
+    AuditEntry.objects.delete()
+    before = video_doc(lesson)
+    response = client_for(instructor).post(upload_url(lesson))
+    assert (response.status_code, response.json()["code"]) == (409, "conflict")
+    with pytest.raises(Conflict):
+        video_remove(user=instructor, lesson_id=str(lesson.id))
+    assert video_doc(lesson) == before
+    assert AuditEntry.objects.count() == 0
