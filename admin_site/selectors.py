@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from accounts.roles import is_admin
+from accounts.roles import Viewer, is_admin
 from accounts.selectors import user_emails_by_ids
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
@@ -24,7 +24,7 @@ from learnstream.errors import NotFound
 # ---------------------------------------------------------------- reads
 
 
-def lesson_for_staff(*, user: Any, course: Course, lesson_id: Any) -> Lesson:
+def lesson_for_staff(*, user: Viewer, course: Course, lesson_id: Any) -> Lesson:
     """A draft lesson of `course` (already checked with `course_for_staff`)."""
     lesson, lesson_course = catalog_selectors.lesson_get_for_instructor(
         user=user, lesson_id=lesson_id
@@ -75,7 +75,7 @@ def lesson_video_summary(*, lesson: Lesson) -> dict[str, Any]:
     }
 
 
-def audit_entries(*, user: Any, course_id: str | None = None, limit: int = 200) -> list:
+def audit_entries(*, user: Viewer, course_id: str | None = None, limit: int = 200) -> list:
     """Audit entries an admin page may show, newest first: admins see all; instructors the
     entries of the courses they teach (lesson entries carry `details.course_id`)."""
     conditions: list[dict[str, Any]] = []

@@ -25,6 +25,7 @@ from catalog.validation import slug_errors
 from catalog.video_state import (
     VideoReadiness,
     lesson_has_ready_video,
+    lesson_video_coming,
     lesson_video_duration,
     lesson_video_readiness,
     lesson_video_state,
@@ -179,7 +180,7 @@ def _listing_page(filters: CatalogueFilters, cursor: Cursor | None, size: int) -
     return PageOf(results=items, next_cursor=next_cursor, previous_cursor=previous_cursor)
 
 
-def enrolled_course_ids(*, user: Any, course_ids: list[str]) -> set[str]:
+def enrolled_course_ids(*, user: Viewer, course_ids: list[str]) -> set[str]:
     """Which of these courses the viewer is actively enrolled in (one query; none if anonymous)."""
     user_id = user_id_of(user)
     if user_id is None or not course_ids:
@@ -290,6 +291,7 @@ def _public_detail(slug: str) -> dict[str, Any]:
             "video.current.state",
             "video.current.duration_s",
             "video.current.playback_id",
+            "video.pending.state",
         )
     }
     lessons = []
@@ -304,6 +306,7 @@ def _public_detail(slug: str) -> dict[str, Any]:
                 "duration_s": lesson_video_duration(lesson) if lesson else 0.0,
                 "is_preview": bool(item.is_preview),
                 "has_video": bool(lesson and lesson_has_ready_video(lesson)),
+                "video_coming": bool(lesson and lesson_video_coming(lesson)),
             }
         )
     names = _user_names({course.owner_id})
@@ -342,7 +345,7 @@ def enrollment_summary(enrollment: Enrollment | None) -> dict[str, Any] | None:
 
 def course_detail_for_viewer(*, user: Viewer, slug: Any) -> dict[str, Any]:
     """The published course as a student sees it: the latest version's outline with live
-    video facts (has_video, duration; never a playback id) and the viewer's enrolment
+    video facts (has_video, video_coming, duration; never a playback id) and the viewer's enrolment
     (`null` or `{status, enrolled_at}`). The public part is cached."""
     detail = dict(course_detail_public(slug=slug))
     detail["enrollment"] = enrollment_summary(enrollment_get(user=user, course_id=detail["id"]))

@@ -33,6 +33,26 @@ def lesson_has_ready_video(lesson: Any) -> bool:
     return bool(current is not None and current.state == VideoState.READY and current.playback_id)
 
 
+# The states of a generation on its way to students: the file is being uploaded, or Mux is
+# transcoding it.
+COMING_STATES = (VideoState.AWAITING_UPLOAD, VideoState.PROCESSING)
+
+
+def lesson_video_coming(lesson: Any) -> bool:
+    """Whether a video is on its way: nothing plays yet, but an upload is pending or a video
+    is processing. A lesson with no video and nothing pending is a reading lesson (not
+    "coming soon"); an errored or removed video is not coming either."""
+    if lesson_has_ready_video(lesson):
+        return False
+    video = getattr(lesson, "video", None)
+    if video is None:
+        return False
+    return any(
+        generation is not None and generation.state in COMING_STATES
+        for generation in (video.pending, video.current)
+    )
+
+
 def lesson_video_duration(lesson: Any) -> float:
     """The lesson's duration in seconds: its own field when set (playback fills it when a
     video becomes ready), else the ready generation's duration, else 0."""

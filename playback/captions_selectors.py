@@ -8,7 +8,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from accounts.roles import user_id_of
+from accounts.roles import Viewer, user_id_of
 from catalog.access import course_is_staff, lesson_get_watchable
 from catalog.documents import CourseVersion
 from catalog.enrollment_cache import enrollment_is_active
@@ -70,13 +70,13 @@ def caption_view(caption: Caption) -> CaptionView:
     )
 
 
-def caption_list_for_staff(*, user: Any, lesson_id: Any) -> list[CaptionView]:
+def caption_list_for_staff(*, user: Viewer, lesson_id: Any) -> list[CaptionView]:
     facts = caption_lesson_for_staff(user=user, lesson_id=lesson_id)
     captions = Caption.objects(lesson_id=ObjectId(facts.lesson_id)).order_by("language")
     return [caption_view(caption) for caption in captions]
 
 
-def caption_detail_for_staff(*, user: Any, lesson_id: Any, caption_id: Any) -> CaptionView:
+def caption_detail_for_staff(*, user: Viewer, lesson_id: Any, caption_id: Any) -> CaptionView:
     return caption_view(
         caption_get_for_staff(user=user, lesson_id=lesson_id, caption_id=caption_id)
     )
@@ -122,7 +122,7 @@ class Transcript:
     vtt: str
 
 
-def lesson_transcript_get(*, user: Any, lesson_id: Any, language: str | None) -> Transcript:
+def lesson_transcript_get(*, user: Viewer, lesson_id: Any, language: str | None) -> Transcript:
     """The served captions of a lesson as cues, for a viewer who may watch it (404, 403).
     Without `language`: the first ready language (alphabetically)."""
     access = lesson_get_watchable(user=user, lesson_id=lesson_id)
@@ -172,7 +172,7 @@ class SearchResult:
     text: str
 
 
-def course_transcript_search(*, user: Any, slug: Any, query: Any) -> list[SearchResult]:
+def course_transcript_search(*, user: Viewer, slug: Any, query: Any) -> list[SearchResult]:
     """Search the transcripts of the course's published lessons the caller may watch: all
     of them when enrolled (or staff), the preview lessons otherwise."""
     if not isinstance(query, str) or not query.strip():

@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pymongo.errors import DuplicateKeyError
 
-from accounts.roles import require_user_id
+from accounts.roles import Viewer, require_user_id
 from catalog.access import LessonFacts, lesson_get_for_viewer
 from catalog.documents import Lesson
 from catalog.lesson_video import VideoState
@@ -86,7 +86,7 @@ def _lessons() -> Any:
 # --- access and input ----------------------------------------------------------------------
 
 
-def caption_lesson_for_staff(*, user: Any, lesson_id: Any) -> LessonFacts:
+def caption_lesson_for_staff(*, user: Viewer, lesson_id: Any) -> LessonFacts:
     """The lesson's facts if `user` teaches its course (or is an admin): 404, then 403."""
     access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
     if access.facts.removed:
@@ -96,14 +96,14 @@ def caption_lesson_for_staff(*, user: Any, lesson_id: Any) -> LessonFacts:
     return access.facts
 
 
-def _caption_lesson_for_editing(*, user: Any, lesson_id: Any) -> LessonFacts:
+def _caption_lesson_for_editing(*, user: Viewer, lesson_id: Any) -> LessonFacts:
     """As `caption_lesson_for_staff`, and 409 when the course is archived."""
     facts = caption_lesson_for_staff(user=user, lesson_id=lesson_id)
     course_require_editable(course_id=facts.course_id)
     return facts
 
 
-def caption_get_for_staff(*, user: Any, lesson_id: Any, caption_id: Any) -> Caption:
+def caption_get_for_staff(*, user: Viewer, lesson_id: Any, caption_id: Any) -> Caption:
     facts = caption_lesson_for_staff(user=user, lesson_id=lesson_id)
     caption_oid = object_id_or_404(caption_id, "Caption")
     caption = Caption.objects(id=caption_oid, lesson_id=ObjectId(facts.lesson_id)).first()
@@ -127,7 +127,7 @@ def _video(lesson_oid: ObjectId) -> dict[str, Any]:
     return current if current.get("state") == VideoState.READY else {}
 
 
-def _audit(*, actor: Any, action: str, facts: LessonFacts, **details: Any) -> None:
+def _audit(*, actor: Viewer, action: str, facts: LessonFacts, **details: Any) -> None:
     audit_record(
         actor_id=require_user_id(actor),
         action=action,
@@ -230,7 +230,7 @@ def add_caption(
     language: str,
     label: str,
     closed_captions: bool,
-    actor: Any,
+    actor: Viewer,
 ) -> Caption:
     """Upload captions for a lesson (WebVTT or SRT bytes) in one language.
 
@@ -288,7 +288,7 @@ def _language_taken(language: str) -> Conflict:
 
 
 def caption_update(
-    *, user: Any, lesson_id: Any, caption_id: Any, vtt: str | None, reviewed: bool | None
+    *, user: Viewer, lesson_id: Any, caption_id: Any, vtt: str | None, reviewed: bool | None
 ) -> Caption:
     """Save an edited version and/or the reviewed mark. An edit becomes the pending version
     (a new Mux track); the current one keeps serving until the new one is ready. A Mux
@@ -339,7 +339,7 @@ def caption_update(
     return Caption.objects.get(id=caption.id)
 
 
-def caption_delete(*, user: Any, lesson_id: Any, caption_id: Any) -> None:
+def caption_delete(*, user: Viewer, lesson_id: Any, caption_id: Any) -> None:
     """Delete the caption's tracks at Mux, then the caption (a Mux failure changes nothing)."""
     caption = caption_get_for_staff(user=user, lesson_id=lesson_id, caption_id=caption_id)
     facts = _caption_lesson_for_editing(user=user, lesson_id=lesson_id)
@@ -359,7 +359,7 @@ def caption_delete(*, user: Any, lesson_id: Any, caption_id: Any) -> None:
     )
 
 
-def caption_generate(*, user: Any, lesson_id: Any, language: str) -> Caption:
+def caption_generate(*, user: Viewer, lesson_id: Any, language: str) -> Caption:
     """Ask Mux for automatic captions of the lesson's ready video. They arrive as
     `source: "generated"`, not reviewed."""
     facts = _caption_lesson_for_editing(user=user, lesson_id=lesson_id)

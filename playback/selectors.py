@@ -17,6 +17,7 @@ from catalog.markdown import render_markdown
 from catalog.services import lessons_in_outline
 from catalog.video_state import (
     lesson_has_ready_video,
+    lesson_video_coming,
     lesson_video_duration,
     lesson_video_state,
 )
@@ -156,6 +157,9 @@ class LessonPage:
     is_course_staff: bool
     # The viewer's progress in the course (signed-in learners; None for staff and visitors).
     progress: CourseProgress | None = None
+    # No video plays yet but one is being uploaded or processed (else, without a video, the
+    # lesson is a reading lesson).
+    video_coming: bool = False
     # The published version the outline comes from (None: staff viewing the draft).
     course_version: int | None = None
 
@@ -223,7 +227,8 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
             raise NotFound("Lesson not found.")
     else:
         shown = entries[index]
-    has_video = lesson_has_ready_video(_lesson_video(ObjectId(access.facts.lesson_id)))
+    live = _lesson_video(ObjectId(access.facts.lesson_id))
+    has_video = lesson_has_ready_video(live)
     return LessonPage(
         course_slug=access.facts.course_slug,
         course_title=course_title,
@@ -240,5 +245,6 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
         signed_in=is_signed_in(user),
         is_course_staff=access.is_course_staff,
         progress=progress,
+        video_coming=lesson_video_coming(live),
         course_version=version.version if version is not None else None,
     )

@@ -25,7 +25,7 @@ from typing import Any
 from bson import ObjectId
 from django.utils import timezone
 
-from accounts.roles import require_user_id
+from accounts.roles import Viewer, require_user_id
 from catalog.access import LessonFacts, lesson_facts_invalidate, lesson_get_for_viewer
 from catalog.documents import Lesson
 from catalog.lesson_video import VideoState
@@ -70,7 +70,7 @@ def _lessons() -> Any:
 # --- uploads -------------------------------------------------------------------------------
 
 
-def _lesson_for_staff(*, user: Any, lesson_id: Any) -> LessonFacts:
+def _lesson_for_staff(*, user: Viewer, lesson_id: Any) -> LessonFacts:
     """The lesson's facts if `user` teaches its course (or is an admin): 404, then 403."""
     access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
     if access.facts.removed:
@@ -80,7 +80,7 @@ def _lesson_for_staff(*, user: Any, lesson_id: Any) -> LessonFacts:
     return access.facts
 
 
-def _audit_video(*, user: Any, action: str, facts: LessonFacts, **details: Any) -> None:
+def _audit_video(*, user: Viewer, action: str, facts: LessonFacts, **details: Any) -> None:
     audit_record(
         actor_id=require_user_id(user),
         action=action,
@@ -91,7 +91,7 @@ def _audit_video(*, user: Any, action: str, facts: LessonFacts, **details: Any) 
 
 
 def video_upload_create(
-    *, user: Any, lesson_id: Any, generate_captions: Any = None
+    *, user: Viewer, lesson_id: Any, generate_captions: Any = None
 ) -> mux_client.DirectUpload:
     """Ask Mux for a direct upload and make it the lesson's pending generation.
 
@@ -121,7 +121,7 @@ def video_upload_create(
 
 def _upload_create(
     *,
-    user: Any,
+    user: Viewer,
     facts: LessonFacts,
     lesson_oid: ObjectId,
     captions: UploadCaptionsRequest | None,
@@ -167,7 +167,7 @@ def _upload_create(
 CANCELLABLE = (S.AWAITING_UPLOAD, S.ERRORED, S.CANCELLED)
 
 
-def video_upload_cancel(*, user: Any, lesson_id: Any) -> None:
+def video_upload_cancel(*, user: Viewer, lesson_id: Any) -> None:
     """Give up the lesson's pending upload: one still waiting for its file (cancelled at Mux
     first, so the link stops accepting data), one that failed, or one Mux cancelled.
 
@@ -221,7 +221,7 @@ def _retired(asset_id: str, reason: str, now: datetime) -> dict[str, Any]:
     return {"asset_id": asset_id, "reason": reason, "retired_at": now}
 
 
-def video_remove(*, user: Any, lesson_id: Any) -> None:
+def video_remove(*, user: Viewer, lesson_id: Any) -> None:
     """Delete the lesson's video at Mux and mark it deleted here.
 
     The Mux calls come first, so a Mux failure leaves the lesson as it was. An asset Mux
