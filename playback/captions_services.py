@@ -31,17 +31,15 @@ from django.urls import reverse
 from django.utils import timezone
 from pymongo.errors import DuplicateKeyError
 
-from accounts.roles import Viewer, require_user_id
-from catalog.access import LessonFacts, lesson_get_for_viewer
+from accounts.roles import Viewer
+from catalog.access import LessonFacts, lesson_audit, lesson_facts_for_staff
 from catalog.documents import Lesson
 from catalog.lesson_video import VideoState
 from catalog.services import course_require_editable
-from learnstream.audit import audit_record
 from learnstream.errors import (
     ApplicationError,
     Conflict,
     NotFound,
-    PermissionDenied,
     ValidationError,
     VideoNotReady,
 )
@@ -87,13 +85,7 @@ def _lessons() -> Any:
 
 
 def caption_lesson_for_staff(*, user: Viewer, lesson_id: Any) -> LessonFacts:
-    """The lesson's facts if `user` teaches its course (or is an admin): 404, then 403."""
-    access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
-    if access.facts.removed:
-        raise NotFound("Lesson not found.")
-    if not access.is_course_staff:
-        raise PermissionDenied("Only the course's instructors can manage its captions.")
-    return access.facts
+    return lesson_facts_for_staff(user=user, lesson_id=lesson_id, managing="captions")
 
 
 def _caption_lesson_for_editing(*, user: Viewer, lesson_id: Any) -> LessonFacts:
@@ -125,16 +117,6 @@ def _video(lesson_oid: ObjectId) -> dict[str, Any]:
     doc = _lessons().find_one({"_id": lesson_oid}, {"video.current": 1})
     current = ((doc or {}).get("video") or {}).get("current") or {}
     return current if current.get("state") == VideoState.READY else {}
-
-
-def _audit(*, actor: Viewer, action: str, facts: LessonFacts, **details: Any) -> None:
-    audit_record(
-        actor_id=require_user_id(actor),
-        action=action,
-        target_type="lesson",
-        target_id=facts.lesson_id,
-        details={"course_id": facts.course_id, **details},
-    )
 
 
 def caption_file_read(*, file_bytes: bytes, duration_s: float | None) -> str:
@@ -271,7 +253,7 @@ def add_caption(
         except ApplicationError:
             _captions().delete_one({"_id": caption_oid})
             raise
-    _audit(
+    lesson_audit(
         actor=actor,
         action="caption.upload",
         facts=facts,
@@ -329,7 +311,7 @@ def caption_update(
                 raise
         if superseded and superseded.get("state") != C.DELETED:
             _retire_track(superseded)
-    _audit(
+    lesson_audit(
         actor=user,
         action="caption.edit" if vtt is not None else "caption.review",
         facts=facts,
@@ -350,7 +332,7 @@ def caption_delete(*, user: Viewer, lesson_id: Any, caption_id: Any) -> None:
                     asset_id=generation.asset_id, track_id=generation.track_id
                 )
     _captions().delete_one({"_id": caption.id})
-    _audit(
+    lesson_audit(
         actor=user,
         action="caption.delete",
         facts=facts,
@@ -407,7 +389,7 @@ def caption_generate(*, user: Viewer, lesson_id: Any, language: str) -> Caption:
         {"_id": caption_oid, "pending.rev": generation["rev"], "pending.track_id": None},
         {"$set": {"pending.track_id": track.id}},
     )
-    _audit(
+    lesson_audit(
         actor=user,
         action="caption.generate",
         facts=facts,

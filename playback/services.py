@@ -25,14 +25,18 @@ from typing import Any
 from bson import ObjectId
 from django.utils import timezone
 
-from accounts.roles import Viewer, require_user_id
-from catalog.access import LessonFacts, lesson_facts_invalidate, lesson_get_for_viewer
+from accounts.roles import Viewer
+from catalog.access import (
+    LessonFacts,
+    lesson_audit,
+    lesson_facts_for_staff,
+    lesson_facts_invalidate,
+)
 from catalog.documents import Lesson
 from catalog.lesson_video import VideoState
 from catalog.services import course_require_editable, lesson_video_update
 from catalog.services import lesson_video_changed as catalog_lesson_video_changed
-from learnstream.audit import audit_record
-from learnstream.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from learnstream.errors import ApplicationError, Conflict, NotFound
 from learnstream.ids import is_object_id
 from playback import mux_client
 from playback.captions_services import (
@@ -70,26 +74,6 @@ def _lessons() -> Any:
 # --- uploads -------------------------------------------------------------------------------
 
 
-def _lesson_for_staff(*, user: Viewer, lesson_id: Any) -> LessonFacts:
-    """The lesson's facts if `user` teaches its course (or is an admin): 404, then 403."""
-    access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
-    if access.facts.removed:
-        raise NotFound("Lesson not found.")
-    if not access.is_course_staff:
-        raise PermissionDenied("Only the course's instructors can manage its videos.")
-    return access.facts
-
-
-def _audit_video(*, user: Viewer, action: str, facts: LessonFacts, **details: Any) -> None:
-    audit_record(
-        actor_id=require_user_id(user),
-        action=action,
-        target_type="lesson",
-        target_id=facts.lesson_id,
-        details={"course_id": facts.course_id, **details},
-    )
-
-
 def video_upload_create(
     *, user: Viewer, lesson_id: Any, generate_captions: Any = None
 ) -> mux_client.DirectUpload:
@@ -104,7 +88,7 @@ def video_upload_create(
     (its late events will match nothing); `current` keeps playing until the new upload is
     ready.
     """
-    facts = _lesson_for_staff(user=user, lesson_id=lesson_id)
+    facts = lesson_facts_for_staff(user=user, lesson_id=lesson_id, managing="videos")
     course_require_editable(course_id=facts.course_id)
     lesson_oid = ObjectId(facts.lesson_id)
     captions = None
@@ -157,7 +141,7 @@ def _upload_create(
             details: dict[str, Any] = {"upload_id": upload.id}
             if captions is not None:
                 details["generate_captions"] = captions.language
-            _audit_video(user=user, action="video.upload", facts=facts, **details)
+            lesson_audit(actor=user, action="video.upload", facts=facts, **details)
             return upload
     raise Conflict("The lesson's video changed meanwhile; please retry.")
 
@@ -176,7 +160,7 @@ def video_upload_cancel(*, user: Viewer, lesson_id: Any) -> None:
     remembered for `delete_orphan_assets`. An upload whose file already reached Mux is
     processing: 409 (wait for it, or remove the video). Audited as `video.upload_cancel`.
     """
-    facts = _lesson_for_staff(user=user, lesson_id=lesson_id)
+    facts = lesson_facts_for_staff(user=user, lesson_id=lesson_id, managing="videos")
     lesson_oid = ObjectId(facts.lesson_id)
     doc = _lessons().find_one({"_id": lesson_oid}, {"video.pending": 1})
     pending = ((doc or {}).get("video") or {}).get("pending") or {}
@@ -208,8 +192,8 @@ def video_upload_cancel(*, user: Viewer, lesson_id: Any) -> None:
         raise Conflict("The lesson's video changed meanwhile; reload and try again.")
     if pending.get("upload_id"):
         upload_captions_abandoned(lesson_oid=lesson_oid, upload_id=pending["upload_id"])
-    _audit_video(
-        user=user,
+    lesson_audit(
+        actor=user,
         action="video.upload_cancel",
         facts=facts,
         upload_id=pending.get("upload_id"),
@@ -228,10 +212,10 @@ def video_remove(*, user: Viewer, lesson_id: Any) -> None:
     no longer knows is treated as already deleted. The `video.asset.deleted` webhook that
     follows finds the generation already deleted and changes nothing.
     """
-    facts = _lesson_for_staff(user=user, lesson_id=lesson_id)
+    facts = lesson_facts_for_staff(user=user, lesson_id=lesson_id, managing="videos")
     course_require_editable(course_id=facts.course_id)
     lesson_video_delete(lesson_oid=ObjectId(facts.lesson_id))
-    _audit_video(user=user, action="video.remove", facts=facts)
+    lesson_audit(actor=user, action="video.remove", facts=facts)
 
 
 def lesson_video_delete(*, lesson_oid: ObjectId) -> bool:
