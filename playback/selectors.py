@@ -155,6 +155,8 @@ class LessonPage:
     is_preview: bool
     signed_in: bool
     is_course_staff: bool
+    # Only the title and the enrol prompt are shown (summary and body are empty).
+    locked: bool = False
     # The viewer's progress in the course (signed-in learners; None for staff and visitors).
     progress: CourseProgress | None = None
     # No video plays yet but one is being uploaded or processed (else, without a video, the
@@ -229,13 +231,16 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
         shown = entries[index]
     live = _lesson_video(ObjectId(access.facts.lesson_id))
     has_video = lesson_has_ready_video(live)
+    # Locked means locked: a lesson the viewer may not watch (and that is no free preview)
+    # shows its title and the enrol prompt, never its summary or body.
+    locked = not access.can_watch and not access.is_course_staff and not shown.is_preview
     return LessonPage(
         course_slug=access.facts.course_slug,
         course_title=course_title,
         lesson_id=access.facts.lesson_id,
         title=shown.title,
-        summary=shown.summary or "",
-        body_html=render_markdown(shown.body or ""),
+        summary="" if locked else shown.summary or "",
+        body_html="" if locked else render_markdown(shown.body or ""),
         sections=sections,
         previous=outline[index - 1] if index else None,
         next=outline[index + 1] if index is not None and index + 1 < len(outline) else None,
@@ -244,6 +249,7 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
         is_preview=bool(shown.is_preview),
         signed_in=is_signed_in(user),
         is_course_staff=access.is_course_staff,
+        locked=locked,
         progress=progress,
         video_coming=lesson_video_coming(live),
         course_version=version.version if version is not None else None,
