@@ -43,6 +43,9 @@ class LessonPlaybackGetApi(APIView):
         playback_id = serializers.CharField()
         stream_url = serializers.CharField()
         thumbnail_url = serializers.CharField()
+        storyboard_url = serializers.CharField(
+            help_text="Signed storyboard WebVTT (sprite tiles per time range), for scrubbing."
+        )
         tokens = PlaybackTokensSerializer()
         expires_at = serializers.DateTimeField()
         resume_position_s = serializers.FloatField()

@@ -32,6 +32,7 @@ class LessonPlayback:
     playback_id: str
     stream_url: str
     thumbnail_url: str
+    storyboard_url: str
     tokens: signing.PlaybackTokens
     expires_at: datetime
     resume_position_s: float
@@ -77,6 +78,7 @@ def lesson_playback_get(*, user: Viewer, lesson_id: Any) -> LessonPlayback:
         playback_id=playback_id,
         stream_url=signing.stream_url(playback_id=playback_id, token=tokens.video),
         thumbnail_url=signing.thumbnail_url(playback_id=playback_id, token=tokens.thumbnail),
+        storyboard_url=signing.storyboard_url(playback_id=playback_id, token=tokens.storyboard),
         tokens=tokens,
         expires_at=tokens.expires_at,
         resume_position_s=float(resume),
@@ -159,6 +161,8 @@ class LessonPage:
     locked: bool = False
     # The viewer's progress in the course (signed-in learners; None for staff and visitors).
     progress: CourseProgress | None = None
+    # Has the viewer completed this lesson?
+    completed: bool = False
     # No video plays yet but one is being uploaded or processed (else, without a video, the
     # lesson is a reading lesson).
     video_coming: bool = False
@@ -251,6 +255,7 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
         is_course_staff=access.is_course_staff,
         locked=locked,
         progress=progress,
+        completed=access.facts.lesson_id in completed,
         video_coming=lesson_video_coming(live),
         course_version=version.version if version is not None else None,
     )
