@@ -267,6 +267,24 @@ def course_archive(*, course: Course, user: Viewer) -> Course:
     return course
 
 
+def course_unarchive(*, course: Course, user: Viewer) -> Course:
+    """Undo an archive: the course comes back as a draft (students see it again only once
+    it is published again; its versions and enrolment records were kept). Audited as
+    `course.unarchive`; a course that is not archived is returned unchanged."""
+    if course.status != CourseStatus.ARCHIVED:
+        return course
+    changed = Course.objects(id=course.id, status=CourseStatus.ARCHIVED).update_one(
+        set__status=CourseStatus.DRAFT, inc__revision=1, set__updated_at=timezone.now()
+    )
+    course.reload()
+    if not changed:  # unarchived concurrently: nothing more to do or record
+        return course
+    lesson_facts_invalidate(lesson_ids=_course_lesson_ids(course))
+    catalog_cache_invalidate()
+    _audit(user, "course.unarchive", COURSE, course.id)
+    return course
+
+
 def course_publish(*, course: Course, user: Viewer) -> CourseVersion:
     """Snapshot the draft as version n+1 (audited as `course.publish`)."""
     version = _course_snapshot_publish(course=course, user=user, restored_from=None)
