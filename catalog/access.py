@@ -17,7 +17,14 @@ from typing import Any
 
 from bson import ObjectId
 
-from accounts.roles import Viewer, has_staff_powers, is_admin, is_signed_in, user_id_of
+from accounts.roles import (
+    Viewer,
+    has_staff_powers,
+    is_admin,
+    is_signed_in,
+    require_user_id,
+    user_id_of,
+)
 from catalog.documents import Course, CourseStatus, CourseVersion, Lesson
 from catalog.enrollment_cache import (
     enrollment_cache_key,
@@ -25,6 +32,7 @@ from catalog.enrollment_cache import (
     enrollment_is_active,
 )
 from catalog.video_state import VideoReadiness, lesson_video_readiness
+from learnstream.audit import audit_record
 from learnstream.cache import cache_delete_many, cache_get, cache_get_many, cache_set
 from learnstream.errors import NotFound, PermissionDenied
 from learnstream.ids import object_id_or_404
@@ -168,3 +176,26 @@ def lesson_get_watchable(*, user: Viewer, lesson_id: Any) -> LessonAccess:
     if not access.can_watch:
         raise PermissionDenied("Enrol in this course to watch this lesson.")
     return access
+
+
+def lesson_facts_for_staff(*, user: Viewer, lesson_id: Any, managing: str) -> LessonFacts:
+    """The lesson's facts if `user` teaches its course (or is an admin): 404 for a lesson
+    they may not know of or that was removed, then 403 naming what only the course's
+    instructors may manage (`managing`: "videos", "captions", "quizzes"…)."""
+    access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
+    if access.facts.removed:
+        raise NotFound("Lesson not found.")
+    if not access.is_course_staff:
+        raise PermissionDenied(f"Only the course's instructors can manage its {managing}.")
+    return access.facts
+
+
+def lesson_audit(*, actor: Viewer, action: str, facts: LessonFacts, **details: Any) -> None:
+    """Record `action` on the lesson in the audit log, with its course."""
+    audit_record(
+        actor_id=require_user_id(actor),
+        action=action,
+        target_type="lesson",
+        target_id=facts.lesson_id,
+        details={"course_id": facts.course_id, **details},
+    )

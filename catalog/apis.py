@@ -124,7 +124,13 @@ class OutlineLessonSerializer(serializers.Serializer):
     position = serializers.IntegerField()
     duration_s = serializers.FloatField()
     is_preview = serializers.BooleanField()
-    has_video = serializers.BooleanField()
+    has_video = serializers.BooleanField(help_text="A ready video plays now.")
+    video_coming = serializers.BooleanField(
+        help_text=(
+            "No video plays yet, but one is being uploaded or processed. A lesson with"
+            " neither a video nor one coming is a reading lesson."
+        )
+    )
 
 
 class OutlineSectionSerializer(serializers.Serializer):

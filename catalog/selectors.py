@@ -17,6 +17,7 @@ from accounts.roles import Viewer, is_admin, require_user_id, user_id_of
 from catalog.access import course_is_staff
 from catalog.catalog_cache import catalog_cached
 from catalog.documents import Course, CourseLevel, CourseStatus, CourseVersion, Lesson
+from catalog.markdown import render_markdown
 from catalog.models import Enrollment, EnrollmentStatus
 from catalog.pagination import Cursor, PageOf, cursor_decode, cursor_encode
 from catalog.services import search_words
@@ -24,8 +25,11 @@ from catalog.validation import slug_errors
 from catalog.video_state import (
     VideoReadiness,
     lesson_has_ready_video,
+    lesson_video_coming,
     lesson_video_duration,
     lesson_video_readiness,
+    lesson_video_state,
+    video_state_label,
 )
 from learnstream.errors import NotFound, ValidationError
 from learnstream.ids import object_id_or_404
@@ -176,7 +180,7 @@ def _listing_page(filters: CatalogueFilters, cursor: Cursor | None, size: int) -
     return PageOf(results=items, next_cursor=next_cursor, previous_cursor=previous_cursor)
 
 
-def enrolled_course_ids(*, user: Any, course_ids: list[str]) -> set[str]:
+def enrolled_course_ids(*, user: Viewer, course_ids: list[str]) -> set[str]:
     """Which of these courses the viewer is actively enrolled in (one query; none if anonymous)."""
     user_id = user_id_of(user)
     if user_id is None or not course_ids:
@@ -287,6 +291,7 @@ def _public_detail(slug: str) -> dict[str, Any]:
             "video.current.state",
             "video.current.duration_s",
             "video.current.playback_id",
+            "video.pending.state",
         )
     }
     lessons = []
@@ -301,6 +306,7 @@ def _public_detail(slug: str) -> dict[str, Any]:
                 "duration_s": lesson_video_duration(lesson) if lesson else 0.0,
                 "is_preview": bool(item.is_preview),
                 "has_video": bool(lesson and lesson_has_ready_video(lesson)),
+                "video_coming": bool(lesson and lesson_video_coming(lesson)),
             }
         )
     names = _user_names({course.owner_id})
@@ -339,7 +345,7 @@ def enrollment_summary(enrollment: Enrollment | None) -> dict[str, Any] | None:
 
 def course_detail_for_viewer(*, user: Viewer, slug: Any) -> dict[str, Any]:
     """The published course as a student sees it: the latest version's outline with live
-    video facts (has_video, duration; never a playback id) and the viewer's enrolment
+    video facts (has_video, video_coming, duration; never a playback id) and the viewer's enrolment
     (`null` or `{status, enrolled_at}`). The public part is cached."""
     detail = dict(course_detail_public(slug=slug))
     detail["enrollment"] = enrollment_summary(enrollment_get(user=user, course_id=detail["id"]))
@@ -476,3 +482,107 @@ def course_versions_list(*, course: Course) -> list[CourseVersion]:
         .only("version", "published_at", "published_by", "restored_from")
         .order_by("-version")
     )
+
+
+# ---------------------------------------------------------------- publishing checks
+
+
+@dataclass(frozen=True)
+class PublishProblem:
+    """Something students would meet if the draft were published now."""
+
+    code: str  # "no_lessons" (publishing is refused) or "video_not_ready" (may be confirmed)
+    message: str
+    blocking: bool
+    lesson_id: str | None = None
+    lesson_title: str = ""
+
+
+def course_publish_problems(*, lessons: list[Lesson]) -> list[PublishProblem]:
+    """What is wrong with publishing the draft outline `lessons` (in outline order).
+
+    A course without lessons gives students nothing: that blocks publishing. A lesson whose
+    video is not ready (waiting for its upload, processing, failed or removed) shows students
+    "not available yet" and cannot be completed; publishing it anyway is allowed once
+    confirmed, since the lesson starts playing by itself when its video turns ready.
+    """
+    if not lessons:
+        return [
+            PublishProblem(
+                code="no_lessons",
+                message="The course has no lesson: add at least one before publishing.",
+                blocking=True,
+            )
+        ]
+    problems = []
+    for lesson in lessons:
+        if lesson_video_readiness(lesson) != VideoReadiness.NOT_READY:
+            continue
+        state = lesson_video_state(lesson)
+        shown = lesson.video.pending if lesson.video.pending is not None else lesson.video.current
+        problems.append(
+            PublishProblem(
+                code="video_not_ready",
+                message=f"Its video is not ready: {video_state_label(state, shown.error)}.",
+                blocking=False,
+                lesson_id=str(lesson.id),
+                lesson_title=lesson.title,
+            )
+        )
+    return problems
+
+
+# ---------------------------------------------------------------- titles
+
+
+def catalog_titles(*, course_ids: set[str], lesson_ids: set[str]) -> dict[str, str]:
+    """Titles of courses and lessons by id (removed lessons included), two queries; ids
+    that name nothing are left out."""
+    titles: dict[str, str] = {}
+    course_oids = [ObjectId(value) for value in course_ids if ObjectId.is_valid(value)]
+    lesson_oids = [ObjectId(value) for value in lesson_ids if ObjectId.is_valid(value)]
+    if course_oids:
+        for row in Course._get_collection().find({"_id": {"$in": course_oids}}, {"title": 1}):
+            titles[str(row["_id"])] = row.get("title") or ""
+    if lesson_oids:
+        for row in Lesson._get_collection().find({"_id": {"$in": lesson_oids}}, {"title": 1}):
+            titles[str(row["_id"])] = row.get("title") or ""
+    return titles
+
+
+# ---------------------------------------------------------------- the draft, as students see it
+
+
+def course_draft_detail(*, course: Course) -> dict[str, Any]:
+    """The draft of `course` in the shape of the public course page (`_public_detail`), for
+    its staff's preview: what students would see if it were published now."""
+    lessons = list(Lesson.objects(course_id=course.id, removed_at=None).order_by("position"))
+    items = [
+        {
+            "id": str(lesson.id),
+            "title": lesson.title,
+            "section": lesson.section or "",
+            "position": index,
+            "duration_s": lesson_video_duration(lesson),
+            "is_preview": bool(lesson.is_preview),
+            "has_video": lesson_has_ready_video(lesson),
+        }
+        for index, lesson in enumerate(lessons)
+    ]
+    names = _user_names({course.owner_id})
+    return {
+        "id": str(course.id),
+        "slug": course.slug,
+        "title": course.title,
+        "subtitle": course.subtitle or "",
+        "description_html": render_markdown(course.description or ""),
+        "level": course.level,
+        "language": course.language,
+        "tags": list(course.tags),
+        "cover_url": course.cover_url or "",
+        "instructor": _instructor(course.owner_id, names),
+        "lesson_count": len(items),
+        "duration_s": sum(item["duration_s"] for item in items),
+        "sections": course_outline_sections(items),
+        "lessons": lessons,
+    }

@@ -23,7 +23,7 @@ from django.utils import timezone
 from mongoengine.errors import NotUniqueError
 from pymongo import UpdateMany, UpdateOne
 
-from accounts.roles import Role, is_admin, require_user_id, user_id_of
+from accounts.roles import Role, Viewer, is_admin, require_user_id, user_id_of
 from accounts.selectors import user_email_verified, user_ids_by_emails
 from catalog.access import lesson_facts_invalidate
 from catalog.catalog_cache import catalog_cache_bump
@@ -94,7 +94,7 @@ def catalog_cache_invalidate() -> None:
     catalog_cache_bump()
 
 
-def _audit(user: Any, action: str, target_type: str, target_id: Any, **details: Any) -> None:
+def _audit(user: Viewer, action: str, target_type: str, target_id: Any, **details: Any) -> None:
     audit_record(
         actor_id=require_user_id(user),
         action=action,
@@ -158,7 +158,7 @@ def _free_slug(title: str) -> str:
 # ---------------------------------------------------------------- courses
 
 
-def course_create(*, user: Any, **fields: Any) -> Course:
+def course_create(*, user: Viewer, **fields: Any) -> Course:
     """A new draft course owned by `user`. Without a slug one is made from the title."""
     owner_id = require_user_id(user)
     if "title" not in fields:
@@ -227,7 +227,7 @@ def course_co_instructors_validate(*, emails: list[str]) -> list[int]:
 
 
 def course_co_instructors_set(
-    *, user: Any, course: Course, emails: list[str], expected_revision: int
+    *, user: Viewer, course: Course, emails: list[str], expected_revision: int
 ) -> Course:
     """Replace the co-instructors by the instructor (or admin) accounts with these e-mails.
     Only the owner or an admin may (a co-instructor may not add or drop colleagues): 403.
@@ -252,7 +252,7 @@ def course_co_instructors_set(
     return course
 
 
-def course_archive(*, course: Course, user: Any) -> Course:
+def course_archive(*, course: Course, user: Viewer) -> Course:
     """Take the course off the catalogue for good. Enrolment rows stay (history); lessons
     stop being visible to students at once."""
     if course.status == CourseStatus.ARCHIVED:
@@ -267,7 +267,25 @@ def course_archive(*, course: Course, user: Any) -> Course:
     return course
 
 
-def course_publish(*, course: Course, user: Any) -> CourseVersion:
+def course_unarchive(*, course: Course, user: Viewer) -> Course:
+    """Undo an archive: the course comes back as a draft (students see it again only once
+    it is published again; its versions and enrolment records were kept). Audited as
+    `course.unarchive`; a course that is not archived is returned unchanged."""
+    if course.status != CourseStatus.ARCHIVED:
+        return course
+    changed = Course.objects(id=course.id, status=CourseStatus.ARCHIVED).update_one(
+        set__status=CourseStatus.DRAFT, inc__revision=1, set__updated_at=timezone.now()
+    )
+    course.reload()
+    if not changed:  # unarchived concurrently: nothing more to do or record
+        return course
+    lesson_facts_invalidate(lesson_ids=_course_lesson_ids(course))
+    catalog_cache_invalidate()
+    _audit(user, "course.unarchive", COURSE, course.id)
+    return course
+
+
+def course_publish(*, course: Course, user: Viewer) -> CourseVersion:
     """Snapshot the draft as version n+1 (audited as `course.publish`)."""
     version = _course_snapshot_publish(course=course, user=user, restored_from=None)
     _audit(user, "course.publish", COURSE, course.id, version=version.version)
@@ -275,7 +293,7 @@ def course_publish(*, course: Course, user: Any) -> CourseVersion:
 
 
 def _course_snapshot_publish(
-    *, course: Course, user: Any, restored_from: int | None
+    *, course: Course, user: Viewer, restored_from: int | None
 ) -> CourseVersion:
     """The snapshot is written first (unique per course and version, so two racing
     publishes cannot both win), then the course points at it. Not audited: its callers
@@ -360,7 +378,7 @@ def _course_point_at_version(
     return version
 
 
-def course_version_restore(*, course: Course, user: Any, version: int) -> CourseVersion:
+def course_version_restore(*, course: Course, user: Viewer, version: int) -> CourseVersion:
     """Publish version `version`'s content as a new version. The draft takes that content
     first (course fields; lessons keep their ids: lessons removed since come back, lessons
     not in that snapshot leave the draft), then it is published as usual. A crash in
@@ -481,7 +499,7 @@ def lesson_update(*, lesson: Lesson, course: Course, **fields: Any) -> Lesson:
     return lesson
 
 
-def lesson_delete(*, lesson: Lesson, course: Course, user: Any) -> None:
+def lesson_delete(*, lesson: Lesson, course: Course, user: Viewer) -> None:
     """Remove from the draft (soft): the published version still lists and plays it until
     the next publish, and a restore can bring it back."""
     _require_editable(course)
@@ -555,7 +573,7 @@ def _enrollment_require_verified_email(*, user_id: int, course_id: str) -> None:
     raise EmailNotVerified(VERIFY_EMAIL_FIRST)
 
 
-def enrollment_create(*, user: Any, course: Course) -> tuple[Enrollment, bool]:
+def enrollment_create(*, user: Viewer, course: Course) -> tuple[Enrollment, bool]:
     """Enrol (or re-activate a cancelled enrolment). The caller has checked in MongoDB that
     the course is published; only then is the SQL row committed. Returns (row, created)."""
     if course.status != CourseStatus.PUBLISHED:
@@ -589,7 +607,7 @@ def enrollment_create(*, user: Any, course: Course) -> tuple[Enrollment, bool]:
     return enrollment, created
 
 
-def enrollment_cancel(*, user: Any, course_id: str) -> None:
+def enrollment_cancel(*, user: Viewer, course_id: str) -> None:
     user_id = require_user_id(user)
     with transaction.atomic():
         updated = Enrollment.objects.filter(
@@ -615,6 +633,10 @@ def lesson_video_update(*, query: dict[str, Any], update: dict[str, Any]) -> tup
             if name not in _VIDEO_OWNED_FIELDS and not name.startswith("video."):
                 raise ValueError(f"{operator} {name}: only the lesson's video may change here")
     result = Lesson._get_collection().update_one(query, update)
+    if result.modified_count:
+        # The course pages show each lesson's video as ready, coming (an upload pending or
+        # processing) or absent (a reading lesson): every video write may change that.
+        catalog_cache_bump()
     return result.matched_count, result.modified_count
 
 

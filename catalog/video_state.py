@@ -33,6 +33,26 @@ def lesson_has_ready_video(lesson: Any) -> bool:
     return bool(current is not None and current.state == VideoState.READY and current.playback_id)
 
 
+# The states of a generation on its way to students: the file is being uploaded, or Mux is
+# transcoding it.
+COMING_STATES = (VideoState.AWAITING_UPLOAD, VideoState.PROCESSING)
+
+
+def lesson_video_coming(lesson: Any) -> bool:
+    """Whether a video is on its way: nothing plays yet, but an upload is pending or a video
+    is processing. A lesson with no video and nothing pending is a reading lesson (not
+    "coming soon"); an errored or removed video is not coming either."""
+    if lesson_has_ready_video(lesson):
+        return False
+    video = getattr(lesson, "video", None)
+    if video is None:
+        return False
+    return any(
+        generation is not None and generation.state in COMING_STATES
+        for generation in (video.pending, video.current)
+    )
+
+
 def lesson_video_duration(lesson: Any) -> float:
     """The lesson's duration in seconds: its own field when set (playback fills it when a
     video becomes ready), else the ready generation's duration, else 0."""
@@ -67,3 +87,23 @@ def lesson_video_readiness(lesson: Any) -> str:
         if state and state not in (VideoState.NONE, VideoState.CANCELLED):
             return VideoReadiness.NOT_READY
     return VideoReadiness.NONE
+
+
+# What an instructor reads for each state (the admin pages and the uploader say the same).
+VIDEO_STATE_LABELS: dict[str, str] = {
+    VideoState.NONE: "No video",
+    VideoState.AWAITING_UPLOAD: "Waiting for the upload",
+    VideoState.PROCESSING: "Processing",
+    VideoState.READY: "Ready",
+    VideoState.ERRORED: "Failed",
+    VideoState.CANCELLED: "Upload cancelled",
+    VideoState.DELETED: "Removed",
+}
+
+
+def video_state_label(state: str, error: str | None = None) -> str:
+    """The state in words ("Failed: <Mux's reason>" when there is one)."""
+    label = VIDEO_STATE_LABELS.get(state, state.replace("_", " ").capitalize())
+    if state == VideoState.ERRORED and error:
+        return f"{label}: {error}"
+    return label

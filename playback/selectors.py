@@ -17,6 +17,7 @@ from catalog.markdown import render_markdown
 from catalog.services import lessons_in_outline
 from catalog.video_state import (
     lesson_has_ready_video,
+    lesson_video_coming,
     lesson_video_duration,
     lesson_video_state,
 )
@@ -31,6 +32,7 @@ class LessonPlayback:
     playback_id: str
     stream_url: str
     thumbnail_url: str
+    storyboard_url: str
     tokens: signing.PlaybackTokens
     expires_at: datetime
     resume_position_s: float
@@ -76,6 +78,7 @@ def lesson_playback_get(*, user: Viewer, lesson_id: Any) -> LessonPlayback:
         playback_id=playback_id,
         stream_url=signing.stream_url(playback_id=playback_id, token=tokens.video),
         thumbnail_url=signing.thumbnail_url(playback_id=playback_id, token=tokens.thumbnail),
+        storyboard_url=signing.storyboard_url(playback_id=playback_id, token=tokens.storyboard),
         tokens=tokens,
         expires_at=tokens.expires_at,
         resume_position_s=float(resume),
@@ -154,8 +157,15 @@ class LessonPage:
     is_preview: bool
     signed_in: bool
     is_course_staff: bool
+    # Only the title and the enrol prompt are shown (summary and body are empty).
+    locked: bool = False
     # The viewer's progress in the course (signed-in learners; None for staff and visitors).
     progress: CourseProgress | None = None
+    # Has the viewer completed this lesson?
+    completed: bool = False
+    # No video plays yet but one is being uploaded or processed (else, without a video, the
+    # lesson is a reading lesson).
+    video_coming: bool = False
     # The published version the outline comes from (None: staff viewing the draft).
     course_version: int | None = None
 
@@ -223,14 +233,18 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
             raise NotFound("Lesson not found.")
     else:
         shown = entries[index]
-    has_video = lesson_has_ready_video(_lesson_video(ObjectId(access.facts.lesson_id)))
+    live = _lesson_video(ObjectId(access.facts.lesson_id))
+    has_video = lesson_has_ready_video(live)
+    # Locked means locked: a lesson the viewer may not watch (and that is no free preview)
+    # shows its title and the enrol prompt, never its summary or body.
+    locked = not access.can_watch and not access.is_course_staff and not shown.is_preview
     return LessonPage(
         course_slug=access.facts.course_slug,
         course_title=course_title,
         lesson_id=access.facts.lesson_id,
         title=shown.title,
-        summary=shown.summary or "",
-        body_html=render_markdown(shown.body or ""),
+        summary="" if locked else shown.summary or "",
+        body_html="" if locked else render_markdown(shown.body or ""),
         sections=sections,
         previous=outline[index - 1] if index else None,
         next=outline[index + 1] if index is not None and index + 1 < len(outline) else None,
@@ -239,6 +253,9 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
         is_preview=bool(shown.is_preview),
         signed_in=is_signed_in(user),
         is_course_staff=access.is_course_staff,
+        locked=locked,
         progress=progress,
+        completed=access.facts.lesson_id in completed,
+        video_coming=lesson_video_coming(live),
         course_version=version.version if version is not None else None,
     )

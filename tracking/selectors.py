@@ -15,7 +15,7 @@ from typing import Any
 from bson import ObjectId
 from django.conf import settings
 
-from accounts.roles import user_id_of
+from accounts.roles import Viewer, user_id_of
 from catalog.access import course_is_staff
 from catalog.documents import Course, CourseVersion
 from catalog.enrollment_cache import enrollment_is_active
@@ -196,7 +196,7 @@ def _continue_with(lessons: list, documents: dict[ObjectId, dict[str, Any]]):
     return unfinished[0] if unfinished else None
 
 
-def course_progress_for_viewer(*, user: Any, slug: str) -> CourseProgress:
+def course_progress_for_viewer(*, user: Viewer, slug: str) -> CourseProgress:
     """GET /courses/{slug}/progress: enrolled learners and course staff (404, then 403)."""
     course = course_get_published_by_slug(slug=slug)
     user_id = user_id_of(user)

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from django import template
 
+from catalog.languages import language_name as _language_name
+
 register = template.Library()
+
+
+@register.filter
+def language_name(code: str | None) -> str:
+    """A course language code as its name: "fr" → "Français" (catalog.languages)."""
+    return _language_name(code)
 
 
 @register.filter

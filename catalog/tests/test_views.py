@@ -38,7 +38,7 @@ def test_catalogue_page_search_and_filters(instructor):
     page = client.get("/").content.decode()
     assert "Python Basics" in page and "Advanced Rust" in page and "Secret Draft" not in page
     assert '<label for="id_q">Search</label>' in page
-    assert '<option value="de">de</option>' in page
+    assert '<option value="de" lang="de">Deutsch</option>' in page
     filtered = client.get("/", {"q": "pyth"}).content.decode()
     assert "Python Basics" in filtered and "Advanced Rust" not in filtered
     assert "Advanced Rust" in client.get("/", {"level": "advanced"}).content.decode()
