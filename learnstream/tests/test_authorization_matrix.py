@@ -107,6 +107,13 @@ MATRIX: list[Row] = [
     row("POST",   A + "me/verify-email",                 401,  202,  202,  202,  202,  202),
     row("GET",    A + "me/export",                       401,  200,  200,  200,  200,  200),
     row("DELETE", A + "me",                              401,  204,  204,  204,  409,  204, body=_fixed({"current_password": PASSWORD})),
+    # two-factor: a link mailed first (202), then its token (a bogus one: 400) and a code;
+    # nobody in the world has it on (409 to turn off)
+    row("GET",    A + "me/2fa",                          401,  200,  200,  200,  200,  200),
+    row("DELETE", A + "me/2fa",                          401,  409,  409,  409,  409,  409),
+    row("POST",   A + "me/2fa/enrolment",                401,  202,  202,  202,  202,  202),
+    row("POST",   A + "me/2fa/totp",                     401,  400,  400,  400,  400,  400, body=_fixed({"token": "bogus"})),
+    row("POST",   A + "me/2fa/totp/confirm",             401,  409,  409,  409,  409,  409, body=_fixed({"code": "123456"})),
     # catalogue and enrolment
     row("GET",    A + "courses",                         200,  200,  200,  200,  200,  200),
     row("GET",    A + "courses/<str:slug>",              200,  200,  200,  200,  200,  200),
