@@ -155,6 +155,7 @@
     }
 
     function queueSpan(from, to) {
+      if (!progressUrl) return; // a preview without data-progress-url records nothing
       const d = duration();
       if (pending.addSpan(from, to, video.currentTime, d)) persist();
     }
