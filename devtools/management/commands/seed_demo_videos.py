@@ -6,7 +6,7 @@ a direct upload as the demo instructor, PUT the file to it, and add the captions
 caption service (they attach when the video is ready). Then wait until Mux's signed webhooks
 have made every video and caption ready. Needs the app running (webhooks and caption
 fetches go to it) and Mux reachable; lessons already ready are left alone, so a second run
-does nothing.
+does nothing. `--course SLUG` (repeatable) limits it to those demo courses.
 """
 
 from __future__ import annotations
@@ -48,12 +48,27 @@ def put_file(url: str, data: bytes) -> None:
 class Command(BaseCommand):
     help = "Upload generated videos and captions for the demo lessons (needs the app running)."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--course",
+            action="append",
+            default=[],
+            metavar="SLUG",
+            help="Only this demo course (repeat for several); every demo course by default.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        only = set(options.get("course") or [])
+        unknown = only - {spec["slug"] for spec in DEMO_COURSES}
+        if unknown:
+            raise CommandError(f"not a demo course: {', '.join(sorted(unknown))}")
         instructor_email = next(email for email, _n, role in DEMO_USERS if role == "instructor")
         instructor = User.objects.get(email__iexact=instructor_email)
         cache_dir = Path(settings.BASE_DIR) / "var" / "demo-media"
         waiting: list[str] = []
         for course_index, spec in enumerate(DEMO_COURSES):
+            if only and spec["slug"] not in only:
+                continue
             for entry in spec["lessons"]:
                 if isinstance(entry, Reading):
                     continue
