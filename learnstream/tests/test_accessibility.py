@@ -94,7 +94,19 @@ def site(mux_sim, live_server, settings, tmp_path):
     enrollment_create(user=learner, course=course)
     staff_with_2fa = UserFactory(role="instructor", name="Two Factor")
     TOTPDevice.objects.create(user=staff_with_2fa, name="Authenticator app", confirmed=True)
+    # An account half-way through setting up an authenticator (the mailed link followed).
+    enrolling = UserFactory(role="instructor", name="New Factor")
+    enrolling_browser = Client()
+    enrolling_browser.force_login(enrolling)
+    enrolling_browser.post("/accounts/2fa/setup/email/")
+    enrolling_browser.post(f"/accounts/2fa/enrol/{last_token('2fa/enrol')}/")
+    enrolling_browser.post("/accounts/2fa/setup/email/")  # an unused link for its own page
     cookies = {
+        "enrolling": {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": enrolling_browser.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": live_server.url,
+        },
         "learner": _session_cookie(live_server, learner),
         "instructor": _session_cookie(live_server, instructor),
         "staff_with_2fa": _session_cookie(live_server, staff_with_2fa),
@@ -107,6 +119,7 @@ def site(mux_sim, live_server, settings, tmp_path):
         "course": course,
         "lesson": Lesson.objects(course_id=course.id).order_by("position").first(),
         "reset_token": last_token("reset"),
+        "enrol_token": last_token("2fa/enrol"),
         **cookies,
     }
 
@@ -148,6 +161,8 @@ def test_no_serious_or_critical_violation_on_any_page(site, live_server, viewpor
         "2fa set-up": ("instructor", "/accounts/2fa/setup/"),
         "2fa status (on)": ("staff_with_2fa", "/accounts/2fa/"),
         "2fa verify": ("staff_with_2fa", "/accounts/2fa/verify/"),
+        "2fa mailed link": ("enrolling", f"/accounts/2fa/enrol/{site['enrol_token']}/"),
+        "2fa set-up (QR code)": ("enrolling", "/accounts/2fa/setup/"),
     }
     found: dict[str, list[dict]] = {}
     errors: list[str] = []
@@ -178,7 +193,7 @@ def test_no_serious_or_critical_violation_on_any_page(site, live_server, viewpor
         learner = context(site["learner"])
         for name, path in learner_pages.items():
             check(learner, name, path)
-        staff = {key: context(site[key]) for key in ("instructor", "staff_with_2fa")}
+        staff = {key: context(site[key]) for key in ("instructor", "staff_with_2fa", "enrolling")}
         for name, (who, path) in staff_pages.items():
             check(staff[who], name, path)
 
