@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import deletion, selectors, services, two_factor, verification
 from accounts.account_forms import AccountDeleteForm, PasswordChangeForm, ProfileForm
-from accounts.roles import require_user_id
+from accounts.roles import require_user_id, sign_in_methods
 from accounts.views import _apply_field_errors
 from learnstream.client_ip import client_ip
 from learnstream.errors import Conflict, NotFound, PermissionDenied, Throttled, ValidationError
@@ -129,7 +129,10 @@ def password_view(request: HttpRequest) -> HttpResponse:
         return _page(request, status=400, password_form=form)
     try:
         user, pair = services.user_change_password(
-            user_id=require_user_id(request.user), **form.cleaned_data, client=_client(request)
+            user_id=require_user_id(request.user),
+            **form.cleaned_data,
+            client=_client(request),
+            amr=sign_in_methods(request.user),
         )
     except (ValidationError, Throttled) as error:
         return _refused(request, form, error, "password_form")
@@ -177,7 +180,14 @@ def sign_in_revoke_view(request: HttpRequest, family: str) -> HttpResponse:
 @require_POST
 def sign_ins_revoke_all_view(request: HttpRequest) -> HttpResponse:
     services.refresh_families_revoke_all(user_id=require_user_id(request.user))
-    messages.success(request, "Every app and device signed in with your account is signed out.")
+    # Every other browser session is bound to the old stamp and ends; this one, which
+    # asked, is bound to the new one and stays signed in.
+    request.user.refresh_from_db(fields=["tokens_not_before"])  # type: ignore[union-attr]
+    update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+    messages.success(
+        request,
+        "Every app, device and other browser signed in with your account is signed out.",
+    )
     return HttpResponseRedirect(_account_home())
 
 

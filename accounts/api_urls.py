@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts import apis, lifecycle_apis
+from accounts import apis, lifecycle_apis, two_factor_apis
 
 urlpatterns = [
     path("auth/register", apis.RegisterApi.as_view(), name="api-register"),
@@ -30,4 +30,16 @@ urlpatterns = [
     ),
     path("me/export", lifecycle_apis.MeExportApi.as_view(), name="api-me-export"),
     path("me/password", apis.MePasswordChangeApi.as_view(), name="api-me-password"),
+    path("me/2fa", two_factor_apis.TwoFactorApi.as_view(), name="api-me-2fa"),
+    path(
+        "me/2fa/enrolment",
+        two_factor_apis.TwoFactorEnrolmentApi.as_view(),
+        name="api-me-2fa-enrolment",
+    ),
+    path("me/2fa/totp", two_factor_apis.TwoFactorTotpApi.as_view(), name="api-me-2fa-totp"),
+    path(
+        "me/2fa/totp/confirm",
+        two_factor_apis.TwoFactorTotpConfirmApi.as_view(),
+        name="api-me-2fa-totp-confirm",
+    ),
 ]

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.permissions import IsSignedIn
-from accounts.roles import require_user_id
+from accounts.roles import require_user_id, sign_in_methods
 from accounts.selectors import user_get_signed_in
 from accounts.serializers import password_field
 from accounts.services import ClientInfo
@@ -306,7 +306,10 @@ class MePasswordChangeApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user, pair = services.user_change_password(
-            user_id=user_id, **data.validated_data, client=client_info(request)
+            user_id=user_id,
+            **data.validated_data,
+            client=client_info(request),
+            amr=sign_in_methods(request.user),
         )
         if isinstance(request.successful_authenticator, SessionAuthentication):
             # The password hash is part of the session: keep this browser signed in.

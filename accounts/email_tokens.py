@@ -9,6 +9,11 @@ Email verification: a `TimestampSigner` payload (salted for this purpose, so no 
 value of the site can be replayed as one) with the user id and a digest of the address;
 changing the email therefore invalidates every link sent to the old one. The address itself
 is not in the link (links end up in access logs).
+
+Two-factor enrolment: a `TimestampSigner` payload of its own salt with the user id and a
+binding (`accounts.two_factor`) over the account's password hash, address and
+authenticator devices. It expires after `TWO_FACTOR_ENROL_LINK_MAX_AGE`, and works once:
+using it makes a new pending authenticator, which changes the binding.
 """
 
 from __future__ import annotations
@@ -101,3 +106,38 @@ def email_verification_token_read(token: str) -> VerificationClaim:
     ):
         raise VerificationTokenInvalid()
     return VerificationClaim(user_id=payload["u"], email_digest=payload["e"])
+
+
+ENROL_SALT = "learnstream.accounts.two-factor-enrolment"
+
+
+@dataclass(frozen=True)
+class EnrolmentClaim:
+    user_id: int
+    binding: str
+
+
+def two_factor_enrolment_token_make(*, user: User, binding: str) -> str:
+    return signing.dumps({"u": user.pk, "b": binding}, salt=ENROL_SALT)
+
+
+def two_factor_enrolment_token_read(token: str) -> EnrolmentClaim:
+    """Check the signature and age; raises `VerificationTokenExpired` or
+    `VerificationTokenInvalid`."""
+    if not token or len(token) > TOKEN_MAX_LENGTH:
+        raise VerificationTokenInvalid()
+    try:
+        payload = signing.loads(
+            token, salt=ENROL_SALT, max_age=settings.TWO_FACTOR_ENROL_LINK_MAX_AGE
+        )
+    except signing.SignatureExpired as exc:
+        raise VerificationTokenExpired() from exc
+    except (signing.BadSignature, ValueError, UnicodeDecodeError) as exc:
+        raise VerificationTokenInvalid() from exc
+    if (
+        not isinstance(payload, dict)
+        or not isinstance(payload.get("u"), int)
+        or not isinstance(payload.get("b"), str)
+    ):
+        raise VerificationTokenInvalid()
+    return EnrolmentClaim(user_id=payload["u"], binding=payload["b"])

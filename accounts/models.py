@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.managers import UserManager
 from accounts.roles import Role
@@ -40,6 +41,22 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """What a browser session is bound to (Django checks it on every request): the
+        password hash, as Django does, and the "not before" stamp, so ending every sign-in
+        (logout-all, password change or reset, deactivation, role change) ends the
+        browser sessions too, not only the tokens. An account never revoked hashes as
+        Django's stock rule does."""
+        bound = self.password
+        if self.tokens_not_before is not None:
+            bound = f"{bound}|{int(self.tokens_not_before.timestamp() * 1_000_000)}"
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            bound,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def apply_role_flags(self) -> None:
         """Admins are staff and superusers; instructors are staff (scoped in the admin);

@@ -47,6 +47,17 @@ def staff_factor_missing(user: Viewer | None) -> bool:
     return not (callable(is_verified) and is_verified())
 
 
+def sign_in_methods(user: Viewer | None) -> tuple[str, ...]:
+    """How the viewer's sign-in was proven, as the `amr` of tokens minted for it: a session
+    verified by django-otp or an access token with `otp` keeps `("pwd", "otp")`, so a step
+    taken inside that sign-in (e.g. a password change that hands back a new pair) does not
+    strip the second factor it already proved."""
+    is_verified = getattr(user, "is_verified", None)
+    if is_signed_in(user) and callable(is_verified) and is_verified():
+        return (AMR_PASSWORD, AMR_OTP)
+    return (AMR_PASSWORD,)
+
+
 def is_admin(user: Viewer | None) -> bool:
     return (
         is_signed_in(user)

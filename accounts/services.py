@@ -434,15 +434,22 @@ def user_update_profile(
 
 
 def user_change_password(
-    *, user_id: int, current_password: str, new_password: str, client: ClientInfo
+    *,
+    user_id: int,
+    current_password: str,
+    new_password: str,
+    client: ClientInfo,
+    amr: tuple[str, ...] = (AMR_PASSWORD,),
 ) -> tuple[User, TokenPair]:
     """Set a new password (`user_password_change`) and start a fresh sign-in for the API
-    caller."""
+    caller. `amr` is how the caller's own sign-in was proven (`roles.sign_in_methods`): the
+    new pair keeps a second factor already shown, since knowing the current password adds
+    nothing that would have to prove it again."""
     with transaction.atomic():
         user = user_password_change(
             user_id=user_id, current_password=current_password, new_password=new_password
         )
-        pair = token_pair_issue(user=user, client=client)
+        pair = token_pair_issue(user=user, client=client, amr=amr)
     return user, pair
 
 
@@ -457,6 +464,7 @@ def user_password_change(*, user_id: int, current_password: str, new_password: s
     user.set_password(new_password)
     user.save(update_fields=["password"])
     refresh_families_revoke_all(user_id=user.pk)
+    user.refresh_from_db(fields=["tokens_not_before"])  # the browser that asked stays in
     return user
 
 

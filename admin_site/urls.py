@@ -11,7 +11,14 @@ from typing import Any
 from django.contrib.admin import AdminSite
 from django.urls import URLPattern, path
 
-from admin_site import views_analytics, views_courses, views_lessons, views_publish
+from admin_site import (
+    views_analytics,
+    views_captions,
+    views_courses,
+    views_lessons,
+    views_preview,
+    views_publish,
+)
 
 COURSE = "catalog/courses/<str:course_id>/"
 LESSON = COURSE + "lessons/<str:lesson_id>/"
@@ -42,15 +49,36 @@ def catalog_admin_urls(site: AdminSite) -> list[URLPattern]:
             COURSE + "archive/", view(views_publish.course_archive), name="catalog_course_archive"
         ),
         path(
+            COURSE + "unarchive/",
+            view(views_publish.course_unarchive),
+            name="catalog_course_unarchive",
+        ),
+        path(
             COURSE + "analytics/",
             view(views_analytics.course_analytics),
             name="catalog_course_analytics",
+        ),
+        path(
+            COURSE + "captions/",
+            view(views_captions.course_captions),
+            name="catalog_course_captions",
+        ),
+        path(
+            COURSE + "preview/", view(views_preview.course_preview), name="catalog_course_preview"
+        ),
+        path(
+            LESSON + "preview/", view(views_preview.lesson_preview), name="catalog_lesson_preview"
         ),
         path(COURSE + "lessons/add/", view(views_lessons.lesson_add), name="catalog_lesson_add"),
         path(LESSON + "change/", view(views_lessons.lesson_change), name="catalog_lesson_change"),
         path(LESSON + "delete/", view(views_lessons.lesson_delete), name="catalog_lesson_delete"),
         path(LESSON + "move/", view(views_lessons.lesson_move), name="catalog_lesson_move"),
         path(LESSON + "upload/", view(views_lessons.lesson_upload), name="catalog_lesson_upload"),
+        path(
+            LESSON + "upload/cancel/",
+            view(views_lessons.lesson_upload_cancel),
+            name="catalog_lesson_upload_cancel",
+        ),
         path(
             LESSON + "video/remove/",
             view(views_lessons.lesson_video_remove),

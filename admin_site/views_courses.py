@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.roles import Viewer, is_admin, user_id_of
 from accounts.selectors import user_emails_by_ids
+from admin_site import selectors as admin_selectors
 from admin_site.forms import COURSE_FIELDS, CourseForm, add_service_errors
 from admin_site.site import refusals_as_404, render
 from catalog import selectors as catalog_selectors
@@ -100,6 +101,7 @@ def _form_page(
             {
                 "lesson": lesson,
                 "video_state": lesson_video_state(lesson),
+                "video_label": admin_selectors.lesson_video_summary(lesson=lesson)["label"],
                 "first": index == 0,
                 "last": index == len(lessons) - 1,
             }

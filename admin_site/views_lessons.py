@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from catalog import services as catalog_services
 from catalog.documents import Course, Lesson
 from learnstream.errors import ApplicationError, Conflict, ValidationError, problem_response
 from playback import services as playback_services
+from playback.captions_services import GENERATED_LANGUAGES
 
 
 def _course_url(site: AdminSite, course: Course) -> str:
@@ -54,6 +56,10 @@ def _lesson_page(
     if lesson is not None:
         context["video"] = admin_selectors.lesson_video_summary(lesson=lesson)
         context["max_upload_bytes"] = getattr(settings, "MUX_MAX_UPLOAD_BYTES", 5 * 1024**3)
+        context["abandoned_minutes"] = int(
+            admin_selectors.UPLOAD_ABANDONED_AFTER.total_seconds() // 60
+        )
+        context["caption_languages"] = sorted(GENERATED_LANGUAGES)
     return render(site, request, "admin/catalog/lesson_form.html", context, status=status)
 
 
@@ -156,6 +162,21 @@ def lesson_move(
     return HttpResponseRedirect(_course_url(site, course) + "#lessons")
 
 
+def _generate_captions_option(request: HttpRequest) -> Any:
+    """The optional `{"generate_captions": "<language>"}` the uploader sends (the service
+    validates the value); a JSON body that is not an object is a 400. Other bodies (a
+    plain form post) carry no options."""
+    if request.content_type != "application/json" or not request.body:
+        return None
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ValidationError("The request body must be a JSON object.")
+    return body.get("generate_captions")
+
+
 @require_POST
 def lesson_upload(
     request: HttpRequest, course_id: str, lesson_id: str, *, site: AdminSite
@@ -167,7 +188,11 @@ def lesson_upload(
         lesson = admin_selectors.lesson_for_staff(
             user=request.user, course=course, lesson_id=lesson_id
         )
-        upload = playback_services.video_upload_create(user=request.user, lesson_id=str(lesson.id))
+        upload = playback_services.video_upload_create(
+            user=request.user,
+            lesson_id=str(lesson.id),
+            generate_captions=_generate_captions_option(request),
+        )
     except ApplicationError as error:
         return problem_response(error)
     expires_at = getattr(upload, "expires_at", None)
@@ -198,3 +223,23 @@ def lesson_video_remove(
     else:
         messages.success(request, "The video was removed.")
     return HttpResponseRedirect(_lesson_url(site, course, lesson))
+
+
+@require_POST
+@refusals_as_404
+def lesson_upload_cancel(
+    request: HttpRequest, course_id: str, lesson_id: str, *, site: AdminSite
+) -> HttpResponse:
+    """Give up an upload that never arrived or failed (the playback service decides)."""
+    course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+    lesson = admin_selectors.lesson_for_staff(user=request.user, course=course, lesson_id=lesson_id)
+    try:
+        playback_services.video_upload_cancel(user=request.user, lesson_id=str(lesson.id))
+    except ApplicationError as error:
+        if isinstance(error, Conflict) or error.status >= 500:
+            messages.error(request, f"The upload could not be cancelled: {error.detail}")
+        else:
+            raise
+    else:
+        messages.success(request, "The upload was cancelled. You can upload the video again.")
+    return HttpResponseRedirect(_lesson_url(site, course, lesson) + "#video")

@@ -1,5 +1,5 @@
-"""Publish (with what changed since the last version), version history with restore, and
-archive."""
+"""Publish (with what changed since the last version and what students would meet),
+version history with restore, archive and unarchive."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from admin_site.diff import COURSE_FIELDS, CourseDiff, LessonSnapshot, course_di
 from admin_site.site import refusals_as_404, render
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
-from catalog.documents import Course
+from catalog.documents import Course, CourseStatus
 from learnstream.errors import Conflict, ValidationError
 
 
@@ -61,17 +61,32 @@ def pending_changes(*, course: Course) -> CourseDiff:
 @require_http_methods(["GET", "POST"])
 @refusals_as_404
 def course_publish(request: HttpRequest, course_id: str, *, site: AdminSite) -> HttpResponse:
+    """What publishing would change, and what students would meet: a course without lessons
+    cannot be published; lessons whose videos are not ready need "publish anyway" ticked.
+    The checks run again on the POST, against the draft as it is then."""
     course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+    lessons = catalog_services.lessons_in_outline(course=course)
+    problems = catalog_selectors.course_publish_problems(lessons=lessons)
+    blocked = any(problem.blocking for problem in problems)
+    refusal = ""
     if request.method == "POST":
-        try:
-            version = catalog_services.course_publish(course=course, user=request.user)
-        except (Conflict, ValidationError) as error:
-            messages.error(request, str(error.detail))
-            return HttpResponseRedirect(_url(site, "catalog_course_publish", course))
-        messages.success(
-            request, f"Published version {version.version}: students now see these changes."
-        )
-        return HttpResponseRedirect(_url(site, "catalog_course_history", course))
+        if blocked:
+            refusal = "Nothing was published: " + problems[0].message
+        elif problems and request.POST.get("confirm_problems") != "yes":
+            refusal = (
+                "Nothing was published: some lessons have videos that are not ready. Tick "
+                "“Publish anyway” to publish them as they are."
+            )
+        else:
+            try:
+                version = catalog_services.course_publish(course=course, user=request.user)
+            except (Conflict, ValidationError) as error:
+                messages.error(request, str(error.detail))
+                return HttpResponseRedirect(_url(site, "catalog_course_publish", course))
+            messages.success(
+                request, f"Published version {version.version}: students now see these changes."
+            )
+            return HttpResponseRedirect(_url(site, "catalog_course_history", course))
     return render(
         site,
         request,
@@ -80,8 +95,12 @@ def course_publish(request: HttpRequest, course_id: str, *, site: AdminSite) -> 
             "title": f"Publish “{course.title}”",
             "course": course,
             "diff": pending_changes(course=course),
-            "lesson_count": len(catalog_services.lessons_in_outline(course=course)),
+            "lesson_count": len(lessons),
+            "problems": problems,
+            "blocked": blocked,
+            "refusal": refusal,
         },
+        status=400 if refusal else 200,
     )
 
 
@@ -144,4 +163,28 @@ def course_archive(request: HttpRequest, course_id: str, *, site: AdminSite) -> 
         request,
         "admin/catalog/course_archive.html",
         {"title": "Are you sure?", "course": course},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@refusals_as_404
+def course_unarchive(request: HttpRequest, course_id: str, *, site: AdminSite) -> HttpResponse:
+    """Undo an archive: the course comes back as a draft, to be published again."""
+    course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+    if request.method == "POST":
+        if course.status != CourseStatus.ARCHIVED:
+            messages.info(request, f"The course “{course.title}” is not archived.")
+        else:
+            catalog_services.course_unarchive(course=course, user=request.user)
+            messages.success(
+                request,
+                f"The course “{course.title}” is a draft again. Publish it when students "
+                "should see it again.",
+            )
+        return HttpResponseRedirect(_url(site, "catalog_course_change", course))
+    return render(
+        site,
+        request,
+        "admin/catalog/course_unarchive.html",
+        {"title": f"Unarchive “{course.title}”", "course": course},
     )

@@ -16,4 +16,14 @@ urlpatterns = [
         apis.LessonQuizAttemptCreateApi.as_view(),
         name="lesson-quiz-attempts",
     ),
+    path(
+        "instructor/courses/<str:course_id>/completion",
+        apis.InstructorCourseCompletionApi.as_view(),
+        name="instructor-course-completion",
+    ),
+    path(
+        "courses/<str:slug>/completion",
+        apis.CourseCompletionGetApi.as_view(),
+        name="course-completion",
+    ),
 ]

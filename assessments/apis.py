@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsInstructor, IsSignedIn
-from assessments import selectors, services
+from assessments import completion, selectors, services
 from assessments.documents import QuestionKind
 from assessments.grading import MAX_CHOICES, MAX_QUESTIONS, Grade
 from catalog.selectors import lesson_get_for_instructor
@@ -319,6 +319,114 @@ class LessonQuizAttemptCreateApi(APIView):
         )
         body = attempt_payload(number=attempt.number, grade=grade, served=served)
         return _no_store(Response(body, status=201))
+
+
+# ---------------------------------------------------------------- course completion
+
+
+@extend_schema_serializer(component_name="CompletionRules")
+class CompletionRulesSerializer(serializers.Serializer):
+    required_lesson_ids = serializers.ListField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="null: every lesson with a video or a quiz (the default).",
+    )
+    required_quiz_lesson_ids = serializers.ListField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="null: every quiz of the published version (the default).",
+    )
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class CompletionRulesInputSerializer(StrictInputSerializer):
+    required_lesson_ids = serializers.ListField(
+        child=serializers.CharField(min_length=24, max_length=24),
+        allow_null=True,
+        max_length=1000,
+    )
+    required_quiz_lesson_ids = serializers.ListField(
+        child=serializers.CharField(min_length=24, max_length=24),
+        allow_null=True,
+        max_length=1000,
+    )
+
+
+extend_schema_serializer(component_name="CompletionRulesInput")(CompletionRulesInputSerializer)
+
+
+class InstructorCourseCompletionApi(APIView):
+    """The lessons and quizzes a course requires for completion (staff)."""
+
+    permission_classes = [IsInstructor]
+
+    @extend_schema(request=None, responses={200: CompletionRulesSerializer, **STAFF_REFUSALS})
+    def get(self, request: Request, course_id: str) -> Response:
+        rules = completion.completion_rules_get(user=request.user, course_id=course_id)
+        return _no_store(Response(CompletionRulesSerializer(rules).data))
+
+    @extend_schema(
+        request=CompletionRulesInputSerializer,
+        responses={
+            200: CompletionRulesSerializer,
+            400: problem("validation_error: an id that is not a lesson (or quiz) of the course"),
+            **STAFF_REFUSALS,
+        },
+    )
+    def put(self, request: Request, course_id: str) -> Response:
+        completion.completion_rules_get(user=request.user, course_id=course_id)  # 404 first
+        data = _validated(CompletionRulesInputSerializer, request.data)
+        rules = completion.completion_rules_set(user=request.user, course_id=course_id, **data)
+        return _no_store(Response(CompletionRulesSerializer(rules).data))
+
+
+@extend_schema_serializer(component_name="CourseCompletion")
+class CourseCompletionSerializer(serializers.Serializer):
+    class RequiredLessonSerializer(serializers.Serializer):
+        id = serializers.CharField()
+        title = serializers.CharField()
+        completed = serializers.BooleanField()
+
+    class RequiredQuizSerializer(serializers.Serializer):
+        lesson_id = serializers.CharField()
+        title = serializers.CharField()
+        passed = serializers.BooleanField()
+        best_score_percent = serializers.FloatField(allow_null=True)
+
+    complete = serializers.BooleanField()
+    custom_rules = serializers.BooleanField()
+    lessons_required = serializers.IntegerField()
+    lessons_completed = serializers.IntegerField()
+    quizzes_required = serializers.IntegerField()
+    quizzes_passed = serializers.IntegerField()
+    required_lessons = RequiredLessonSerializer(many=True)
+    required_quizzes = RequiredQuizSerializer(many=True)
+
+
+extend_schema_serializer(component_name="CourseCompletionLesson")(
+    CourseCompletionSerializer.RequiredLessonSerializer
+)
+extend_schema_serializer(component_name="CourseCompletionQuiz")(
+    CourseCompletionSerializer.RequiredQuizSerializer
+)
+
+
+class CourseCompletionGetApi(APIView):
+    """Where the learner stands on the course's required lessons and quizzes."""
+
+    permission_classes = [IsSignedIn]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: CourseCompletionSerializer,
+            403: problem("permission_denied (enrol first)"),
+            404: problem("not_found"),
+        },
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        state = completion.course_completion_for_viewer(user=request.user, slug=slug)
+        return _no_store(Response(CourseCompletionSerializer(state).data))
 
 
 name_nested_serializers(globals())

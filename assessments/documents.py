@@ -127,3 +127,17 @@ class QuizAttempt(me.Document):
             ("course_id", "lesson_id"),
         ],
     )
+
+
+class CompletionRules(me.Document):
+    """What a learner must do to complete a course. A list left None means the default
+    rule: every lesson with a video or a quiz, and every quiz, of the published version.
+    Ids not in the published version are ignored until a version lists them."""
+
+    course_id = me.ObjectIdField(required=True)
+    required_lesson_ids = me.ListField(me.ObjectIdField(), null=True, default=None)
+    required_quiz_lesson_ids = me.ListField(me.ObjectIdField(), null=True, default=None)
+    updated_at = me.DateTimeField(default=timezone.now)
+    updated_by = me.IntField()
+
+    meta = _meta("completion_rules", [{"fields": ["course_id"], "unique": True}])

@@ -17,6 +17,7 @@ from accounts.roles import Viewer, is_admin, require_user_id, user_id_of
 from catalog.access import course_is_staff
 from catalog.catalog_cache import catalog_cached
 from catalog.documents import Course, CourseLevel, CourseStatus, CourseVersion, Lesson
+from catalog.markdown import stored_or_rendered
 from catalog.models import Enrollment, EnrollmentStatus
 from catalog.pagination import Cursor, PageOf, cursor_decode, cursor_encode
 from catalog.services import search_words
@@ -27,6 +28,8 @@ from catalog.video_state import (
     lesson_video_coming,
     lesson_video_duration,
     lesson_video_readiness,
+    lesson_video_state,
+    video_state_label,
 )
 from learnstream.errors import NotFound, ValidationError
 from learnstream.ids import object_id_or_404
@@ -479,3 +482,107 @@ def course_versions_list(*, course: Course) -> list[CourseVersion]:
         .only("version", "published_at", "published_by", "restored_from")
         .order_by("-version")
     )
+
+
+# ---------------------------------------------------------------- publishing checks
+
+
+@dataclass(frozen=True)
+class PublishProblem:
+    """Something students would meet if the draft were published now."""
+
+    code: str  # "no_lessons" (publishing is refused) or "video_not_ready" (may be confirmed)
+    message: str
+    blocking: bool
+    lesson_id: str | None = None
+    lesson_title: str = ""
+
+
+def course_publish_problems(*, lessons: list[Lesson]) -> list[PublishProblem]:
+    """What is wrong with publishing the draft outline `lessons` (in outline order).
+
+    A course without lessons gives students nothing: that blocks publishing. A lesson whose
+    video is not ready (waiting for its upload, processing, failed or removed) shows students
+    "not available yet" and cannot be completed; publishing it anyway is allowed once
+    confirmed, since the lesson starts playing by itself when its video turns ready.
+    """
+    if not lessons:
+        return [
+            PublishProblem(
+                code="no_lessons",
+                message="The course has no lesson: add at least one before publishing.",
+                blocking=True,
+            )
+        ]
+    problems = []
+    for lesson in lessons:
+        if lesson_video_readiness(lesson) != VideoReadiness.NOT_READY:
+            continue
+        state = lesson_video_state(lesson)
+        shown = lesson.video.pending if lesson.video.pending is not None else lesson.video.current
+        problems.append(
+            PublishProblem(
+                code="video_not_ready",
+                message=f"Its video is not ready: {video_state_label(state, shown.error)}.",
+                blocking=False,
+                lesson_id=str(lesson.id),
+                lesson_title=lesson.title,
+            )
+        )
+    return problems
+
+
+# ---------------------------------------------------------------- titles
+
+
+def catalog_titles(*, course_ids: set[str], lesson_ids: set[str]) -> dict[str, str]:
+    """Titles of courses and lessons by id (removed lessons included), two queries; ids
+    that name nothing are left out."""
+    titles: dict[str, str] = {}
+    course_oids = [ObjectId(value) for value in course_ids if ObjectId.is_valid(value)]
+    lesson_oids = [ObjectId(value) for value in lesson_ids if ObjectId.is_valid(value)]
+    if course_oids:
+        for row in Course._get_collection().find({"_id": {"$in": course_oids}}, {"title": 1}):
+            titles[str(row["_id"])] = row.get("title") or ""
+    if lesson_oids:
+        for row in Lesson._get_collection().find({"_id": {"$in": lesson_oids}}, {"title": 1}):
+            titles[str(row["_id"])] = row.get("title") or ""
+    return titles
+
+
+# ---------------------------------------------------------------- the draft, as students see it
+
+
+def course_draft_detail(*, course: Course) -> dict[str, Any]:
+    """The draft of `course` in the shape of the public course page (`_public_detail`), for
+    its staff's preview: what students would see if it were published now."""
+    lessons = list(Lesson.objects(course_id=course.id, removed_at=None).order_by("position"))
+    items = [
+        {
+            "id": str(lesson.id),
+            "title": lesson.title,
+            "section": lesson.section or "",
+            "position": index,
+            "duration_s": lesson_video_duration(lesson),
+            "is_preview": bool(lesson.is_preview),
+            "has_video": lesson_has_ready_video(lesson),
+        }
+        for index, lesson in enumerate(lessons)
+    ]
+    names = _user_names({course.owner_id})
+    return {
+        "id": str(course.id),
+        "slug": course.slug,
+        "title": course.title,
+        "subtitle": course.subtitle or "",
+        "description_html": stored_or_rendered(course.description_html, course.description),
+        "level": course.level,
+        "language": course.language,
+        "tags": list(course.tags),
+        "cover_url": course.cover_url or "",
+        "instructor": _instructor(course.owner_id, names),
+        "lesson_count": len(items),
+        "duration_s": sum(item["duration_s"] for item in items),
+        "sections": course_outline_sections(items),
+        "lessons": lessons,
+    }

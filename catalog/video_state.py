@@ -87,3 +87,23 @@ def lesson_video_readiness(lesson: Any) -> str:
         if state and state not in (VideoState.NONE, VideoState.CANCELLED):
             return VideoReadiness.NOT_READY
     return VideoReadiness.NONE
+
+
+# What an instructor reads for each state (the admin pages and the uploader say the same).
+VIDEO_STATE_LABELS: dict[str, str] = {
+    VideoState.NONE: "No video",
+    VideoState.AWAITING_UPLOAD: "Waiting for the upload",
+    VideoState.PROCESSING: "Processing",
+    VideoState.READY: "Ready",
+    VideoState.ERRORED: "Failed",
+    VideoState.CANCELLED: "Upload cancelled",
+    VideoState.DELETED: "Removed",
+}
+
+
+def video_state_label(state: str, error: str | None = None) -> str:
+    """The state in words ("Failed: <Mux's reason>" when there is one)."""
+    label = VIDEO_STATE_LABELS.get(state, state.replace("_", " ").capitalize())
+    if state == VideoState.ERRORED and error:
+        return f"{label}: {error}"
+    return label

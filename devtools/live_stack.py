@@ -54,3 +54,38 @@ def upload_ready_video(*, instructor: Any, lesson_id: str, clip: bytes) -> Any:
     assert response.status_code == 201, response.content
     put_in_chunks(response.json()["url"], clip)
     return wait_for_video_state(user=instructor, lesson_id=lesson_id, state="ready")
+
+
+def upload_demo_lesson(
+    *, instructor: Any, lesson_id: str, folder: Any, title: str, points: list[str]
+) -> Any:
+    """A demo-like lesson through the real paths: a generated slide video with sound
+    (devtools.demo_media) uploaded until ready, and its English WebVTT captions added
+    through the caption service until Mux serves them. Returns the DemoMedia."""
+    from devtools.demo_media import lesson_media
+    from playback.captions_selectors import caption_list_for_staff
+    from playback.captions_services import add_caption
+
+    media = lesson_media(
+        cache_dir=folder,
+        course_index=0,
+        course_title="LearnStream",
+        lesson_title=title,
+        points=points,
+    )
+    upload_ready_video(instructor=instructor, lesson_id=lesson_id, clip=media.video.read_bytes())
+    add_caption(
+        lesson=lesson_id,
+        file_bytes=media.captions.read_bytes(),
+        language="en",
+        label="English",
+        closed_captions=True,
+        actor=instructor,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        rows = caption_list_for_staff(user=instructor, lesson_id=lesson_id)
+        if rows and all(row.serving for row in rows):
+            return media
+        time.sleep(0.2)
+    raise AssertionError(f"the captions of {lesson_id} never became ready")

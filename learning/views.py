@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from assessments.completion import course_completion_of_detail
 from catalog import selectors as catalog_selectors
 from learning import selectors as learning_selectors
 
@@ -26,6 +27,11 @@ def course_page(request: HttpRequest, slug: str) -> HttpResponse:
         if enrolled
         else None
     )
+    completion = (
+        course_completion_of_detail(user=request.user, detail=course, progress=progress)
+        if progress is not None
+        else None
+    )
     return render(
         request,
         "catalog/course.html",
@@ -33,6 +39,7 @@ def course_page(request: HttpRequest, slug: str) -> HttpResponse:
             "course": course,
             "enrolled": enrolled,
             "progress": progress,
+            "completion": completion,
             "login_url": f"{reverse('accounts:login')}?{urlencode({'next': request.path})}",
         },
     )

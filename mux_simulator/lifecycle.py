@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import shutil
 import time
 from pathlib import Path
@@ -34,6 +35,7 @@ MP4_SUPPORT = {
     "audio-only,capped-1080p",
 }
 MASTER_ACCESS = {"none", "temporary"}
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 
 
 class ApiError(Exception):
@@ -85,10 +87,46 @@ def normalize_asset_settings(settings: object) -> dict:
     for flag in ("test", "normalize_audio", "per_title_encode"):
         if isinstance(settings.get(flag), bool):
             out[flag] = settings[flag]
+    subtitles = _generated_subtitles(settings)
+    if subtitles:
+        out["inputs"] = [{"generated_subtitles": subtitles}]
     meta = settings.get("meta")
     if isinstance(meta, dict):
         out["meta"] = {k: str(meta[k]) for k in ("title", "creator_id", "external_id") if k in meta}
     return out
+
+
+def _generated_subtitles(settings: dict) -> list[dict]:
+    """The `generated_subtitles` of a new asset's `inputs` (or the older `input`): Mux
+    transcribes the asset's audio into one text track per entry. Only these survive
+    normalisation; a direct upload's input has no `url` (the file is the upload)."""
+    inputs = settings.get("inputs", settings.get("input"))
+    if inputs is None:
+        return []
+    if not isinstance(inputs, list) or not all(isinstance(item, dict) for item in inputs):
+        raise ApiError(400, "inputs must be a list of objects")
+    wanted: list[dict] = []
+    for item in inputs:
+        if item.get("url") is not None:
+            raise ApiError(400, "a direct upload's inputs cannot name a url")
+        entries = item.get("generated_subtitles")
+        if entries is None:
+            continue
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise ApiError(400, "generated_subtitles must be a list of objects")
+        for entry in entries:
+            language = entry.get("language_code", "en")
+            if not isinstance(language, str) or not _LANGUAGE.fullmatch(language):
+                raise ApiError(400, "generated_subtitles language_code must be a BCP 47 tag")
+            kept = {"language_code": language}
+            for name in ("name", "passthrough"):
+                value = entry.get(name)
+                if value is not None:
+                    if not isinstance(value, str) or len(value) > 255:
+                        raise ApiError(400, f"generated_subtitles {name} must be a short string")
+                    kept[name] = value
+            wanted.append(kept)
+    return wanted
 
 
 # --- uploads ---------------------------------------------------------------------------
@@ -206,6 +244,12 @@ def complete_upload(sim: Simulator, upload_id: str) -> dict | None:
         upload_view, asset_view = public(upload), public(asset)
     sim.webhooks.emit("video.upload.asset_created", "upload", upload_view)
     sim.webhooks.emit("video.asset.created", "asset", asset_view)
+    subtitles = [s for i in settings.get("inputs", []) for s in i.get("generated_subtitles", [])]
+    if subtitles:
+        from .tracks import generated_tracks_request
+
+        # Listed on the asset (preparing) at once, as Mux does; settled once it is ready.
+        generated_tracks_request(sim, asset_id, subtitles)
     sim.schedule_transcode(asset_id)
     return asset_view
 
@@ -307,6 +351,10 @@ def process_asset(sim: Simulator, asset_id: str) -> None:
     # The source is not needed once transcoded; Mux keeps no master unless asked.
     Path(asset["_source"]).unlink(missing_ok=True)
     sim.webhooks.emit(event, "asset", view)
+    from .tracks import generated_tracks_settle
+
+    # Automatic captions requested with the upload: Mux would transcribe now.
+    generated_tracks_settle(sim, asset_id)
 
 
 def delete_asset(sim: Simulator, asset_id: str) -> None:

@@ -4,9 +4,11 @@
   fetches the file (as Mux does), checks it is UTF-8 WebVTT or SRT with readable cue times,
   stores it as WebVTT and turns the track `ready`, or `errored` with the reason.
 - `DELETE /video/v1/assets/{id}/tracks/{track_id}`.
-- `POST /video/v1/assets/{id}/tracks/{audio_track_id}/generate-subtitles`: accepted as Mux
-  accepts it, but the simulator has no speech recogniser, so each generated track turns
-  `errored` saying so. It never invents text.
+- `POST /video/v1/assets/{id}/tracks/{audio_track_id}/generate-subtitles`, and
+  `generated_subtitles` in a direct upload's new asset settings (`inputs`): accepted as Mux
+  accepts them (the tracks are listed, `preparing`), but the simulator has no speech
+  recogniser, so each generated track turns `errored` saying so once the asset is ready.
+  It never invents text.
 - `video.asset.track.created|ready|errored|deleted` webhooks carry the track with its
   `asset_id`, through the same dispatcher (and retries) as every other event.
 
@@ -215,9 +217,18 @@ def generate_subtitles(sim: Simulator, request: Request) -> Response:
 
 
 def generated_tracks_add(sim: Simulator, asset_id: str, wanted: list[dict]) -> list[dict]:
-    """Add one generated text track per request, as Mux does, and report each errored: the
-    simulator cannot recognise speech."""
-    created = []
+    """Add one generated text track per request to a ready asset, as Mux does, and report
+    each errored: the simulator cannot recognise speech."""
+    created = generated_tracks_request(sim, asset_id, wanted)
+    _fetchers.submit(generated_tracks_settle, sim, asset_id)
+    return created
+
+
+def generated_tracks_request(sim: Simulator, asset_id: str, wanted: list[dict]) -> list[dict]:
+    """List one generated text track per request on the asset (`preparing`), each with its
+    `video.asset.track.created` webhook. Used for `generate-subtitles` on a ready asset and
+    for `generated_subtitles` in a direct upload's new asset settings."""
+    created: list[dict] = []
     for request_item in wanted:
         language = request_item.get("language_code") or "en"
         if not isinstance(language, str) or not _LANGUAGE.fullmatch(language):
@@ -235,11 +246,24 @@ def generated_tracks_add(sim: Simulator, asset_id: str, wanted: list[dict]) -> l
         if isinstance(request_item.get("passthrough"), str):
             track["passthrough"] = request_item["passthrough"][:255]
         with sim.store.tx() as data:
-            data["assets"][asset_id].setdefault("tracks", []).append(track)
+            asset = data["assets"].get(asset_id)
+            if asset is None:
+                return created  # deleted meanwhile
+            asset.setdefault("tracks", []).append(track)
         _emit(sim, "video.asset.track.created", track, asset_id)
         created.append(public(track) or {})
-        _fetchers.submit(_fail, sim, asset_id, str(track["id"]), GENERATED_UNAVAILABLE)
     return created
+
+
+def generated_tracks_settle(sim: Simulator, asset_id: str) -> None:
+    """Where Mux would transcribe, the simulator reports every generated track still
+    preparing as `errored`, saying generated captions need real Mux. It never invents text."""
+    asset = sim.store.get("assets", asset_id) or {}
+    if asset.get("status") not in ("ready", "errored"):
+        return  # still preparing: settled when the transcode ends
+    for track in asset.get("tracks", []):
+        if track.get("text_source") == "generated_vod" and track.get("status") == "preparing":
+            _fail(sim, asset_id, str(track["id"]), GENERATED_UNAVAILABLE)
 
 
 ID = r"(?P<id>[A-Za-z0-9_-]+)"

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsSignedIn
 from catalog.lesson_video import VideoState
 from learnstream.api_schema import problem
+from learnstream.errors import ValidationError
 from playback.selectors import lesson_playback_get, lesson_video_status_get
 from playback.services import video_upload_create
 
@@ -42,6 +43,9 @@ class LessonPlaybackGetApi(APIView):
         playback_id = serializers.CharField()
         stream_url = serializers.CharField()
         thumbnail_url = serializers.CharField()
+        storyboard_url = serializers.CharField(
+            help_text="Signed storyboard WebVTT (sprite tiles per time range), for scrubbing."
+        )
         tokens = PlaybackTokensSerializer()
         expires_at = serializers.DateTimeField()
         resume_position_s = serializers.FloatField()
@@ -75,16 +79,37 @@ class LessonUploadCreateApi(APIView):
         url = serializers.CharField()
         expires_at = serializers.DateTimeField()
 
+    @extend_schema_serializer(component_name="DirectUploadOptions")
+    class InputSerializer(serializers.Serializer):
+        generate_captions = serializers.CharField(
+            required=False,
+            max_length=35,
+            help_text="A language Mux transcribes (e.g. `en`): automatic captions of the new "
+            "video, arriving as a generated, unreviewed caption.",
+        )
+
     @extend_schema(
-        request=None,
+        request=InputSerializer,
         responses={
             201: OutputSerializer,
+            400: problem("validation_error (a language Mux cannot transcribe)"),
+            409: problem("conflict (the lesson already has captions in that language)"),
             502: problem("upstream_error (Mux refused; nothing was written)"),
             503: problem("service_unavailable (Mux unreachable; nothing was written)"),
         },
     )
     def post(self, request: Request, lesson_id: str) -> Response:
-        upload = video_upload_create(user=request.user, lesson_id=lesson_id)
+        lesson_video_status_get(user=request.user, lesson_id=lesson_id)  # 404/403 first
+        serializer = self.InputSerializer(data=request.data)
+        if not serializer.is_valid():
+            errors = {k: [str(m) for m in v] for k, v in serializer.errors.items()}
+            name, messages = next(iter(errors.items()))
+            raise ValidationError(f"{name}: {messages[0]}", errors=errors)
+        upload = video_upload_create(
+            user=request.user,
+            lesson_id=lesson_id,
+            generate_captions=serializer.validated_data.get("generate_captions"),
+        )
         return Response(self.OutputSerializer(upload).data, status=status.HTTP_201_CREATED)
 
 

@@ -36,6 +36,9 @@ class CaptionTrack(me.EmbeddedDocument):
     rev = me.StringField(required=True, max_length=32)
     asset_id = me.StringField(max_length=128)
     track_id = me.StringField(max_length=128)
+    # Automatic captions requested with a direct upload: the upload whose asset they come
+    # with (no asset yet when they are requested).
+    upload_id = me.StringField(max_length=128)
     state = me.StringField(choices=CaptionState.ALL, default=CaptionState.PROCESSING)
     error = me.StringField(max_length=2000)
     vtt = me.StringField()  # empty for generated tracks until Mux's text is read

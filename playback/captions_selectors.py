@@ -12,7 +12,9 @@ from accounts.roles import Viewer, user_id_of
 from catalog.access import course_is_staff, lesson_get_watchable
 from catalog.documents import CourseVersion
 from catalog.enrollment_cache import enrollment_is_active
+from catalog.lesson_video import VideoState
 from catalog.selectors import course_get_published_by_slug
+from catalog.video_state import lesson_video_state
 from learnstream.errors import NotFound, ValidationError
 from playback.captions_documents import Caption, CaptionState
 from playback.captions_format import Cue, captions_parse, cue_plain_text
@@ -200,3 +202,68 @@ def course_transcript_search(*, user: Viewer, slug: Any, query: Any) -> list[Sea
         )
         for cue, _score in hits
     ]
+
+
+# --- the course caption report -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LessonCaptionStatus:
+    lesson_id: str
+    title: str
+    has_video: bool
+    # The caption in the course language (primary subtag match), if any.
+    language: str | None
+    state: str | None  # of the newest version, as staff see it
+    reviewed: bool
+    source: str | None
+    error: str | None
+    serving: bool
+    other_languages: list[str]
+
+    @property
+    def needs_work(self) -> bool:
+        """A video lesson lacks reviewed captions in the course language that students get."""
+        return self.has_video and not (self.reviewed and self.serving)
+
+
+def _primary(language: str) -> str:
+    return language.split("-")[0].lower()
+
+
+def course_caption_report(*, course_language: str, lessons: list[Any]) -> list[LessonCaptionStatus]:
+    """For each lesson of an outline (draft lessons, in order, already checked to be the
+    caller's): its captions in the course language and the other languages it has. Reading
+    lessons (no video ever) need none. One query whatever the number of lessons."""
+    wanted = _primary(course_language or "")
+    by_lesson: dict[ObjectId, list[Caption]] = {}
+    for caption in Caption.objects(lesson_id__in=[lesson.id for lesson in lessons]).order_by(
+        "language"
+    ):
+        by_lesson.setdefault(caption.lesson_id, []).append(caption)
+    report = []
+    for lesson in lessons:
+        captions = by_lesson.get(lesson.id, [])
+        # An exact tag first (pt-BR for a pt-BR course), else any with the same primary tag.
+        matching = sorted(
+            (c for c in captions if _primary(c.language) == wanted),
+            key=lambda c: (c.language.lower() != (course_language or "").lower(), c.language),
+        )
+        chosen = caption_view(matching[0]) if matching else None
+        report.append(
+            LessonCaptionStatus(
+                lesson_id=str(lesson.id),
+                title=lesson.title,
+                has_video=lesson_video_state(lesson) != VideoState.NONE,
+                language=chosen.language if chosen else None,
+                state=chosen.state if chosen else None,
+                reviewed=bool(chosen and chosen.reviewed),
+                source=chosen.source if chosen else None,
+                error=chosen.error if chosen else None,
+                serving=bool(chosen and chosen.serving),
+                other_languages=[
+                    c.language for c in captions if not chosen or c.language != chosen.language
+                ],
+            )
+        )
+    return report

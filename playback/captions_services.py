@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -62,6 +63,10 @@ GENERATED_LANGUAGES = frozenset(
     "en es it pt de fr pl ru nl ca tr sv uk no fi sk el cs hr da ro bg".split()  # noqa: SIM905
 )
 WAITING_FOR_VIDEO = "Waiting for the lesson's video to be ready."
+UPLOAD_ABANDONED = (
+    "The upload these automatic captions were requested with was cancelled: request them "
+    "again with the next upload, or generate them once the video is ready."
+)
 REUPLOAD_NEEDED = (
     "The lesson's video was replaced and this caption has no text LearnStream can carry "
     "over: generate or upload it again."
@@ -341,10 +346,7 @@ def caption_generate(*, user: Viewer, lesson_id: Any, language: str) -> Caption:
     `source: "generated"`, not reviewed."""
     facts = _caption_lesson_for_editing(user=user, lesson_id=lesson_id)
     lesson_oid = ObjectId(facts.lesson_id)
-    language = captions_format.language_clean(language)
-    if language.split("-")[0] not in GENERATED_LANGUAGES:
-        message = f"Automatic captions are available in: {', '.join(sorted(GENERATED_LANGUAGES))}."
-        raise ValidationError(message, errors={"language": [message]})
+    language = generated_language_clean(language)
     video = _video(lesson_oid)
     if not video.get("asset_id"):
         raise VideoNotReady("Automatic captions need the lesson's video to be ready.")
@@ -395,6 +397,121 @@ def caption_generate(*, user: Viewer, lesson_id: Any, language: str) -> Caption:
         language=language,
     )
     return Caption.objects.get(id=caption_oid)
+
+
+@dataclass(frozen=True)
+class UploadCaptionsRequest:
+    """Automatic captions to request with a new direct upload (Mux's `generated_subtitles`
+    in the new asset settings), already stored as a waiting generated caption."""
+
+    caption_oid: ObjectId
+    rev: str
+    language: str  # the primary tag Mux transcribes
+    name: str
+    passthrough: str
+
+
+def generated_language_clean(language: Any) -> str:
+    """A language Mux can transcribe, or ValidationError on `language`."""
+    language = captions_format.language_clean(language)
+    if language.split("-")[0] not in GENERATED_LANGUAGES:
+        message = f"Automatic captions are available in: {', '.join(sorted(GENERATED_LANGUAGES))}."
+        raise ValidationError(message, errors={"language": [message]})
+    return language
+
+
+def upload_captions_request(*, facts: LessonFacts, language: Any) -> UploadCaptionsRequest:
+    """Store a generated caption waiting for the video a new upload brings (before Mux is
+    asked for the upload). A language the lesson already has captions in is refused (409),
+    except a caption that was itself still waiting for an earlier upload: it waits for the
+    new one instead."""
+    try:
+        language = generated_language_clean(language)
+    except ValidationError as error:
+        # The option is called `generate_captions` where it is sent.
+        raise ValidationError(
+            str(error.detail),
+            errors={"generate_captions": (error.errors or {}).get("language", [str(error.detail)])},
+        ) from error
+    lesson_oid = ObjectId(facts.lesson_id)
+    now = timezone.now()
+    generation = {**_new_generation(vtt="", asset_id=None, now=now), "upload_id": None}
+    label = f"{language} (automatic)"
+    doc = {
+        "lesson_id": lesson_oid,
+        "course_id": ObjectId(facts.course_id),
+        "language": language,
+        "label": label,
+        "closed_captions": False,
+        "source": CaptionSource.GENERATED,
+        "reviewed": False,
+        "pending": generation,
+        "cues": [],
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        caption_oid = _captions().insert_one(doc).inserted_id
+    except DuplicateKeyError as exc:
+        waiting = _captions().find_one_and_update(
+            {
+                "lesson_id": lesson_oid,
+                "language": language,
+                "source": CaptionSource.GENERATED,
+                "current": None,
+                "pending.asset_id": None,
+                "pending.upload_id": {"$ne": None},
+            },
+            {"$set": {"pending": generation, "updated_at": now}},
+            projection={"_id": 1},
+        )
+        if waiting is None:
+            raise _language_taken(language) from exc
+        caption_oid = waiting["_id"]
+    return UploadCaptionsRequest(
+        caption_oid=caption_oid,
+        rev=generation["rev"],
+        language=language.split("-")[0],
+        name=label,
+        passthrough=_passthrough(caption_oid, generation["rev"]),
+    )
+
+
+def upload_captions_attach(*, request: UploadCaptionsRequest, upload_id: str) -> None:
+    """Mux accepted the upload: the waiting caption now names it."""
+    _captions().update_one(
+        {"_id": request.caption_oid, "pending.rev": request.rev},
+        {"$set": {"pending.upload_id": upload_id}},
+    )
+
+
+def upload_captions_withdraw(*, request: UploadCaptionsRequest) -> None:
+    """The upload was not created: forget the caption stored for it."""
+    _captions().delete_one(
+        {"_id": request.caption_oid, "pending.rev": request.rev, "current": None}
+    )
+
+
+def upload_captions_abandoned(*, lesson_oid: ObjectId, upload_id: str) -> int:
+    """The upload a generated caption waited for was given up: say so on the caption."""
+    now = timezone.now()
+    result = _captions().update_many(
+        {
+            "lesson_id": lesson_oid,
+            "pending.upload_id": upload_id,
+            "pending.asset_id": None,
+            "pending.state": C.PROCESSING,
+        },
+        {
+            "$set": {
+                "pending.state": C.ERRORED,
+                "pending.error": UPLOAD_ABANDONED,
+                "pending.updated_at": now,
+                "updated_at": now,
+            }
+        },
+    )
+    return result.modified_count
 
 
 # --- the track lifecycle -------------------------------------------------------------------
@@ -500,7 +617,10 @@ def track_event_process(*, event_type: str, data: dict[str, Any]) -> bool:
                 {"$set": {f"{slot}.track_id": track_id}},
             )
             changed |= result.modified_count == 1
+        changed |= _learn_asset(caption_oid=caption_oid, rev=rev, data=data)
         return changed
+    if event_type in ("video.asset.track.ready", "video.asset.track.errored"):
+        _learn_asset(caption_oid=caption_oid, rev=rev, data=data)
     if event_type == "video.asset.track.ready":
         return _promote(caption_oid=caption_oid, rev=rev, track_id=track_id)
     if event_type == "video.asset.track.errored":
@@ -525,7 +645,19 @@ def track_event_process(*, event_type: str, data: dict[str, Any]) -> bool:
     return False
 
 
-def captions_reattach(*, lesson_oid: ObjectId, asset_id: str) -> int:
+def _learn_asset(*, caption_oid: ObjectId, rev: str, data: dict[str, Any]) -> bool:
+    """Automatic captions requested with an upload learn their asset from its track events."""
+    asset_id = data.get("asset_id")
+    if not isinstance(asset_id, str) or not asset_id:
+        return False
+    result = _captions().update_one(
+        {"_id": caption_oid, "pending.rev": rev, "pending.asset_id": None},
+        {"$set": {"pending.asset_id": asset_id, "pending.error": None}},
+    )
+    return result.modified_count == 1
+
+
+def captions_reattach(*, lesson_oid: ObjectId, asset_id: str, upload_id: str | None = None) -> int:
     """The lesson's video was replaced (or became ready for the first time): add every
     caption to the new asset as a pending version; the old tracks serve nothing once the
     old asset stops playing. Captions without text to carry (generated ones not read back)
@@ -537,6 +669,8 @@ def captions_reattach(*, lesson_oid: ObjectId, asset_id: str) -> int:
             not pending and current.get("asset_id") == asset_id
         ):
             continue  # already on the new asset
+        if upload_id and pending.get("upload_id") == upload_id:
+            continue  # automatic captions requested with this upload: Mux makes them
         usable = pending if pending.get("vtt") and pending.get("state") != C.ERRORED else current
         vtt = usable.get("vtt") or ""
         now = timezone.now()

@@ -198,10 +198,34 @@ def _upload_from(data: Any, *, created: datetime) -> DirectUpload:
     )
 
 
-def direct_upload_create(*, passthrough: str) -> DirectUpload:
+@dataclass(frozen=True)
+class GeneratedSubtitles:
+    """Automatic captions to ask for in a new asset's settings."""
+
+    language: str
+    name: str
+    passthrough: str
+
+
+def direct_upload_create(
+    *, passthrough: str, generated_subtitles: GeneratedSubtitles | None = None
+) -> DirectUpload:
     """A direct upload whose asset is signed-playback only and points back at `passthrough`,
-    with the configured quality and resolution cap."""
+    with the configured quality and resolution cap, and optionally automatic captions
+    (`generated_subtitles` of the asset's input: Mux transcribes the audio once it has it)."""
     asset_settings: dict[str, Any] = {}
+    if generated_subtitles is not None:
+        asset_settings["inputs"] = [
+            mux_python.InputSettings(
+                generated_subtitles=[
+                    mux_python.AssetGeneratedSubtitleSettings(
+                        language_code=generated_subtitles.language,
+                        name=generated_subtitles.name,
+                        passthrough=generated_subtitles.passthrough,
+                    )
+                ]
+            )
+        ]
     if settings.MUX_VIDEO_QUALITY:
         asset_settings["video_quality"] = settings.MUX_VIDEO_QUALITY
     if settings.MUX_MAX_RESOLUTION_TIER:

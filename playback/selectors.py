@@ -13,8 +13,7 @@ from accounts.roles import Viewer, is_signed_in, user_id_of
 from catalog.access import LessonAccess, lesson_get_for_viewer, lesson_get_watchable
 from catalog.documents import Course, CourseVersion, Lesson
 from catalog.lesson_video import LessonVideo, VideoState
-from catalog.markdown import render_markdown
-from catalog.services import lessons_in_outline
+from catalog.services import lesson_body_html, lessons_in_outline
 from catalog.video_state import (
     lesson_has_ready_video,
     lesson_video_coming,
@@ -32,6 +31,7 @@ class LessonPlayback:
     playback_id: str
     stream_url: str
     thumbnail_url: str
+    storyboard_url: str
     tokens: signing.PlaybackTokens
     expires_at: datetime
     resume_position_s: float
@@ -77,6 +77,7 @@ def lesson_playback_get(*, user: Viewer, lesson_id: Any) -> LessonPlayback:
         playback_id=playback_id,
         stream_url=signing.stream_url(playback_id=playback_id, token=tokens.video),
         thumbnail_url=signing.thumbnail_url(playback_id=playback_id, token=tokens.thumbnail),
+        storyboard_url=signing.storyboard_url(playback_id=playback_id, token=tokens.storyboard),
         tokens=tokens,
         expires_at=tokens.expires_at,
         resume_position_s=float(resume),
@@ -155,8 +156,12 @@ class LessonPage:
     is_preview: bool
     signed_in: bool
     is_course_staff: bool
+    # Only the title and the enrol prompt are shown (summary and body are empty).
+    locked: bool = False
     # The viewer's progress in the course (signed-in learners; None for staff and visitors).
     progress: CourseProgress | None = None
+    # Has the viewer completed this lesson?
+    completed: bool = False
     # No video plays yet but one is being uploaded or processed (else, without a video, the
     # lesson is a reading lesson).
     video_coming: bool = False
@@ -229,13 +234,16 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
         shown = entries[index]
     live = _lesson_video(ObjectId(access.facts.lesson_id))
     has_video = lesson_has_ready_video(live)
+    # Locked means locked: a lesson the viewer may not watch (and that is no free preview)
+    # shows its title and the enrol prompt, never its summary or body.
+    locked = not access.can_watch and not access.is_course_staff and not shown.is_preview
     return LessonPage(
         course_slug=access.facts.course_slug,
         course_title=course_title,
         lesson_id=access.facts.lesson_id,
         title=shown.title,
-        summary=shown.summary or "",
-        body_html=render_markdown(shown.body or ""),
+        summary="" if locked else shown.summary or "",
+        body_html="" if locked else lesson_body_html(entry=shown, version=version),
         sections=sections,
         previous=outline[index - 1] if index else None,
         next=outline[index + 1] if index is not None and index + 1 < len(outline) else None,
@@ -244,7 +252,9 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
         is_preview=bool(shown.is_preview),
         signed_in=is_signed_in(user),
         is_course_staff=access.is_course_staff,
+        locked=locked,
         progress=progress,
+        completed=access.facts.lesson_id in completed,
         video_coming=lesson_video_coming(live),
         course_version=version.version if version is not None else None,
     )

@@ -26,15 +26,28 @@ from bson import ObjectId
 from django.utils import timezone
 
 from accounts.roles import Viewer
-from catalog.access import lesson_audit, lesson_facts_for_staff, lesson_facts_invalidate
+from catalog.access import (
+    LessonFacts,
+    lesson_audit,
+    lesson_facts_for_staff,
+    lesson_facts_invalidate,
+)
 from catalog.documents import Lesson
 from catalog.lesson_video import VideoState
 from catalog.services import course_require_editable, lesson_video_update
 from catalog.services import lesson_video_changed as catalog_lesson_video_changed
-from learnstream.errors import Conflict, NotFound
+from learnstream.errors import ApplicationError, Conflict, NotFound
 from learnstream.ids import is_object_id
 from playback import mux_client
-from playback.captions_services import captions_reattach, track_event_process
+from playback.captions_services import (
+    UploadCaptionsRequest,
+    captions_reattach,
+    track_event_process,
+    upload_captions_abandoned,
+    upload_captions_attach,
+    upload_captions_request,
+    upload_captions_withdraw,
+)
 from playback.models import WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -61,17 +74,52 @@ def _lessons() -> Any:
 # --- uploads -------------------------------------------------------------------------------
 
 
-def video_upload_create(*, user: Viewer, lesson_id: Any) -> mux_client.DirectUpload:
+def video_upload_create(
+    *, user: Viewer, lesson_id: Any, generate_captions: Any = None
+) -> mux_client.DirectUpload:
     """Ask Mux for a direct upload and make it the lesson's pending generation.
 
-    Mux is called first: if it fails (502/503) nothing has been written. A previous pending
-    generation is simply superseded (its late events will match nothing); `current` keeps
-    playing until the new upload is ready.
+    `generate_captions` (a language Mux transcribes, e.g. "en") asks Mux for automatic
+    captions of the new video: they are stored first as a generated, unreviewed caption
+    waiting for the video, and arrive through the track webhooks (or fail there).
+
+    Mux is called first: if it fails (502/503) nothing has been written (a waiting caption
+    stored for it is removed again). A previous pending generation is simply superseded
+    (its late events will match nothing); `current` keeps playing until the new upload is
+    ready.
     """
     facts = lesson_facts_for_staff(user=user, lesson_id=lesson_id, managing="videos")
     course_require_editable(course_id=facts.course_id)
     lesson_oid = ObjectId(facts.lesson_id)
-    upload = mux_client.direct_upload_create(passthrough=str(lesson_oid))
+    captions = None
+    if generate_captions is not None:
+        captions = upload_captions_request(facts=facts, language=generate_captions)
+    try:
+        upload = _upload_create(user=user, facts=facts, lesson_oid=lesson_oid, captions=captions)
+    except ApplicationError:
+        if captions is not None:
+            upload_captions_withdraw(request=captions)
+        raise
+    return upload
+
+
+def _upload_create(
+    *,
+    user: Viewer,
+    facts: LessonFacts,
+    lesson_oid: ObjectId,
+    captions: UploadCaptionsRequest | None,
+) -> mux_client.DirectUpload:
+    subtitles = None
+    if captions is not None:
+        subtitles = mux_client.GeneratedSubtitles(
+            language=captions.language, name=captions.name, passthrough=captions.passthrough
+        )
+    upload = mux_client.direct_upload_create(
+        passthrough=str(lesson_oid), generated_subtitles=subtitles
+    )
+    if captions is not None:
+        upload_captions_attach(request=captions, upload_id=upload.id)
     now = timezone.now()
     generation = {
         "upload_id": upload.id,
@@ -90,9 +138,67 @@ def video_upload_create(*, user: Viewer, lesson_id: Any) -> mux_client.DirectUpl
             update["$push"] = {"video.retired": _retired(superseded["asset_id"], "superseded", now)}
         pinned = {"_id": lesson_oid, "video.pending.upload_id": superseded.get("upload_id")}
         if lesson_video_update(query=pinned, update=update)[0] == 1:
-            lesson_audit(actor=user, action="video.upload", facts=facts, upload_id=upload.id)
+            details: dict[str, Any] = {"upload_id": upload.id}
+            if captions is not None:
+                details["generate_captions"] = captions.language
+            lesson_audit(actor=user, action="video.upload", facts=facts, **details)
             return upload
     raise Conflict("The lesson's video changed meanwhile; please retry.")
+
+
+# A pending upload in these states can be given up (it never arrived, failed, or Mux
+# cancelled it): the lesson goes back to its current video, or to none.
+CANCELLABLE = (S.AWAITING_UPLOAD, S.ERRORED, S.CANCELLED)
+
+
+def video_upload_cancel(*, user: Viewer, lesson_id: Any) -> None:
+    """Give up the lesson's pending upload: one still waiting for its file (cancelled at Mux
+    first, so the link stops accepting data), one that failed, or one Mux cancelled.
+
+    The pending generation is dropped in one conditional update pinned to the generation we
+    read; students keep the current video (if any). An asset the failed upload left is
+    remembered for `delete_orphan_assets`. An upload whose file already reached Mux is
+    processing: 409 (wait for it, or remove the video). Audited as `video.upload_cancel`.
+    """
+    facts = lesson_facts_for_staff(user=user, lesson_id=lesson_id, managing="videos")
+    lesson_oid = ObjectId(facts.lesson_id)
+    doc = _lessons().find_one({"_id": lesson_oid}, {"video.pending": 1})
+    pending = ((doc or {}).get("video") or {}).get("pending") or {}
+    state = pending.get("state")
+    if state not in CANCELLABLE:
+        if state == S.PROCESSING:
+            raise Conflict("The upload has arrived and is processing: it cannot be cancelled.")
+        raise Conflict("The lesson has no upload to cancel.")
+    if state == S.AWAITING_UPLOAD and pending.get("upload_id"):
+        try:
+            upload = mux_client.direct_upload_get(upload_id=pending["upload_id"])
+        except NotFound:  # Mux forgot it: nothing to stop there
+            upload = None
+        if upload is not None and upload.status == "asset_created":
+            raise Conflict("The upload has arrived and is processing: it cannot be cancelled.")
+        if upload is not None and upload.status == "waiting":
+            with contextlib.suppress(NotFound):
+                mux_client.direct_upload_cancel(upload_id=pending["upload_id"])
+    now = timezone.now()
+    update: dict[str, Any] = {"$unset": {"video.pending": ""}, "$set": {"updated_at": now}}
+    if pending.get("asset_id"):
+        update["$push"] = {"video.retired": _retired(pending["asset_id"], "superseded", now)}
+    pinned = {
+        "_id": lesson_oid,
+        "video.pending.upload_id": pending.get("upload_id"),
+        "video.pending.state": state,
+    }
+    if lesson_video_update(query=pinned, update=update)[0] != 1:
+        raise Conflict("The lesson's video changed meanwhile; reload and try again.")
+    if pending.get("upload_id"):
+        upload_captions_abandoned(lesson_oid=lesson_oid, upload_id=pending["upload_id"])
+    lesson_audit(
+        actor=user,
+        action="video.upload_cancel",
+        facts=facts,
+        upload_id=pending.get("upload_id"),
+        state=state,
+    )
 
 
 def _retired(asset_id: str, reason: str, now: datetime) -> dict[str, Any]:
@@ -321,7 +427,9 @@ def _on_asset_ready(lesson_oid: ObjectId, data: dict, object_id: str, now: datet
     if changed:
         lesson_video_changed(lesson_oid=lesson_oid)
         # Captions follow the video: each is added to the new asset.
-        captions_reattach(lesson_oid=lesson_oid, asset_id=object_id)
+        captions_reattach(
+            lesson_oid=lesson_oid, asset_id=object_id, upload_id=data.get("upload_id")
+        )
     return changed
 
 

@@ -135,3 +135,8 @@ def stream_url(*, playback_id: str, token: str) -> str:
 
 def thumbnail_url(*, playback_id: str, token: str) -> str:
     return f"{settings.MUX_IMAGE_BASE_URL}/{playback_id}/thumbnail.jpg?token={token}"
+
+
+def storyboard_url(*, playback_id: str, token: str) -> str:
+    """Mux's storyboard WebVTT: one sprite tile per time range, for scrubber previews."""
+    return f"{settings.MUX_IMAGE_BASE_URL}/{playback_id}/storyboard.vtt?token={token}"

@@ -32,6 +32,8 @@ def lesson_page(request: HttpRequest, slug: str, lesson_id: str) -> HttpResponse
         # lesson, whose player then saves what was held while signed out.
         "signin_return_url": login_url,
         "span_rules": _span_rules_json(),
+        # "Continue" resumes from the start within this share of a lesson's end.
+        "resume_tail": settings.PROGRESS_RESUME_TAIL,
         "transcript_languages": (
             lesson_transcript_languages(lesson_id=page.lesson_id)
             if page.can_watch and page.has_video

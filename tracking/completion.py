@@ -23,9 +23,12 @@ from bson import ObjectId
 from django.conf import settings
 from django.utils import timezone
 from pymongo import UpdateOne
+from redis.exceptions import RedisError
 
 from catalog.completion import CompletionPolicy, CompletionPolicyChange
 from learnstream.audit import audit_record
+from learnstream.outages import outage_record
+from tracking import progress_buffer
 from tracking.documents import LessonProgress
 
 # Floating-point sums of spans may land a hair under the threshold (0.8999999…).
@@ -102,6 +105,22 @@ def _coverage_floor(requirement: CompletionRequirement, duration_s: float) -> fl
     return floor if requirement.whole_video else floor - EPSILON
 
 
+def _live_states_write_out(lesson_oid: ObjectId) -> None:
+    """Write the lesson's live states (Redis) to MongoDB and take them out, so the bulk pass
+    sees every accepted beat and the next beat starts from the re-evaluated document."""
+    if not progress_buffer.enabled():
+        return
+    try:
+        for member in progress_buffer.live_members_of_lesson(lesson_oid):
+            user_id = int(member.split(":", 1)[0])
+            snapshot, _claimed = progress_buffer.state_evict(user_id=user_id, lesson_id=lesson_oid)
+            if snapshot is not None:  # merged order-safely, even next to a flusher's write
+                progress_buffer.snapshot_write(snapshot)
+    except RedisError as exc:
+        if not outage_record(exc):
+            raise
+
+
 @dataclass(frozen=True)
 class PolicyApplied:
     lesson_id: str
@@ -128,6 +147,7 @@ def progress_completion_reevaluate(
     open_filter = {"course_id": ObjectId(course_id), "lesson_id": lesson_oid, "completed_at": None}
     completion = {"completed_at": moment, "completed_by": "policy"}
     examined = completed = 0
+    _live_states_write_out(lesson_oid)
     durations = collection.distinct("duration_s", {**open_filter, "duration_s": {"$gt": 0}})
     for duration in durations:
         requirement = completion_requirement(policy=policy, duration_s=float(duration))
@@ -156,6 +176,8 @@ def progress_completion_reevaluate(
                 batch = []
         if batch:
             completed += collection.bulk_write(batch, ordered=False).modified_count
+    # A beat that came during the pass was merged in Redis from the document as it was.
+    _live_states_write_out(lesson_oid)
     audit_record(
         actor_id=actor_id,
         action="progress.completion_policy",

@@ -25,7 +25,9 @@ once, by which time it sees the winner's document (and is usually throttled, as 
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,6 +36,7 @@ from bson import ObjectId
 from django.conf import settings
 from django.utils import timezone
 from pymongo.errors import DuplicateKeyError
+from redis.exceptions import RedisError
 
 from catalog.access import LessonFacts
 from catalog.completion import CompletionPolicy
@@ -41,10 +44,14 @@ from catalog.selectors import lesson_video_readiness_by_id
 from catalog.video_state import VideoReadiness
 from learnstream.audit import audit_record
 from learnstream.errors import Conflict, Throttled, ValidationError, VideoNotReady
+from learnstream.outages import outage_record
+from tracking import progress_buffer
 from tracking.completion import completion_expression, completion_requirement
 from tracking.documents import LessonProgress
 from tracking.metrics import heartbeat_outcomes
 from tracking.selectors import ProgressState, progress_state_from_document
+
+logger = logging.getLogger(__name__)
 
 # No lesson policy: the site's settings (read when used, so tests may override them).
 _SITE_POLICY = CompletionPolicy()
@@ -158,7 +165,6 @@ def _merge_pipeline(
     Coverage is the share of buckets touched, capped by watch time / duration: a learner who
     scatters tiny spans over many buckets touches buckets without playing them, and the cap
     keeps coverage at most the time really played (for normal playback the two agree).
-    Completion is the lesson's policy (`tracking.completion`), checked on the merged state.
     """
     completes = completion_expression(
         completion_requirement(policy=policy, duration_s=beat.duration_s)
@@ -221,10 +227,7 @@ def _beat_filter(
     now: datetime,
     max_rate: float | None = None,
 ) -> dict:
-    interval = _heartbeat_interval_s()
-    max_rate = max_rate or _SITE_POLICY.max_rate
-    needed_gap_s = max(interval, (beat.span_s - settings.PROGRESS_SPAN_SLACK_S) / max_rate)
-    bound = now - timedelta(seconds=needed_gap_s)
+    bound = now - timedelta(seconds=_needed_gap_s(beat, max_rate or _SITE_POLICY.max_rate))
     last_beat: dict[str, Any]
     if beat.span_s <= settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S:
         # `$not $gt` also matches a document without any beat yet (e.g. made by /complete),
@@ -241,11 +244,21 @@ def _explain_refusal(
 ) -> None:
     """The beat did not match: raise 400 (span) or 429 (too soon); return if it should be
     tried again (the document changed or vanished between the update and this read)."""
-    first_beat_max = settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S
     stored = LessonProgress._get_collection().find_one(
         {"user_id": user_id, "lesson_id": lesson_id}, {"last_beat_at": True}
     )
-    last_beat_at = stored.get("last_beat_at") if stored else None
+    _refuse(
+        beat=beat,
+        now=now,
+        last_beat_at=stored.get("last_beat_at") if stored else None,
+        max_rate=max_rate,
+    )
+
+
+def _refuse(*, beat: Beat, now: datetime, last_beat_at: datetime | None, max_rate: float) -> None:
+    """Why a beat that did not pass the time bound was refused: 400 span or 429 too soon;
+    returns when it should be tried again."""
+    first_beat_max = settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S
     if last_beat_at is None:
         if beat.span_s > first_beat_max:
             raise ValidationError(
@@ -305,13 +318,73 @@ def progress_record_heartbeat(
         played_from_s=played_from_s,
         played_to_s=played_to_s,
     )
-    moment = _now_ms(now)
     lesson_id = ObjectId(lesson.lesson_id)
+    if progress_buffer.enabled():
+        try:
+            return _record_live(
+                user_id=user_id, lesson=lesson, lesson_id=lesson_id, beat=beat, now=now
+            )
+        except RedisError as exc:
+            if not outage_record(exc):
+                raise
+            logger.warning("live progress unavailable: beat written to MongoDB directly")
+    return _record_direct(user_id=user_id, lesson=lesson, lesson_id=lesson_id, beat=beat, now=now)
+
+
+def _needed_gap_s(beat: Beat, max_rate: float) -> float:
+    """How long after the last accepted beat this one may come: the rate limit and the span
+    rule in one bound, `max(interval, (span - slack) / max_rate)`; `max_rate` is the
+    lesson's fastest credited speed (`CompletionPolicy.max_rate`, never above the site's)."""
+    return max(_heartbeat_interval_s(), (beat.span_s - settings.PROGRESS_SPAN_SLACK_S) / max_rate)
+
+
+def _record_live(
+    *, user_id: int, lesson: LessonFacts, lesson_id: ObjectId, beat: Beat, now: datetime | None
+) -> ProgressState:
+    """The beat judged and merged in Redis (one script), answered from that state; written
+    to MongoDB by the flusher, or right now when it completes the lesson."""
+    outcome = progress_buffer.beat_apply(
+        user_id=user_id,
+        lesson_id=lesson_id,
+        course_id=ObjectId(lesson.course_id),
+        now=_now_ms(now) if now is not None else None,
+        gap_s=_needed_gap_s(beat, lesson.completion.max_rate),
+        first_beat_allowed=beat.span_s <= settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S,
+        position_s=beat.position_s,
+        played_to_s=beat.played_to_s if beat.span_s > 0 else 0.0,
+        span_s=beat.span_s,
+        duration_s=beat.duration_s,
+        buckets=_touched_buckets(beat),
+        requirement=completion_requirement(policy=lesson.completion, duration_s=beat.duration_s),
+    )
+    if not outcome.accepted:
+        _refuse(
+            beat=beat,
+            now=outcome.now,
+            last_beat_at=outcome.last_beat_at,
+            max_rate=lesson.completion.max_rate,
+        )
+        raise Throttled(1, "Another heartbeat for this lesson was just recorded.")
+    if outcome.completed_now or not progress_buffer.write_behind():
+        snapshot = progress_buffer.snapshot_read(user_id=user_id, lesson_id=lesson_id)
+        if snapshot is not None:
+            # A completion the learner is told about is in MongoDB before the answer.
+            progress_buffer.snapshot_write(snapshot)
+    else:
+        progress_buffer.flusher.ensure_running()
+    assert outcome.state is not None
+    return progress_state_from_document(outcome.state)
+
+
+def _record_direct(
+    *, user_id: int, lesson: LessonFacts, lesson_id: ObjectId, beat: Beat, now: datetime | None
+) -> ProgressState:
+    """The beat as one conditional MongoDB upsert (no shared Redis)."""
+    moment = _now_ms(now)
     collection = LessonProgress._get_collection()
     pipeline = _merge_pipeline(
         beat=beat, course_id=ObjectId(lesson.course_id), now=moment, policy=lesson.completion
     )
-    # The span rule credits playback up to the lesson's maximum speed (never above the site's).
     max_rate = lesson.completion.max_rate
     query = _beat_filter(
         user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment, max_rate=max_rate
@@ -361,6 +434,7 @@ def progress_mark_complete(
     """Complete a lesson without video (`progress_completion_allowed`, else 409, nothing
     written). Idempotent: the first completion time is kept."""
     progress_completion_allowed(lesson=lesson)
+    _live_state_settle(user_id=user_id, lesson_ids=[ObjectId(lesson.lesson_id)], keep=True)
     moment = _now_ms(now)
     collection = LessonProgress._get_collection()
     pipeline = [
@@ -404,7 +478,13 @@ def progress_reset(
     if lesson_id is not None:
         query["lesson_id"] = lesson_id
     collection = LessonProgress._get_collection()
+    live = _live_lessons(user_id=user_id, course_id=course_id, lesson_id=lesson_id)
+    claimed = _live_state_settle(user_id=user_id, lesson_ids=live, keep=False)
     removed = collection.delete_many(query).deleted_count
+    if claimed:
+        # A flusher was writing one of them: once its write has landed, delete again.
+        _claims_wait(user_id=user_id, lesson_ids=live)
+        removed += collection.delete_many(query).deleted_count
     audit_record(
         actor_id=actor_id,
         action="progress.reset",
@@ -418,3 +498,44 @@ def progress_reset(
         },
     )
     return removed
+
+
+# ---------------------------------------------------------------- live state housekeeping
+
+
+def _live_lessons(*, user_id: int, course_id: ObjectId, lesson_id: ObjectId | None) -> list:
+    """Lessons of the course with a live state for this learner (or the one lesson)."""
+    if not progress_buffer.enabled():
+        return []
+    if lesson_id is not None:
+        return [lesson_id]
+    found = []
+    for member in progress_buffer.live_members_of_user(user_id):
+        snapshot = progress_buffer.snapshot_read(
+            user_id=user_id, lesson_id=ObjectId(member.split(":", 1)[1])
+        )
+        if snapshot is not None and snapshot.course_id == course_id:
+            found.append(snapshot.lesson_id)
+    return found
+
+
+def _live_state_settle(*, user_id: int, lesson_ids: list, keep: bool) -> bool:
+    """Take these live states out of Redis before the document is changed directly: their
+    unwritten beats are written first (`keep`) or dropped (a reset). Returns whether a
+    flusher was writing one of them at that moment."""
+    if not progress_buffer.enabled():
+        return False
+    claimed_any = False
+    for lesson_id in lesson_ids:
+        snapshot, claimed = progress_buffer.state_evict(user_id=user_id, lesson_id=lesson_id)
+        claimed_any = claimed_any or claimed
+        if keep and snapshot is not None:
+            progress_buffer.snapshot_write(snapshot)
+    return claimed_any
+
+
+def _claims_wait(*, user_id: int, lesson_ids: list) -> None:
+    members = [progress_buffer.member_of(user_id, lesson_id) for lesson_id in lesson_ids]
+    deadline = time.monotonic() + settings.PROGRESS_FLUSH_CLAIM_TIMEOUT_S + 1
+    while progress_buffer.claims_pending(members) and time.monotonic() < deadline:
+        time.sleep(0.05)

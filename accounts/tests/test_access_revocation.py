@@ -118,3 +118,69 @@ def test_the_stamp_survives_a_cache_flush():
     services.refresh_families_revoke_all(user_id=user.pk)
     cache.clear()  # Redis restarted or evicted the key: the row still has the stamp
     assert_refused(access)
+
+
+def _browser(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _signed_in_page(client) -> bool:
+    response = client.get("/accounts/")
+    if response.status_code == 302:
+        assert response["Location"].startswith("/accounts/login/")
+        return False
+    assert response.status_code == 200
+    return True
+
+
+@pytest.mark.django_db
+def test_api_logout_all_ends_the_browser_sessions_too():
+    user = UserFactory()
+    browser = _browser(user)
+    other_browser = _browser(user)
+    assert _signed_in_page(browser) and _signed_in_page(other_browser)
+    access = sign_in(user.email)
+    assert bearer(access).post("/api/v1/auth/logout-all").status_code == 204
+    assert not _signed_in_page(browser)
+    assert not _signed_in_page(other_browser)
+    # Signing in again works, and is not ended by the stamp of the earlier logout-all.
+    assert _signed_in_page(_browser(User.objects.get(pk=user.pk)))
+
+
+@pytest.mark.django_db
+def test_sign_out_everywhere_on_the_page_keeps_only_this_browser():
+    user = UserFactory()
+    this_browser = _browser(user)
+    other_browser = _browser(user)
+    assert this_browser.post("/accounts/sign-ins/end-all/").status_code == 302
+    assert _signed_in_page(this_browser)
+    assert not _signed_in_page(other_browser)
+
+
+@pytest.mark.django_db
+def test_a_password_change_ends_the_other_browsers_and_keeps_this_one():
+    user = UserFactory()
+    this_browser = _browser(user)
+    other_browser = _browser(user)
+    response = this_browser.post(
+        "/accounts/password/",
+        {
+            "password-current_password": PASSWORD,
+            "password-new_password": "another long passphrase 7",
+        },
+    )
+    assert response.status_code == 302, response.content[:400]
+    assert _signed_in_page(this_browser)
+    assert not _signed_in_page(other_browser)
+
+
+@pytest.mark.django_db
+def test_demotion_ends_the_browser_sessions():
+    user = UserFactory(role="instructor")
+    browser = _browser(user)
+    services.user_change_role(user=user, role="student")
+    assert not _signed_in_page(browser)

@@ -163,3 +163,71 @@ def test_an_unverified_admin_session_has_no_staff_powers_on_the_api(client, two_
     response = client.get(f"/api/v1/instructor/courses/{course.id}/progress.csv")
     assert response.status_code == 403
     assert response.json()["code"] == "otp_required"
+
+
+@pytest.mark.django_db
+def test_a_password_change_keeps_the_second_factor_of_the_sign_in(two_factor_admins):
+    owner = UserFactory(role="instructor")
+    course = published_course(owner=owner)
+    admin = UserFactory(role="admin")
+    device = confirmed_device(admin)
+    challenge = password_step(admin.email).json()
+    access = otp_step(challenge["otp_token"], code_now(device)).json()["access"]
+    changed = bearer(access).post(
+        "/api/v1/me/password",
+        {"current_password": PASSWORD, "new_password": "another long passphrase 7"},
+        format="json",
+    )
+    assert changed.status_code == 200, changed.content
+    pair = changed.json()
+    assert claims(pair["access"])["amr"] == ["pwd", "otp"]
+    client = bearer(pair["access"])
+    assert client.get(f"/api/v1/instructor/courses/{course.id}/progress.csv").status_code == 200
+    # A refresh of the new pair keeps it too.
+    refreshed = APIClient().post(
+        "/api/v1/auth/token/refresh", {"refresh": pair["refresh"]}, format="json"
+    )
+    assert claims(refreshed.json()["access"])["amr"] == ["pwd", "otp"]
+
+
+@pytest.mark.django_db
+def test_a_password_change_of_a_password_only_sign_in_adds_no_factor():
+    user = UserFactory()
+    access = password_step(user.email).json()["access"]
+    changed = bearer(access).post(
+        "/api/v1/me/password",
+        {"current_password": PASSWORD, "new_password": "another long passphrase 7"},
+        format="json",
+    )
+    assert claims(changed.json()["access"])["amr"] == ["pwd"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("with_device", [False, True], ids=["no device", "device"])
+def test_an_admin_password_only_session_is_told_why_the_admin_is_closed(
+    client, two_factor_admins, with_device
+):
+    admin = UserFactory(role="admin")
+    if with_device:
+        confirmed_device(admin)
+    client.force_login(admin)
+    for path in ("/admin/", "/admin/accounts/user/"):
+        page = client.get(path, follow=True)
+        final_path = page.redirect_chain[-1][0]
+        expected = "/accounts/2fa/verify/" if with_device else "/accounts/2fa/setup/"
+        assert final_path.startswith(expected), page.redirect_chain
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert 'id="otp-required-notice"' in html and "otp_required" in html
+        assert "Your role (admin)" in html
+
+
+@pytest.mark.django_db
+def test_a_verified_admin_session_sees_no_refusal_notice(client, two_factor_admins):
+    admin = UserFactory(role="admin")
+    device = confirmed_device(admin)
+    client.force_login(admin)
+    verified = client.post("/accounts/2fa/verify/", {"token": code_now(device), "next": "/admin/"})
+    assert verified["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    assert "otp-required-notice" not in client.get("/accounts/2fa/verify/").content.decode()

@@ -11,6 +11,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.tests.factories import UserFactory
+from accounts.tests.mailbox import last_token
 from accounts.two_factor import recovery_codes_regenerate
 from learnstream.tests.test_settings import run_manage
 
@@ -80,6 +81,12 @@ def test_verify_refuses_an_offsite_next(client, admin_user):
 @pytest.mark.django_db
 def test_setup_flow_shows_a_qr_code_and_recovery_codes_once(client, admin_user, require_for_admins):
     client.force_login(admin_user)
+    first = client.get("/accounts/2fa/setup/?next=/admin/")
+    assert "otp_required" in first.content.decode()  # why the admin was sent here
+    assert "<svg" not in first.content.decode()  # the mailed link comes first
+    assert client.post("/accounts/2fa/setup/email/", {"next": "/admin/"}).status_code == 302
+    followed = client.post(f"/accounts/2fa/enrol/{last_token('2fa/enrol')}/")
+    assert followed["Location"] == "/accounts/2fa/setup/?next=%2Fadmin%2F"
     page = client.get("/accounts/2fa/setup/?next=/admin/")
     assert page.status_code == 200
     html = page.content.decode()

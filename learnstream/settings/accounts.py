@@ -41,6 +41,12 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="LearnStream")
 RECOVERY_CODE_COUNT = 10
 # How long the otp_token of a password-checked API sign-in waits for its code.
 OTP_SIGN_IN_MAX_AGE = timedelta(minutes=5)
+# Enrolling an authenticator needs a link mailed to the account's address: it works once,
+# for this long; the authenticator it starts must then be confirmed within the window.
+TWO_FACTOR_ENROL_LINK_MAX_AGE = timedelta(
+    minutes=env.int("TWO_FACTOR_ENROL_LINK_MINUTES", default=15)
+)
+TWO_FACTOR_ENROL_WINDOW = timedelta(minutes=15)
 
 # --- rate limits (merged into RATE_LIMITS by base) -------------------------------------------
 ACCOUNT_LIFECYCLE_RATE_LIMITS = {
@@ -50,4 +56,5 @@ ACCOUNT_LIFECYCLE_RATE_LIMITS = {
     "verify_email_resend": (env.int("RATE_VERIFY_EMAIL_RESEND_PER_USER", default=5), 3600),
     "verify_email_ip": (env.int("RATE_VERIFY_EMAIL_PER_IP", default=60), 3600),
     "otp_verify_user": (env.int("RATE_OTP_VERIFY_PER_USER", default=10), 300),
+    "two_factor_enrol_mail": (env.int("RATE_TWO_FACTOR_ENROL_MAIL_PER_USER", default=5), 3600),
 }

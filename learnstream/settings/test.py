@@ -22,3 +22,8 @@ if env.str("TEST_MONGODB_URI", default=""):
 else:
     MONGODB_TEST_SERVER_PORT = mongo_server.free_port()
     MONGODB_URI = mongo_server.uri_for(MONGODB_TEST_SERVER_PORT, "learnstream_test")
+
+# Beats are written to MongoDB before they are answered, so tests read documents right
+# after a call; write-behind (the production default) has tests of its own that set it
+# (app processes started by tests take it from the environment).
+PROGRESS_FLUSH_INTERVAL_S = env.float("PROGRESS_FLUSH_INTERVAL_S", default=0.0)

@@ -19,3 +19,13 @@ PROGRESS_DURATION_TOLERANCE_S = env.float("PROGRESS_DURATION_TOLERANCE_S", defau
 PROGRESS_RESUME_TAIL = 0.05
 # Instructor analytics are cached this long (seconds).
 TRACKING_ANALYTICS_CACHE_S = env.int("TRACKING_ANALYTICS_CACHE_S", default=60)
+# Live progress in Redis (tracking.progress_buffer): beats are judged and merged there and
+# written to MongoDB in batches every PROGRESS_FLUSH_INTERVAL_S seconds (0: every beat is
+# written before it is answered). Without REDIS_URL beats go straight to MongoDB.
+PROGRESS_LIVE_STATE = env.bool("PROGRESS_LIVE_STATE", default=True)
+PROGRESS_FLUSH_INTERVAL_S = env.float("PROGRESS_FLUSH_INTERVAL_S", default=2.0)
+PROGRESS_FLUSH_BATCH = env.int("PROGRESS_FLUSH_BATCH", default=500)
+# A claimed batch not written within this time (its writer died) is handed to another flusher.
+PROGRESS_FLUSH_CLAIM_TIMEOUT_S = env.float("PROGRESS_FLUSH_CLAIM_TIMEOUT_S", default=15.0)
+# An idle live state expires after this long (it is re-read from MongoDB when needed).
+PROGRESS_LIVE_STATE_TTL_S = env.int("PROGRESS_LIVE_STATE_TTL_S", default=86400)

@@ -107,6 +107,13 @@ MATRIX: list[Row] = [
     row("POST",   A + "me/verify-email",                 401,  202,  202,  202,  202,  202),
     row("GET",    A + "me/export",                       401,  200,  200,  200,  200,  200),
     row("DELETE", A + "me",                              401,  204,  204,  204,  409,  204, body=_fixed({"current_password": PASSWORD})),
+    # two-factor: a link mailed first (202), then its token (a bogus one: 400) and a code;
+    # nobody in the world has it on (409 to turn off)
+    row("GET",    A + "me/2fa",                          401,  200,  200,  200,  200,  200),
+    row("DELETE", A + "me/2fa",                          401,  409,  409,  409,  409,  409),
+    row("POST",   A + "me/2fa/enrolment",                401,  202,  202,  202,  202,  202),
+    row("POST",   A + "me/2fa/totp",                     401,  400,  400,  400,  400,  400, body=_fixed({"token": "bogus"})),
+    row("POST",   A + "me/2fa/totp/confirm",             401,  409,  409,  409,  409,  409, body=_fixed({"code": "123456"})),
     # catalogue and enrolment
     row("GET",    A + "courses",                         200,  200,  200,  200,  200,  200),
     row("GET",    A + "courses/<str:slug>",              200,  200,  200,  200,  200,  200),
@@ -175,6 +182,11 @@ MATRIX: list[Row] = [
     row("GET",    A + "lessons/<str:lesson_id>/quiz",             401,  404,  404,  404,  404,  404, target="draft"),
     row("POST",   A + "lessons/<str:lesson_id>/quiz/attempts",    401,  403,  201,  403,  201,  201, target="text", body=_fixed({"answers": {"q1": "b"}})),
     row("POST",   A + "lessons/<str:lesson_id>/quiz/attempts",    401,  403,  404,  403,  404,  404, body=_fixed({"answers": {}})),
+    # completion: staff set the rules; enrolled learners and staff read where they stand
+    row("GET",    A + "instructor/courses/<str:course_id>/completion",  401,  403,  403,  404,  200,  200),
+    row("PUT",    A + "instructor/courses/<str:course_id>/completion",  401,  403,  403,  404,  200,  200, body=_fixed({"required_lesson_ids": None, "required_quiz_lesson_ids": None})),
+    row("GET",    A + "courses/<str:slug>/completion",   401,  403,  200,  403,  200,  200),
+    row("GET",    A + "courses/<str:slug>/completion",   401,  404,  404,  404,  404,  404, target="draft"),
     # not under /api/v1/: an unsigned Mux webhook is refused whoever sends it
     row("POST",   "webhooks/mux",                        401,  401,  401,  401,  401,  401, body=_fixed({"type": "video.asset.ready", "data": {}})),
 ]

@@ -29,7 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     # The admin site: Django's admin plus the instructor workspace over every app.
     "admin_site": {"learnstream", "accounts", "catalog", "playback", "tracking"},
     # Compositions of the catalogue with progress (the course page, "my learning").
-    "learning": {"learnstream", "accounts", "catalog", "tracking"},
+    "learning": {"learnstream", "accounts", "catalog", "tracking", "assessments"},
     "devtools": {
         "learnstream",
         "accounts",

@@ -88,6 +88,54 @@ def test_unenrolled_student_sees_the_enrol_prompt(course, lessons):
     assert "player.js" not in html
 
 
+def _with_secret_text(course, lesson, instructor) -> None:
+    Lesson.objects(id=lesson.id).update_one(
+        set__body="The **secret** answer is zebra-quartz.",
+        set__summary="Summary only learners read.",
+    )
+    course_publish(course=course, user=instructor)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "student", "cancelled"])
+def test_a_locked_lesson_shows_only_its_title_and_the_enrol_prompt(
+    course, lessons, instructor, who
+):
+    _with_secret_text(course, lessons[1], instructor)
+    client = Client()
+    if who != "anonymous":
+        learner = UserFactory(role="student")
+        if who == "cancelled":
+            from catalog.services import enrollment_cancel
+
+            enrollment_create(user=learner, course=course)
+            enrollment_cancel(user=learner, course_id=str(course.id))
+        client = signed_in(learner)
+    html = client.get(page_url(course, lessons[1])).content.decode()
+    assert lessons[1].title in html
+    assert "data-locked" in html
+    for secret in ("secret", "zebra-quartz", "Summary only learners read", "lesson-body"):
+        assert secret not in html
+
+
+@pytest.mark.parametrize("who", ["enrolled", "owner"])
+def test_who_may_watch_reads_the_body_and_summary(course, lessons, instructor, who):
+    _with_secret_text(course, lessons[1], instructor)
+    viewer = instructor
+    if who == "enrolled":
+        viewer = UserFactory(role="student")
+        enrollment_create(user=viewer, course=course)
+    html = signed_in(viewer).get(page_url(course, lessons[1])).content.decode()
+    assert "The <strong>secret</strong> answer is zebra-quartz." in html
+    assert "Summary only learners read." in html
+
+
+def test_a_preview_lesson_shows_its_body_to_visitors(client, course, lessons, instructor):
+    _with_secret_text(course, lessons[0], instructor)
+    html = client.get(page_url(course, lessons[0])).content.decode()
+    assert "data-locked" in html  # visitors sign in to watch the video
+    assert "The <strong>secret</strong> answer is zebra-quartz." in html
+
+
 def test_preview_lesson_plays_for_any_signed_in_user(course, lessons):
     html = signed_in(UserFactory(role="student")).get(page_url(course, lessons[0]))
     assert "<video data-player" in html.content.decode()

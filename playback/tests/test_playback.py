@@ -68,6 +68,7 @@ def test_enrolled_student_gets_signed_playback(mux_sim, lessons, enrolled, ready
         "playback_id",
         "stream_url",
         "thumbnail_url",
+        "storyboard_url",
         "tokens",
         "expires_at",
         "resume_position_s",
@@ -79,6 +80,9 @@ def test_enrolled_student_gets_signed_playback(mux_sim, lessons, enrolled, ready
     assert body["stream_url"] == f"{mux_sim.url}/stream/{playback_id}.m3u8?token={tokens['video']}"
     assert body["thumbnail_url"] == (
         f"{mux_sim.url}/image/{playback_id}/thumbnail.jpg?token={tokens['thumbnail']}"
+    )
+    assert body["storyboard_url"] == (
+        f"{mux_sim.url}/image/{playback_id}/storyboard.vtt?token={tokens['storyboard']}"
     )
     assert body["resume_position_s"] == 0.0
 
@@ -104,8 +108,9 @@ def test_tokens_play_their_own_media_only(mux_sim, lessons, enrolled, ready_asse
     assert stream.status_code == 200
     assert stream.text.startswith("#EXTM3U")
     assert requests.get(a["thumbnail_url"], timeout=10).status_code == 200
-    storyboard = f"{mux_sim.url}/image/{a['playback_id']}/storyboard.vtt"
-    assert requests.get(storyboard, params={"token": a["tokens"]["storyboard"]}, timeout=10).ok
+    storyboard = requests.get(a["storyboard_url"], timeout=10)
+    assert storyboard.ok and storyboard.text.startswith("WEBVTT")
+    assert "storyboard.jpg?token=" in storyboard.text
 
     # Lesson A's token does not play lesson B.
     foreign = f"{mux_sim.url}/stream/{b['playback_id']}.m3u8?token={a['tokens']['video']}"

@@ -4,7 +4,8 @@
  * Markup: <button data-mark-complete data-complete-url="/api/v1/lessons/<id>/complete">
  *         <p data-complete-status hidden></p>   <p data-lesson-complete hidden></p>
  * Needs: window.LearnStreamAPI (api.js). POSTs with no body; the answer is the lesson's
- * progress (`completed: true`).
+ * progress (`completed: true`), dispatched as a `learnstream:progress` event from the button
+ * so the page's outline and course progress update (progress_region.js).
  */
 (function () {
   "use strict";
@@ -32,6 +33,7 @@
           doneEl.dataset.completed = "true";
         }
         button.hidden = true;
+        button.dispatchEvent(new CustomEvent("learnstream:progress", { bubbles: true, detail: progress }));
       } catch (err) {
         setStatus(err.message);
         button.disabled = false; // let the learner try again

@@ -9,7 +9,10 @@
  *   beat of a lesson at most first_beat_max_s), so a long backlog goes out in pieces the
  *   server accepts instead of being refused. Pieces only ever cut a span: nothing is added.
  * - failureKind: what a refused beat means for its span (retry, hold for sign-in, or drop).
- * - keyAction, speeds, caption choice, clock text, storyboard cues: the player's controls.
+ * - keyAction, speeds, caption choice, clock text, storyboard cues: the player's controls
+ *   (player_controls.js), including which keys a focused control keeps for itself.
+ * - applyBeat and the progress texts: the lesson page's outline, course percent and
+ *   "Continue" link kept up to date from each accepted beat (progress_region.js).
  *
  * Loaded by the page as a plain script (window.LearnStreamPlayerCore) and by Node as a
  * CommonJS module.
@@ -260,6 +263,103 @@
     return parts.join(" ");
   }
 
+
+  /** The speeds offered: those the server credits in full (a span may not exceed max_rate x
+   * the wall time), so watching faster never loses progress. */
+  function speedsAllowed(maxRate) {
+    const limit = Number.isFinite(maxRate) && maxRate > 0 ? maxRate : 2;
+    const allowed = SPEEDS.filter((speed) => speed <= limit + 1e-9);
+    return allowed.length ? allowed : [1];
+  }
+
+  /** "1.5×" — what the speed button and menu show. */
+  function speedLabel(rate) {
+    return `${Number(normaliseSpeed(rate).toFixed(2))}\u00d7`;
+  }
+
+  /**
+   * What kind of element has the focus, for `ownsKey`: "text" (typing: every key is its
+   * own), "button" (space and Enter activate it), "slider" (a range: arrows, Home/End,
+   * PageUp/PageDown move it), "seek" (our seek bar: its arrows mean the player's seek),
+   * or "other".
+   */
+  function keyTargetKind(target) {
+    if (!target) return "other";
+    const tag = String(target.tagName || "").toUpperCase();
+    const type = String(target.type || "").toLowerCase();
+    if (target.isContentEditable || tag === "TEXTAREA" || tag === "SELECT") return "text";
+    if (tag === "INPUT") {
+      if (type === "range") return target.seek ? "seek" : "slider";
+      if (["button", "submit", "reset", "checkbox", "radio"].includes(type)) return "button";
+      return "text";
+    }
+    if (tag === "BUTTON" || tag === "A" || tag === "SUMMARY") return "button";
+    return "other";
+  }
+
+  const SLIDER_KEYS = ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"];
+
+  /** Does the focused element handle this key itself (so the player's shortcut must not)? */
+  function ownsKey(kind, key) {
+    if (kind === "text") return true;
+    if (kind === "button") return key === " " || key === "Enter";
+    if (kind === "slider") return SLIDER_KEYS.includes(key);
+    if (kind === "seek") return ["Home", "End", "PageUp", "PageDown"].includes(key);
+    return false;
+  }
+
+  /** Where a relative seek lands, kept inside the video. */
+  function seekTarget(current, by, duration) {
+    const to = (Number.isFinite(current) ? current : 0) + by;
+    return round3(clampTime(to, Number.isFinite(duration) && duration > 0 ? duration : null));
+  }
+
+  /** What a seek shortcut tells a screen reader: "Back 5 seconds, at 1 minute 2 seconds". */
+  function seekMessage(by, at) {
+    const amount = spokenTime(Math.abs(by));
+    return `${by < 0 ? "Back" : "Forward"} ${amount}, at ${spokenTime(at)}`;
+  }
+
+  /** The seek bar's spoken value: "1 minute 5 seconds of 3 minutes". */
+  function seekValueText(position, duration) {
+    const at = spokenTime(position);
+    return Number.isFinite(duration) && duration > 0 ? `${at} of ${spokenTime(duration)}` : at;
+  }
+
+  /**
+   * The caption menu: "Off" then one entry per language (the first track of a language
+   * wins). `tracks` = [{language, label}].
+   */
+  function captionOptions(tracks) {
+    const options = [{ value: "off", label: "Off" }];
+    const seen = new Set();
+    for (const track of tracks) {
+      const language = track.language || "";
+      if (!language || seen.has(language)) continue;
+      seen.add(language);
+      options.push({ value: language, label: track.label || language });
+    }
+    return options;
+  }
+
+  /** The video time under the pointer at `clientX` over a seek bar spanning [left, left+width]. */
+  function scrubTime(clientX, left, width, duration) {
+    if (!(width > 0) || !(duration > 0)) return 0;
+    const fraction = Math.min(1, Math.max(0, (clientX - left) / width));
+    return fraction * duration;
+  }
+
+  /** CSS for one storyboard tile: the sprite sheet shifted to the cue's rectangle. */
+  function tileStyle(cue) {
+    const url = String(cue.url).replace(/["\\\n\r]/g, (c) => encodeURIComponent(c));
+    return {
+      width: `${cue.w}px`,
+      height: `${cue.h}px`,
+      backgroundImage: `url("${url}")`,
+      backgroundPosition: `-${cue.x}px -${cue.y}px`,
+    };
+  }
+
   // ---- storyboard -----------------------------------------------------------------------
 
   function parseVttTime(text) {
@@ -290,6 +390,83 @@
     return cues.length && t >= cues[cues.length - 1].end ? cues[cues.length - 1] : null;
   }
 
+
+  // ---- the page's progress (outline, percent, "Continue") ------------------------------------
+
+  /** Where a learner resumes a lesson: the last position, or 0 when completed or near the end
+   * (the server's `_resume_from`, with its tail share). */
+  function resumeFrom(position, duration, tail, completed) {
+    if (completed) return 0;
+    const p = Number(position) || 0;
+    const d = Number(duration) || 0;
+    if (d > 0 && p >= d * (1 - (Number.isFinite(tail) ? tail : 0.05))) return 0;
+    return p;
+  }
+
+  function percentOf(completed, total) {
+    return total ? Math.round((1000 * completed) / total) / 10 : 0;
+  }
+
+  /**
+   * The course progress (the GET /courses/{slug}/progress shape) after an accepted beat or
+   * completion of `lessonId` answered `beat` ({completed, position_s, duration_s, coverage}).
+   * Returns {course, refetch}: `refetch` is true when what changed needs the server's view
+   * (a lesson just completed: the next lesson to continue is chosen by the server from the
+   * learner's history; or the lesson is not in the course data at all).
+   */
+  function applyBeat(course, lessonId, beat, tail) {
+    const lessons = (course && course.lessons) || [];
+    const index = lessons.findIndex((item) => item.id === lessonId);
+    if (!course || index < 0 || !beat) return { course, refetch: true };
+    const before = lessons[index];
+    const completed = before.completed || !!beat.completed; // a beat never undoes completion
+    const item = Object.assign({}, before, {
+      completed,
+      position_s: Number(beat.position_s) || 0,
+      coverage: Number.isFinite(beat.coverage) ? beat.coverage : before.coverage,
+    });
+    const updated = lessons.slice();
+    updated[index] = item;
+    const done = updated.filter((entry) => entry.completed).length;
+    const next = Object.assign({}, course, {
+      lessons: updated,
+      completed_lessons: done,
+      percent: percentOf(done, updated.length),
+      total_lessons: updated.length,
+    });
+    if (completed && !before.completed) {
+      if (next.continue_lesson_id === lessonId) {
+        // Until the server says which lesson comes next: the first unfinished one.
+        const first = updated.find((entry) => !entry.completed);
+        next.continue_lesson_id = first ? first.id : null;
+        next.continue_title = first ? first.title : "";
+        next.continue_position_s = first ? resumeFrom(first.position_s, 0, tail, false) : 0;
+      }
+      return { course: next, refetch: true };
+    }
+    if (!completed) {
+      // The lesson just watched is the most recently watched unfinished one: continue here.
+      next.continue_lesson_id = lessonId;
+      next.continue_title = item.title;
+      next.continue_position_s = resumeFrom(beat.position_s, beat.duration_s, tail, false);
+    }
+    return { course: next, refetch: false };
+  }
+
+  /** "1 of 2 lessons completed · 50%" — the same text as the progress template. */
+  function progressSummary(course) {
+    const total = course.total_lessons;
+    return `${course.completed_lessons} of ${total} lesson${total === 1 ? "" : "s"} completed \u00b7 ${Math.round(course.percent)}%`;
+  }
+
+  /** The "Continue" link's text, or null when there is nothing to continue. */
+  function continueText(course) {
+    if (!course.continue_lesson_id) return null;
+    const verb = course.completed_lessons || course.continue_position_s ? "Continue" : "Start";
+    const at = course.continue_position_s ? ` at ${formatClock(course.continue_position_s)}` : "";
+    return `${verb}: ${course.continue_title}${at}`;
+  }
+
   return {
     CONTIGUOUS_S,
     MAX_PENDING,
@@ -309,5 +486,20 @@
     spokenTime,
     parseStoryboardVtt,
     cueAt,
+    speedsAllowed,
+    speedLabel,
+    keyTargetKind,
+    ownsKey,
+    seekTarget,
+    seekMessage,
+    seekValueText,
+    captionOptions,
+    scrubTime,
+    tileStyle,
+    resumeFrom,
+    percentOf,
+    applyBeat,
+    progressSummary,
+    continueText,
   };
 });

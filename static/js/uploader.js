@@ -6,8 +6,14 @@
  *        data-create-url="/api/v1/instructor/lessons/<id>/upload"
  *        data-status-url="/api/v1/instructor/lessons/<id>/video"
  *        data-max-bytes="5368709120"
- *        data-initial-state="processing">              (optional)
+ *        data-initial-state="processing"               (optional)
+ *        data-state-target="#video-state">             (optional: an element elsewhere
+ *                                                      on the page that shows the state
+ *                                                      in words, kept up to date)
  *     <input type="file" accept="video/*">
+ *     <select data-generate-captions>…</select>        (optional: a language code asks
+ *                                                      Mux for automatic captions)
+ *     <button type="button" data-upload-again>…</button>  (optional: opens the picker)
  *     <progress max="100" value="0"></progress>
  *     <p data-upload-status role="status"></p>
  *     <img data-upload-thumbnail hidden alt="">        (optional)
@@ -47,18 +53,35 @@
     return h ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
   }
 
+  // The state in words, as the admin pages say it (catalog/video_state.py).
+  const STATE_LABELS = {
+    none: "No video",
+    awaiting_upload: "Waiting for the upload",
+    processing: "Processing",
+    ready: "Ready",
+    errored: "Failed",
+    cancelled: "Upload cancelled",
+    deleted: "Removed",
+  };
+
+  function stateLabel(video) {
+    const label = STATE_LABELS[video.state] || String(video.state || "").replace(/_/g, " ");
+    if (video.state === "errored" && video.error) return `${label}: ${video.error}`;
+    return label;
+  }
+
   function describeState(video) {
     switch (video.state) {
       case "none":
         return "No video yet. Choose a file to upload.";
       case "awaiting_upload":
-        return "Waiting for Mux to receive the upload…";
+        return "Waiting for the upload…";
       case "processing":
         return "Processing the video…";
       case "ready":
         return video.duration_s ? `Video ready (${formatDuration(video.duration_s)}).` : "Video ready.";
       case "errored":
-        return `Video processing failed${video.error ? `: ${video.error}` : "."}`;
+        return `Failed${video.error ? `: ${video.error}` : "."}`;
       case "cancelled":
         return "The upload was cancelled.";
       case "deleted":
@@ -82,6 +105,11 @@
     const createUrl = container.dataset.createUrl;
     const statusUrl = container.dataset.statusUrl;
     const maxBytes = Number(container.dataset.maxBytes) || Infinity;
+    const stateTarget = container.dataset.stateTarget
+      ? document.querySelector(container.dataset.stateTarget)
+      : null;
+    const captionsChoice = container.querySelector("select[data-generate-captions]");
+    const againButton = container.querySelector("[data-upload-again]");
 
     const input = child(container, 'input[type="file"]', () => {
       const el = document.createElement("input");
@@ -132,9 +160,17 @@
 
     // ---- status polling -------------------------------------------------------------
 
+    function showState(video) {
+      container.dataset.state = video.state;
+      if (stateTarget) {
+        stateTarget.textContent = stateLabel(video);
+        stateTarget.dataset.videoState = video.state;
+      }
+    }
+
     function render(video) {
       lastVideo = video;
-      container.dataset.state = video.state;
+      showState(video);
       setStatus(describeState(video));
       if (video.state === "ready") {
         showThumbnail(video.thumbnail_url);
@@ -187,8 +223,12 @@
       setStatus("Preparing the upload…");
 
       let target;
+      const language = captionsChoice ? captionsChoice.value : "";
       try {
-        target = await api.request(createUrl, { method: "POST" }); // no body
+        target = await api.request(
+          createUrl,
+          language ? { method: "POST", json: { generate_captions: language } } : { method: "POST" }
+        );
       } catch (err) {
         setStatus(err.message);
         setBusy(false);
@@ -221,7 +261,11 @@
         setStatus("Upload complete. Waiting for processing…");
         startPolling();
       });
+      // The upload exists now: the page's state follows it from here.
+      showState({ state: "awaiting_upload" });
     }
+
+    if (againButton) againButton.addEventListener("click", () => input.click());
 
     input.addEventListener("change", () => {
       const file = input.files && input.files[0];
@@ -237,7 +281,7 @@
 
     const initialState = container.dataset.initialState;
     if (POLLING_STATES.includes(initialState)) {
-      container.dataset.state = initialState;
+      showState({ state: initialState });
       setStatus(describeState({ state: initialState }));
       startPolling();
     }

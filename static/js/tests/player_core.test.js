@@ -109,3 +109,150 @@ test("speeds, captions, clock, storyboard", () => {
   const cues = core.parseStoryboardVtt("WEBVTT\n\n00:00:00.000 --> 00:00:05.000\nhttp://x/s.jpg?t=1#xywh=0,0,160,90\n");
   assert.deepEqual(core.cueAt(cues, 2), { start: 0, end: 5, url: "http://x/s.jpg?t=1", x: 0, y: 0, w: 160, h: 90 });
 });
+
+test("every offered speed is credited in full by the server's span rule", () => {
+  assert.deepEqual(core.speedsAllowed(2), [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2]);
+  assert.deepEqual(core.speedsAllowed(1.5), [0.5, 0.75, 1, 1.25, 1.5]);
+  assert.deepEqual(core.speedsAllowed(undefined), core.SPEEDS);
+  // The player closes a span every 10 s of wall time: at each speed it fits what the server
+  // accepts 10 s after the previous beat, so nothing is cut and left behind.
+  for (const speed of core.speedsAllowed(RULES.max_rate)) {
+    const played = speed * 10;
+    const [piece, rest] = core.splitToAllowance(
+      { from: 30, to: 30 + played, position: 30 + played, duration: 600 },
+      core.spanAllowance(RULES, 0, 10000),
+    );
+    assert.equal(rest, null, `at ${speed}x`);
+    assert.equal(piece.to - piece.from, played);
+  }
+  assert.equal(core.speedLabel(1.5), "1.5\u00d7");
+  assert.equal(core.speedLabel(1), "1\u00d7");
+  assert.equal(core.speedLabel(0.75), "0.75\u00d7");
+  assert.equal(core.speedLabel("junk"), "1\u00d7");
+});
+
+test("a focused control keeps its own keys; elsewhere the shortcuts apply", () => {
+  const kind = core.keyTargetKind;
+  assert.equal(kind({ tagName: "INPUT", type: "search" }), "text");
+  assert.equal(kind({ tagName: "TEXTAREA" }), "text");
+  assert.equal(kind({ tagName: "DIV", isContentEditable: true }), "text");
+  assert.equal(kind({ tagName: "BUTTON" }), "button");
+  assert.equal(kind({ tagName: "A" }), "button");
+  assert.equal(kind({ tagName: "INPUT", type: "range" }), "slider");
+  assert.equal(kind({ tagName: "INPUT", type: "range", seek: true }), "seek");
+  assert.equal(kind({ tagName: "VIDEO" }), "other");
+  assert.equal(kind(null), "other");
+
+  assert.equal(core.ownsKey("text", "k"), true);
+  assert.equal(core.ownsKey("button", " "), true);
+  assert.equal(core.ownsKey("button", "Enter"), true);
+  assert.equal(core.ownsKey("button", "k"), false);
+  assert.equal(core.ownsKey("button", "ArrowLeft"), false);
+  assert.equal(core.ownsKey("slider", "ArrowLeft"), true);
+  assert.equal(core.ownsKey("slider", "m"), false);
+  assert.equal(core.ownsKey("seek", "ArrowLeft"), false); // the seek bar's arrows seek 5 s
+  assert.equal(core.ownsKey("seek", "Home"), true);
+  assert.equal(core.ownsKey("other", " "), false);
+});
+
+test("seeks stay inside the video and are told in words", () => {
+  assert.equal(core.seekTarget(3, -5, 60), 0);
+  assert.equal(core.seekTarget(58, 10, 60), 60);
+  assert.equal(core.seekTarget(20, 10, null), 30);
+  assert.equal(core.seekMessage(-5, 15), "Back 5 seconds, at 15 seconds");
+  assert.equal(core.seekMessage(10, 75), "Forward 10 seconds, at 1 minute 15 seconds");
+  assert.equal(core.seekValueText(65, 180), "1 minute 5 seconds of 3 minutes");
+  assert.equal(core.seekValueText(0, NaN), "0 seconds");
+});
+
+test("caption menu: Off, then one entry per language", () => {
+  assert.deepEqual(
+    core.captionOptions([
+      { language: "en", label: "English" },
+      { language: "fr", label: "" },
+      { language: "en", label: "English (again)" },
+      { language: "", label: "No language" },
+    ]),
+    [
+      { value: "off", label: "Off" },
+      { value: "en", label: "English" },
+      { value: "fr", label: "fr" },
+    ],
+  );
+  assert.deepEqual(core.captionOptions([]), [{ value: "off", label: "Off" }]);
+});
+
+test("scrubber thumbnails: time under the pointer and the sprite tile", () => {
+  assert.equal(core.scrubTime(150, 100, 200, 60), 15);
+  assert.equal(core.scrubTime(50, 100, 200, 60), 0);
+  assert.equal(core.scrubTime(400, 100, 200, 60), 60);
+  assert.equal(core.scrubTime(150, 100, 0, 60), 0);
+  const cues = core.parseStoryboardVtt(
+    "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nhttps://img/s.jpg?token=a#xywh=0,0,160,90\n\n" +
+      "00:00:01.000 --> 00:00:02.000\nhttps://img/s.jpg?token=a#xywh=160,0,160,90\n",
+  );
+  assert.deepEqual(core.tileStyle(core.cueAt(cues, 1.5)), {
+    width: "160px",
+    height: "90px",
+    backgroundImage: 'url("https://img/s.jpg?token=a")',
+    backgroundPosition: "-160px -0px",
+  });
+  // A quote in the URL cannot end the CSS string.
+  const odd = core.tileStyle({ url: 'https://x/"); color: red', x: 0, y: 0, w: 1, h: 1 });
+  assert.equal(odd.backgroundImage, 'url("https://x/%22); color: red")');
+});
+
+const COURSE = {
+  completed_lessons: 0,
+  total_lessons: 2,
+  percent: 0,
+  continue_lesson_id: "a",
+  continue_title: "First",
+  continue_position_s: 0,
+  lessons: [
+    { id: "a", title: "First", completed: false, position_s: 0, coverage: 0 },
+    { id: "b", title: "Second", completed: false, position_s: 0, coverage: 0 },
+  ],
+};
+
+test("an accepted beat moves 'Continue' to the lesson and its position", () => {
+  const { course, refetch } = core.applyBeat(
+    COURSE,
+    "b",
+    { completed: false, position_s: 12.4, duration_s: 60, coverage: 0.2 },
+    0.05,
+  );
+  assert.equal(refetch, false);
+  assert.equal(course.continue_lesson_id, "b");
+  assert.equal(core.continueText(course), "Continue: Second at 0:12");
+  assert.equal(core.progressSummary(course), "0 of 2 lessons completed \u00b7 0%");
+  assert.equal(COURSE.continue_lesson_id, "a"); // the input is left alone
+  // Near the end the server resumes from the start.
+  const tail = core.applyBeat(COURSE, "a", { completed: false, position_s: 58, duration_s: 60 }, 0.05);
+  assert.equal(core.continueText(tail.course), "Start: First");
+});
+
+test("a completing beat ticks the lesson, counts it and asks the server what comes next", () => {
+  const { course, refetch } = core.applyBeat(
+    COURSE,
+    "a",
+    { completed: true, position_s: 4, duration_s: 4, coverage: 1 },
+    0.05,
+  );
+  assert.equal(refetch, true);
+  assert.equal(course.lessons[0].completed, true);
+  assert.equal(course.completed_lessons, 1);
+  assert.equal(course.percent, 50);
+  assert.equal(core.progressSummary(course), "1 of 2 lessons completed \u00b7 50%");
+  assert.equal(core.continueText(course), "Continue: Second");
+  // Watching a completed lesson again changes nothing; the last lesson leaves nothing to do.
+  const again = core.applyBeat(course, "a", { completed: false, position_s: 1, duration_s: 4 }, 0.05);
+  assert.equal(again.refetch, false);
+  assert.equal(again.course.completed_lessons, 1);
+  assert.equal(again.course.continue_lesson_id, "b");
+  const last = core.applyBeat(again.course, "b", { completed: true, position_s: 9, duration_s: 9 }, 0.05);
+  assert.equal(last.course.percent, 100);
+  assert.equal(core.continueText(last.course), null);
+  assert.equal(core.percentOf(1, 3), 33.3);
+  assert.equal(core.applyBeat(COURSE, "zzz", { completed: true }, 0.05).refetch, true);
+});
