@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from admin_site import selectors as admin_selectors
 from admin_site.site import refusals_as_404, render
 from catalog import selectors as catalog_selectors
-from catalog.markdown import render_markdown
+from catalog import services as catalog_services
 from catalog.video_state import lesson_has_ready_video
 
 
@@ -47,7 +47,7 @@ def lesson_preview(
             "course": course,
             "detail": detail,
             "lesson": lesson,
-            "body_html": render_markdown(lesson.body or ""),
+            "body_html": catalog_services.lesson_body_html(entry=lesson, version=None),
             "has_video": lesson_has_ready_video(lesson),
             "video": admin_selectors.lesson_video_summary(lesson=lesson),
             "previous": outline[index - 1] if index > 0 else None,

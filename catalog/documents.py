@@ -90,6 +90,9 @@ class Course(me.Document):
     title = me.StringField(required=True, max_length=200)
     subtitle = me.StringField(max_length=300, default="")
     description = me.StringField(max_length=20000, default="")  # Markdown
+    # `description` rendered when it was saved (None on documents saved before: rendered and
+    # stored on first use).
+    description_html = me.StringField()
     cover_url = me.StringField(max_length=500, default="")
     level = me.StringField(choices=CourseLevel.ALL, default=CourseLevel.BEGINNER)
     language = me.StringField(max_length=16, default="en")
@@ -127,6 +130,7 @@ class Lesson(me.Document):
     title = me.StringField(required=True, max_length=200)
     summary = me.StringField(max_length=2000, default="")
     body = me.StringField(max_length=50000, default="")  # Markdown
+    body_html = me.StringField()  # `body` rendered when saved (None: not yet, see above)
     position = me.IntField(required=True, min_value=0)
     is_preview = me.BooleanField(default=False)
     duration_s = me.FloatField(default=0, min_value=0)
@@ -149,6 +153,7 @@ class VersionLesson(me.EmbeddedDocument):
     section = me.StringField()
     summary = me.StringField()
     body = me.StringField()
+    body_html = me.StringField()  # rendered at publish (None in older versions)
     position = me.IntField()
     is_preview = me.BooleanField(default=False)
 

@@ -17,7 +17,7 @@ from accounts.roles import Viewer, is_admin, require_user_id, user_id_of
 from catalog.access import course_is_staff
 from catalog.catalog_cache import catalog_cached
 from catalog.documents import Course, CourseLevel, CourseStatus, CourseVersion, Lesson
-from catalog.markdown import render_markdown
+from catalog.markdown import stored_or_rendered
 from catalog.models import Enrollment, EnrollmentStatus
 from catalog.pagination import Cursor, PageOf, cursor_decode, cursor_encode
 from catalog.services import search_words
@@ -575,7 +575,7 @@ def course_draft_detail(*, course: Course) -> dict[str, Any]:
         "slug": course.slug,
         "title": course.title,
         "subtitle": course.subtitle or "",
-        "description_html": render_markdown(course.description or ""),
+        "description_html": stored_or_rendered(course.description_html, course.description),
         "level": course.level,
         "language": course.language,
         "tags": list(course.tags),

@@ -38,7 +38,7 @@ from catalog.documents import (
     VersionLesson,
 )
 from catalog.enrollment_cache import enrollment_cache_invalidate
-from catalog.markdown import render_markdown
+from catalog.markdown import render_markdown, stored_or_rendered
 from catalog.models import Enrollment, EnrollmentStatus
 from catalog.publish_hooks import PublishedSnapshot, publish_listeners_run
 from catalog.validation import (
@@ -109,6 +109,30 @@ def _course_lesson_ids(course: Course) -> list[ObjectId]:
     return [lesson.id for lesson in Lesson.objects(course_id=course.id).only("id")]
 
 
+def _renderings(cleaned: dict[str, Any], source: str) -> dict[str, str]:
+    """`{<source>_html: rendering}` when the edit changes the Markdown field `source`."""
+    return {f"{source}_html": render_markdown(cleaned[source])} if source in cleaned else {}
+
+
+def lesson_body_html(*, entry: Lesson | VersionLesson, version: CourseVersion | None) -> str:
+    """The lesson body's stored HTML: a draft lesson's, or the published version's copy.
+    Documents saved before renderings were stored get theirs rendered and stored once."""
+    if entry.body_html is not None:
+        return entry.body_html
+    html = render_markdown(entry.body or "")
+    if isinstance(entry, VersionLesson):
+        if version is not None:
+            index = next(i for i, item in enumerate(version.lessons) if item is entry)
+            CourseVersion._get_collection().update_one(
+                {"_id": version.id, f"lessons.{index}.lesson_id": entry.lesson_id},
+                {"$set": {f"lessons.{index}.body_html": html}},
+            )
+    else:  # only if the body is still the one rendered
+        Lesson.objects(id=entry.id, body=entry.body, body_html=None).update_one(set__body_html=html)
+    entry.body_html = html
+    return html
+
+
 def _require_editable(course: Course) -> None:
     if course.status == CourseStatus.ARCHIVED:
         raise Conflict("This course is archived; it can no longer be changed.")
@@ -170,7 +194,14 @@ def course_create(*, user: Viewer, **fields: Any) -> Course:
     if _slug_taken(slug):
         raise _duplicate_slug()
     now = timezone.now()
-    course = Course(slug=slug, owner_id=owner_id, created_at=now, updated_at=now, **cleaned)
+    course = Course(
+        slug=slug,
+        owner_id=owner_id,
+        created_at=now,
+        updated_at=now,
+        description_html=render_markdown(cleaned.get("description", "")),
+        **cleaned,
+    )
     try:
         course.save(force_insert=True)
     except NotUniqueError as exc:  # a concurrent create took the slug
@@ -195,7 +226,8 @@ def course_update(*, course: Course, expected_revision: int | None = None, **fie
     query = Course.objects(id=course.id)
     if expected_revision is not None:
         query = query.filter(revision=expected_revision)
-    updates = {f"set__{name}": value for name, value in cleaned.items()}
+    changes = {**cleaned, **_renderings(cleaned, "description")}
+    updates = {f"set__{name}": value for name, value in changes.items()}
     try:
         updated = query.update_one(**updates, inc__revision=1, set__updated_at=timezone.now())
     except NotUniqueError as exc:
@@ -310,12 +342,13 @@ def _course_snapshot_publish(
         published_by=require_user_id(user),
         restored_from=restored_from,
         **{name: _copied(getattr(course, name)) for name in COURSE_SNAPSHOT_FIELDS},
-        description_html=render_markdown(course.description),
+        description_html=stored_or_rendered(course.description_html, course.description),
         lessons=[
             VersionLesson(
                 lesson_id=lesson.id,
                 position=index,
                 **{name: getattr(lesson, name) for name in LESSON_SNAPSHOT_FIELDS},
+                body_html=stored_or_rendered(lesson.body_html, lesson.body),
             )
             for index, lesson in enumerate(lessons)
         ],
@@ -394,6 +427,7 @@ def course_version_restore(*, course: Course, user: Viewer, version: int) -> Cou
     now = timezone.now()
     Course.objects(id=course.id).update_one(
         **{f"set__{name}": _copied(getattr(snapshot, name)) for name in COURSE_SNAPSHOT_FIELDS},
+        set__description_html=stored_or_rendered(snapshot.description_html, snapshot.description),
         inc__revision=1,
         set__updated_at=now,
     )
@@ -404,6 +438,7 @@ def course_version_restore(*, course: Course, user: Viewer, version: int) -> Cou
             {
                 "$set": {
                     **{name: getattr(item, name) for name in LESSON_SNAPSHOT_FIELDS},
+                    "body_html": stored_or_rendered(item.body_html, item.body),
                     "position": item.position,
                     "updated_at": now,
                 },
@@ -477,6 +512,7 @@ def lesson_create(*, course: Course, **fields: Any) -> Lesson:
         position=(last.position + 1) if last else 0,
         created_at=now,
         updated_at=now,
+        body_html=render_markdown(cleaned.get("body", "")),
         **cleaned,
     )
     lesson.save(force_insert=True)
@@ -491,8 +527,9 @@ def lesson_update(*, lesson: Lesson, course: Course, **fields: Any) -> Lesson:
         raise NotFound("Lesson not found.")
     cleaned = clean_lesson_fields(fields)
     if cleaned:
+        changes = {**cleaned, **_renderings(cleaned, "body")}
         Lesson.objects(id=lesson.id).update_one(
-            **{f"set__{name}": value for name, value in cleaned.items()},
+            **{f"set__{name}": value for name, value in changes.items()},
             set__updated_at=timezone.now(),
         )
         lesson.reload()

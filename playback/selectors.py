@@ -13,8 +13,7 @@ from accounts.roles import Viewer, is_signed_in, user_id_of
 from catalog.access import LessonAccess, lesson_get_for_viewer, lesson_get_watchable
 from catalog.documents import Course, CourseVersion, Lesson
 from catalog.lesson_video import LessonVideo, VideoState
-from catalog.markdown import render_markdown
-from catalog.services import lessons_in_outline
+from catalog.services import lesson_body_html, lessons_in_outline
 from catalog.video_state import (
     lesson_has_ready_video,
     lesson_video_coming,
@@ -244,7 +243,7 @@ def lesson_page_get(*, user: Viewer, course_slug: str, lesson_id: Any) -> Lesson
         lesson_id=access.facts.lesson_id,
         title=shown.title,
         summary="" if locked else shown.summary or "",
-        body_html="" if locked else render_markdown(shown.body or ""),
+        body_html="" if locked else lesson_body_html(entry=shown, version=version),
         sections=sections,
         previous=outline[index - 1] if index else None,
         next=outline[index + 1] if index is not None and index + 1 < len(outline) else None,

@@ -4,7 +4,12 @@ size, and no serious or critical violation is allowed (WCAG 2.1 A/AA rules, colo
 included).
 
 axe is loaded from our own static files, so it runs under the pages' real
-Content-Security-Policy, as a visitor's browser would see them."""
+Content-Security-Policy, as a visitor's browser would see them. The lesson is checked with
+the player open: playing, captions turned on from the player's own menu, its speed menu
+open.
+
+A keyboard-only journey (Tab, Enter and space, plus typing into form fields) registers,
+enrols, plays, changes the speed, turns captions on and completes the lessons."""
 
 from __future__ import annotations
 
@@ -12,14 +17,15 @@ import pytest
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from accounts.tests.mailbox import last_token
 from catalog.documents import Lesson
 from catalog.services import course_publish, enrollment_create
 from catalog.tests.factories import CourseFactory, LessonFactory
-from devtools.browser import browser_marks, chromium, video_js
-from devtools.clips import make_clip
-from devtools.live_stack import connect_simulator, upload_ready_video
+from devtools.browser import PASSWORD, Journey, browser_marks, chromium, video_js
+from devtools.live_stack import connect_simulator, upload_demo_lesson
+from tracking.selectors import progress_get
 
 pytestmark = browser_marks()
 
@@ -66,8 +72,9 @@ def _session_cookie(live_server, user) -> dict:
 
 @pytest.fixture
 def site(mux_sim, live_server, settings, tmp_path):
-    """A published course whose first lesson has a ready video (uploaded through the real
-    path), an enrolled learner, an instructor with 2FA on, and a password-reset link."""
+    """A published course whose first lesson is demo-like (a ready slide video with English
+    captions, uploaded through the real paths) and whose second is a reading lesson, an
+    enrolled learner, an instructor with 2FA on, and a password-reset link."""
     connect_simulator(mux_sim=mux_sim, live_server=live_server, settings=settings)
     instructor = UserFactory(role="instructor", name="Grace Hopper")
     course = CourseFactory(
@@ -76,14 +83,30 @@ def site(mux_sim, live_server, settings, tmp_path):
     video = LessonFactory(course_id=course.id, position=0, title="Watch this", section="Start")
     LessonFactory(course_id=course.id, position=1, title="Read this", section="Start")
     course_publish(course=course, user=instructor)
-    upload_ready_video(
-        instructor=instructor, lesson_id=str(video.id), clip=make_clip(tmp_path, 4).read_bytes()
+    upload_demo_lesson(
+        instructor=instructor,
+        lesson_id=str(video.id),
+        folder=tmp_path,
+        title="Watch this",
+        points=["Every control has a name."],
     )
     learner = UserFactory(role="student", name="Ada Lovelace", email="ada@example.com")
     enrollment_create(user=learner, course=course)
     staff_with_2fa = UserFactory(role="instructor", name="Two Factor")
     TOTPDevice.objects.create(user=staff_with_2fa, name="Authenticator app", confirmed=True)
+    # An account half-way through setting up an authenticator (the mailed link followed).
+    enrolling = UserFactory(role="instructor", name="New Factor")
+    enrolling_browser = Client()
+    enrolling_browser.force_login(enrolling)
+    enrolling_browser.post("/accounts/2fa/setup/email/")
+    enrolling_browser.post(f"/accounts/2fa/enrol/{last_token('2fa/enrol')}/")
+    enrolling_browser.post("/accounts/2fa/setup/email/")  # an unused link for its own page
     cookies = {
+        "enrolling": {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": enrolling_browser.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": live_server.url,
+        },
         "learner": _session_cookie(live_server, learner),
         "instructor": _session_cookie(live_server, instructor),
         "staff_with_2fa": _session_cookie(live_server, staff_with_2fa),
@@ -96,21 +119,22 @@ def site(mux_sim, live_server, settings, tmp_path):
         "course": course,
         "lesson": Lesson.objects(course_id=course.id).order_by("position").first(),
         "reset_token": last_token("reset"),
+        "enrol_token": last_token("2fa/enrol"),
         **cookies,
     }
 
 
 def _open_player(page) -> None:
-    """Play the lesson video and turn captions on where the stream has any."""
+    """Play the lesson video and turn captions on, both from the player's own controls, and
+    leave its speed menu open (its items are checked too)."""
     page.wait_for_function("() => window.LearnStreamPlayer !== undefined")
-    page.evaluate(video_js("v.play()"))
+    page.click("[data-action=play]")
     page.wait_for_function(video_js("v.currentTime > 0.3"), timeout=30_000)
-    page.evaluate(
-        video_js(
-            "(Array.from(v.textTracks).forEach((t, i) => {"
-            " t.mode = i === 0 ? 'showing' : 'off'; }), v.textTracks.length)"
-        )
-    )
+    page.click("[data-action=captions-menu]")
+    page.click("[data-player-captions-menu] button[data-value=en]")
+    page.wait_for_function(video_js("v.textTracks.length && v.textTracks[0].mode === 'showing'"))
+    page.click("[data-action=speed-menu]")
+    page.locator("[data-player-speed-menu]").wait_for(state="visible")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -137,6 +161,8 @@ def test_no_serious_or_critical_violation_on_any_page(site, live_server, viewpor
         "2fa set-up": ("instructor", "/accounts/2fa/setup/"),
         "2fa status (on)": ("staff_with_2fa", "/accounts/2fa/"),
         "2fa verify": ("staff_with_2fa", "/accounts/2fa/verify/"),
+        "2fa mailed link": ("enrolling", f"/accounts/2fa/enrol/{site['enrol_token']}/"),
+        "2fa set-up (QR code)": ("enrolling", "/accounts/2fa/setup/"),
     }
     found: dict[str, list[dict]] = {}
     errors: list[str] = []
@@ -167,7 +193,7 @@ def test_no_serious_or_critical_violation_on_any_page(site, live_server, viewpor
         learner = context(site["learner"])
         for name, path in learner_pages.items():
             check(learner, name, path)
-        staff = {key: context(site[key]) for key in ("instructor", "staff_with_2fa")}
+        staff = {key: context(site[key]) for key in ("instructor", "staff_with_2fa", "enrolling")}
         for name, (who, path) in staff_pages.items():
             check(staff[who], name, path)
 
@@ -190,3 +216,125 @@ def test_the_check_catches_what_it_must(live_server):
         )
         found = {violation["id"] for violation in axe_violations(page)}
     assert {"image-alt", "color-contrast"} <= found
+
+
+def _tab_to(page, selector: str, limit: int = 60) -> None:
+    """Press Tab until the focused element matches `selector` (the way a keyboard user
+    moves), failing if it never does."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def _announced(page, text: str) -> None:
+    page.wait_for_function(
+        "(text) => document.querySelector('[data-player-announce]').textContent.includes(text)",
+        arg=text,
+        timeout=5_000,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_keyboard_only_journey(site, live_server):
+    """Tab, Enter and space only (and typing in form fields): register, verify, enrol,
+    play, change the speed, turn captions on, finish the video lesson, mark the reading
+    lesson complete; the page keeps up without a reload."""
+    course = site["course"]
+    video_lesson, reading = Lesson.objects(course_id=course.id).order_by("position")
+    journey = Journey("keyboard-only")
+    with chromium() as browser:
+        page = journey.new_page(browser, live_server.url)
+        page.goto(f"/accounts/register/?next=/courses/{course.slug}/")
+        _tab_to(page, "input[name=name]")
+        page.keyboard.type("Key Board")
+        _tab_to(page, "input[name=email]")
+        page.keyboard.type("keys@example.com")
+        _tab_to(page, "input[name=password]")
+        page.keyboard.type(PASSWORD)
+        _tab_to(page, "form button[type=submit]")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        user = User.objects.get(email="keys@example.com")
+        # The emailed link, as the learner's mail program opens it.
+        page.goto(f"/accounts/verify/{last_token('verify')}/")
+        page.goto(f"/courses/{course.slug}/")
+        journey.shot(page, "course")
+
+        _tab_to(page, ".enrol-box form button[type=submit]")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        _tab_to(page, ".enrol-box a[data-continue]")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        page.wait_for_url(f"**/lessons/{video_lesson.id}/")
+        page.wait_for_function("() => window.LearnStreamPlayer !== undefined")
+        assert page.evaluate("() => LearnStreamPlayer.ready") is True
+        page.evaluate("() => { window.notReloaded = true; }")
+
+        # Play with space on the play button: sound on.
+        _tab_to(page, "[data-action=play]")
+        page.keyboard.press(" ")
+        page.wait_for_function(video_js("!v.paused && v.currentTime > 0.2"))
+        assert page.evaluate(video_js("v.muted")) is False
+
+        # Speed: Enter opens the menu on the current speed; Tab to 1.5x, Enter chooses it
+        # and gives the focus back to the menu button.
+        _tab_to(page, "[data-action=speed-menu]")
+        page.keyboard.press("Enter")
+        assert page.evaluate("() => document.activeElement.dataset.value") == "1"
+        _tab_to(page, "[data-player-speed-menu] button[data-value='1.5']", limit=5)
+        page.keyboard.press("Enter")
+        assert page.evaluate(video_js("v.playbackRate")) == 1.5
+        assert page.evaluate("() => document.activeElement.dataset.action") == "speed-menu"
+        _announced(page, "Speed 1.5")
+
+        # Captions: the same with space.
+        _tab_to(page, "[data-action=captions-menu]")
+        page.keyboard.press(" ")
+        _tab_to(page, "[data-player-captions-menu] button[data-value=en]", limit=5)
+        page.keyboard.press(" ")
+        assert page.evaluate(video_js("v.textTracks[0].mode")) == "showing"
+        _announced(page, "Captions on: English")
+        journey.shot(page, "playing-captions-on")
+
+        # Watched to the end: the outline ticks the lesson and the percent moves, live.
+        page.wait_for_function(video_js("v.ended"), timeout=40_000)
+        page.wait_for_function(
+            f"() => document.querySelector(\"li[data-lesson-id='{video_lesson.id}']"
+            ' [data-completed]") !== null',
+            timeout=15_000,
+        )
+        assert page.inner_text("[data-progress-summary]") == "1 of 2 lessons completed · 50%"
+        assert page.evaluate("() => window.notReloaded") is True
+
+        # On to the reading lesson with the keyboard, and mark it complete with Enter.
+        _tab_to(page, "aside a[data-continue]")
+        assert page.inner_text("aside a[data-continue]") == "Continue: Read this"
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        page.wait_for_url(f"**/lessons/{reading.id}/")
+        _tab_to(page, "button[data-mark-complete]")
+        page.keyboard.press("Enter")
+        page.locator("[data-lesson-complete]").wait_for(state="visible")
+        page.wait_for_function(
+            "() => document.querySelector('[data-progress-summary]').textContent"
+            " === '2 of 2 lessons completed · 100%'"
+        )
+        assert page.locator("button[data-mark-complete]").is_hidden()
+        assert page.locator("aside [data-progress-done]").is_visible()
+        assert page.locator("li[data-lesson-id] [data-completed]").count() == 2
+        journey.shot(page, "all-complete")
+
+        # "My learning" shows the course's bar; the catalogue marks the course enrolled.
+        page.goto("/my/")
+        bar = page.locator(f"[role=progressbar][aria-label='Progress in {course.title}']")
+        assert bar.get_attribute("aria-valuenow") == "100"
+        page.goto("/")
+        assert page.locator("[data-enrolled]").count() == 1
+
+    for lesson in (video_lesson, reading):
+        saved = progress_get(user_id=user.id, lesson_id=str(lesson.id))
+        assert saved is not None and saved.completed
+    assert journey.errors == []

@@ -2,20 +2,21 @@
  * LearnStream lesson player: secure HLS playback, our own accessible controls, and progress
  * heartbeats that survive a lost session.
  *
- * Markup (templates/playback/_player.html):
+ * Markup (templates/playback/lesson.html; the controls in _player_controls.html):
  *   <div data-player-root>
  *     <video data-player data-playback-url data-progress-url data-lesson-id data-user-key
  *            data-span-rules='{"interval_s":2,"max_rate":2,"slack_s":3,"first_beat_max_s":15}'
  *            data-signin-url controls playsinline></video>
  *     <div data-player-controls hidden>…buttons [data-action], [data-player-seek],
- *       [data-player-speed], [data-player-captions], [data-player-time]…</div>
+ *       speed and caption menus, [data-player-time]… (player_controls.js)</div>
  *     <p data-player-announce aria-live="polite"></p>   <div data-player-alert role="alert"></div>
  *   </div>
  *   <p data-player-status role="status"></p>   <p data-lesson-complete hidden></p>
  *
  * Needs: window.LearnStreamAPI (api.js), window.LearnStreamPlayerCore (player_core.js),
- * window.LearnStreamProgressRegion (progress_region.js, optional), window.Hls (optional where
- * the browser plays HLS natively).
+ * window.LearnStreamPlayerControls (player_controls.js, optional: without it the browser's
+ * own controls stay), window.LearnStreamProgressRegion (progress_region.js, optional),
+ * window.Hls (optional where the browser plays HLS natively).
  * Exposes: window.LearnStreamPlayer (the first player on the page; see `publicApi`),
  *          `learnstream:completed` and `learnstream:progress` CustomEvents on the <video>.
  *
