@@ -30,7 +30,6 @@ from __future__ import annotations
 import logging
 import math
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -117,10 +116,15 @@ redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
 return 1
 """
 
-# KEYS: dirty, inflight.  ARGV: now_ms, batch, stale_ms, claim id, state prefix.
+# KEYS: dirty, inflight.  ARGV: now_ms (-1: Redis clock), batch, stale_ms, claim id,
+# state prefix.
 # Hands stale claims back, then claims up to `batch` changed entries with their snapshots.
 _CLAIM_SCRIPT = """
 local now = tonumber(ARGV[1])
+if now < 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[3]))
 for _, m in ipairs(stale) do
   redis.call('ZREM', KEYS[2], m)
@@ -449,7 +453,8 @@ def flush_once(*, batch: int | None = None, now_ms: int | None = None) -> int:
     """Claim, write and release one batch of changed states; returns how many were written.
     A crash between the claim and the release leaves the claim to time out and be retried."""
     claim_id = uuid.uuid4().hex
-    moment = now_ms if now_ms is not None else int(time.time() * 1000)
+    # The Redis server's clock times claims, as it times beats: one clock for all servers.
+    moment = now_ms if now_ms is not None else -1
     claimed = _script("claim", _CLAIM_SCRIPT)(
         keys=[DIRTY_KEY, INFLIGHT_KEY],
         args=[
@@ -484,8 +489,8 @@ def flush_all(*, batch: int | None = None) -> int:
 
 
 def flush_lag_s(now: float | None = None) -> float:
-    """Age of the oldest beat not yet in MongoDB (0 when everything is written); claims
-    being written count from their claim."""
+    """Age of the oldest beat not yet in MongoDB (0 when everything is written), by the
+    Redis server's clock; claims being written count from their claim."""
     client = redis_client()
     oldest = [
         score
@@ -494,7 +499,10 @@ def flush_lag_s(now: float | None = None) -> float:
     ]
     if not oldest:
         return 0.0
-    return max(0.0, (now if now is not None else time.time()) - min(oldest) / 1000)
+    if now is None:
+        seconds, micros = client.time()
+        now = seconds + micros / 1_000_000
+    return max(0.0, now - min(oldest) / 1000)
 
 
 def state_evict(*, user_id: int, lesson_id: ObjectId) -> tuple[Snapshot | None, bool]:
