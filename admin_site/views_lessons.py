@@ -170,7 +170,7 @@ def _generate_captions_option(request: HttpRequest) -> Any:
         return None
     try:
         body = json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to parse
         body = None
     if not isinstance(body, dict):
         raise ValidationError("The request body must be a JSON object.")

@@ -15,8 +15,9 @@
  *
  * Needs: window.LearnStreamAPI (api.js), window.LearnStreamPlayerCore (player_core.js),
  * window.LearnStreamPlayerControls (player_controls.js, optional: without it the browser's
- * own controls stay), window.LearnStreamProgressRegion (progress_region.js, optional),
- * window.Hls (optional where the browser plays HLS natively).
+ * own controls stay), window.Hls (optional where the browser plays HLS natively).
+ * The page's outline and course progress follow the `learnstream:progress` events
+ * (progress_region.js).
  * Exposes: window.LearnStreamPlayer (the first player on the page; see `publicApi`),
  *          `learnstream:completed` and `learnstream:progress` CustomEvents on the <video>.
  *
@@ -188,12 +189,6 @@
       }
       announce("Lesson complete.");
       video.dispatchEvent(new CustomEvent("learnstream:completed", { bubbles: true, detail: progress }));
-      refreshProgressRegion();
-    }
-
-    function refreshProgressRegion() {
-      const region = window.LearnStreamProgressRegion;
-      if (region) region.refresh();
     }
 
     // Send pending spans oldest first, one request at a time, each cut to what the server's
@@ -403,9 +398,7 @@
     function onPause() {
       clearTimeout(timer);
       closeSpan(playedPosition(), false);
-      flush().then(() => {
-        if (stats.lastProgress && !pending.length) refreshProgressRegion();
-      });
+      flush();
     }
 
     function onSeeking() {
