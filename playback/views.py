@@ -14,14 +14,29 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from accounts.roles import user_id_of
+from catalog.access import lesson_facts_get
+from catalog.documents import ReadingMode
 from playback.captions_format import cues_to_text
 from playback.captions_selectors import lesson_transcript_get, lesson_transcript_languages
 from playback.captions_services import caption_source_text
 from playback.selectors import lesson_page_get, lesson_video_status_get
+from tracking.services import progress_lesson_opened
 
 
 def lesson_page(request: HttpRequest, slug: str, lesson_id: str) -> HttpResponse:
     page = lesson_page_get(user=request.user, course_slug=slug, lesson_id=lesson_id)
+    reading = None
+    viewer_id = user_id_of(request.user)
+    if page.can_watch and not page.has_video and not page.video_coming and viewer_id:
+        facts = lesson_facts_get(lesson_id=page.lesson_id)
+        policy = facts.completion
+        # Time on the page counts from the first opening (recorded once, server time).
+        progress_lesson_opened(user_id=viewer_id, lesson=facts)
+        reading = {
+            "min_s": policy.reading_min_s,
+            "by_itself": policy.reading_mode == ReadingMode.TIME_ON_PAGE,
+        }
     login_url = f"{settings.LOGIN_URL}?next={quote(request.get_full_path(), safe='/')}"
     context = {
         "page": page,
@@ -32,6 +47,7 @@ def lesson_page(request: HttpRequest, slug: str, lesson_id: str) -> HttpResponse
         # lesson, whose player then saves what was held while signed out.
         "signin_return_url": login_url,
         "span_rules": _span_rules_json(),
+        "reading": reading,
         # "Continue" resumes from the start within this share of a lesson's end.
         "resume_tail": settings.PROGRESS_RESUME_TAIL,
         "transcript_languages": (

@@ -25,7 +25,10 @@ class LessonProgress(me.Document):
     last_beat_at = me.DateTimeField()  # server time of the last accepted beat
     started_at = me.DateTimeField()
     updated_at = me.DateTimeField()
+    # First opening of a reading lesson's page that asks for a minimum time on it.
+    opened_at = me.DateTimeField()
     completed_at = me.DateTimeField()  # set once, never cleared (except by an audited reset)
+    completed_by = me.StringField()  # "policy": completed when the lesson's bar was lowered
 
     meta = {
         "collection": "lesson_progress",

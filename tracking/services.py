@@ -428,15 +428,76 @@ def progress_completion_allowed(*, lesson: LessonFacts) -> None:
         raise VideoNotReady("This lesson's video is not ready: nothing can complete it yet.")
 
 
+def progress_lesson_opened(
+    *, user_id: int, lesson: LessonFacts, now: datetime | None = None
+) -> None:
+    """The learner opened the page of a lesson without video that asks for a minimum time on
+    the page (`CompletionPolicy.reading_min_s`): remember the first time (kept, never moved
+    later), from which `progress_mark_complete` counts. Other lessons: nothing is written."""
+    if lesson.completion.reading_min_s <= 0 or lesson.video != VideoReadiness.NONE:
+        return
+    moment = _now_ms(now)
+    key = {"user_id": user_id, "lesson_id": ObjectId(lesson.lesson_id)}
+    update = {
+        "$min": {"opened_at": moment},
+        "$setOnInsert": {
+            "course_id": ObjectId(lesson.course_id),
+            "position_s": 0.0,
+            "furthest_s": 0.0,
+            "buckets": [],
+            "watch_time_s": 0.0,
+            "duration_s": 0.0,
+            "beats": 0,
+            "coverage": 0.0,
+            "started_at": moment,
+            "updated_at": moment,
+            "completed_at": None,
+        },
+    }
+    collection = LessonProgress._get_collection()
+    for _attempt in range(2):
+        try:
+            collection.update_one(key, update, upsert=True)
+            return
+        except DuplicateKeyError:  # a racing first open: the retry updates its document
+            continue
+
+
+def _reading_time_check(*, key: dict[str, Any], lesson: LessonFacts, now: datetime) -> None:
+    """A lesson asking for a minimum time on the page completes only that long after the
+    learner first opened it (409 conflict otherwise, nothing written); a completion already
+    recorded stands."""
+    minimum = lesson.completion.reading_min_s
+    if minimum <= 0:
+        return
+    stored = LessonProgress._get_collection().find_one(
+        key, {"opened_at": True, "completed_at": True}
+    )
+    if stored and stored.get("completed_at") is not None:
+        return
+    opened_at = stored.get("opened_at") if stored else None
+    if opened_at is None:
+        raise Conflict(f"Open the lesson's page and read it for {minimum} s first.")
+    if timezone.is_naive(opened_at):
+        opened_at = timezone.make_aware(opened_at, UTC)
+    remaining = minimum - (now - opened_at).total_seconds()
+    if remaining > 0:
+        raise Conflict(
+            f"This lesson completes after {minimum} s on its page: {math.ceil(remaining)} s to go."
+        )
+
+
 def progress_mark_complete(
     *, user_id: int, lesson: LessonFacts, now: datetime | None = None
 ) -> ProgressState:
     """Complete a lesson without video (`progress_completion_allowed`, else 409, nothing
     written). Idempotent: the first completion time is kept."""
     progress_completion_allowed(lesson=lesson)
-    _live_state_settle(user_id=user_id, lesson_ids=[ObjectId(lesson.lesson_id)], keep=True)
     moment = _now_ms(now)
     collection = LessonProgress._get_collection()
+    key = {"user_id": user_id, "lesson_id": ObjectId(lesson.lesson_id)}
+    _reading_time_check(key=key, lesson=lesson, now=moment)
+    _live_state_settle(user_id=user_id, lesson_ids=[ObjectId(lesson.lesson_id)], keep=True)
     pipeline = [
         {
             "$set": {
@@ -454,7 +515,6 @@ def progress_mark_complete(
             }
         }
     ]
-    key = {"user_id": user_id, "lesson_id": ObjectId(lesson.lesson_id)}
     for _attempt in range(2):
         try:
             collection.update_one(key, pipeline, upsert=True)

@@ -3,6 +3,8 @@
  *
  * Markup: <button data-mark-complete data-complete-url="/api/v1/lessons/<id>/complete">
  *         <p data-complete-status hidden></p>   <p data-lesson-complete hidden></p>
+ * `data-complete-after="<s>"`: the button is enabled after that long on the page;
+ * with `data-complete-by-itself` the lesson is completed then without a click.
  * Needs: window.LearnStreamAPI (api.js). POSTs with no body; the answer is the lesson's
  * progress (`completed: true`), dispatched as a `learnstream:progress` event from the button
  * so the page's outline and course progress update (progress_region.js).
@@ -22,7 +24,7 @@
       statusEl.hidden = !message;
     }
 
-    button.addEventListener("click", async () => {
+    async function complete() {
       button.disabled = true;
       setStatus("Saving…");
       try {
@@ -38,7 +40,20 @@
         setStatus(err.message);
         button.disabled = false; // let the learner try again
       }
-    });
+    }
+
+    button.addEventListener("click", complete);
+
+    // A minimum time on the page (the server counts it from the first opening): the button
+    // waits that long; a lesson that completes by itself is completed then.
+    const after = Number(button.dataset.completeAfter || 0);
+    if (after > 0 && !button.hidden) {
+      button.disabled = true;
+      window.setTimeout(() => {
+        button.disabled = false;
+        if ("completeByItself" in button.dataset) complete();
+      }, after * 1000 + 500);
+    }
   }
 
   document.querySelectorAll("button[data-mark-complete]").forEach(mount);

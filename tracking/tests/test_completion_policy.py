@@ -360,3 +360,57 @@ def test_the_three_renderings_of_the_rule_agree():
         assert result.completed == len(by_python)
         collection.update_many({"lesson_id": lesson_id}, {"$set": {"completed_at": None}})
         collection.update_many({"lesson_id": lesson_id}, {"$unset": {"completed_by": ""}})
+
+
+# ---------------------------------------------------------------- reading lessons
+
+
+@pytest.fixture
+def reading(instructor, student):
+    from catalog.models import Enrollment
+    from catalog.tests.factories import published_course
+
+    course = published_course(owner=instructor, lessons=1)
+    lesson = Lesson.objects.get(course_id=course.id)
+    Enrollment.objects.create(user_id=student.id, course_id=str(course.id))
+    return Course.objects.get(id=course.id), lesson
+
+
+def test_reading_lessons_are_marked_complete_at_any_time_by_default(reading, student):
+    _course, lesson = reading
+    response = client_for(student).post(f"/api/v1/lessons/{lesson.id}/complete")
+    assert (response.status_code, response.json()["completed"]) == (200, True)
+
+
+def test_a_minimum_time_on_the_page_counts_from_its_first_opening(reading, instructor, student):
+    from datetime import timedelta
+
+    from tracking.services import progress_lesson_opened, progress_mark_complete
+
+    course, lesson = reading
+    lesson_update(
+        lesson=lesson, course=course, user=instructor, reading_mode="time_on_page", reading_min_s=30
+    )
+    # Never opened: refused, nothing written.
+    response = client_for(student).post(f"/api/v1/lessons/{lesson.id}/complete")
+    assert (response.status_code, response.json()["code"]) == (409, "conflict")
+    assert raw_progress() == []
+    # The page records its first opening, and shows the rule.
+    client = Client()
+    client.force_login(student)
+    page = client.get(f"/courses/{course.slug}/lessons/{lesson.id}/")
+    assert page.status_code == 200
+    assert b"This lesson completes by itself after 30 seconds on this page." in page.content
+    assert b'data-complete-after="30" data-complete-by-itself' in page.content
+    opened_at = stored(student.id, lesson)["opened_at"]
+    # Too soon: refused; a later opening does not move the start.
+    response = client_for(student).post(f"/api/v1/lessons/{lesson.id}/complete")
+    assert response.status_code == 409
+    assert "s to go" in response.json()["detail"]
+    progress_lesson_opened(user_id=student.id, lesson=facts(str(lesson.id)))
+    assert stored(student.id, lesson)["opened_at"] == opened_at
+    assert stored(student.id, lesson)["completed_at"] is None
+    # 30 s after the first opening it completes.
+    later = opened_at.replace(tzinfo=Clock().now.tzinfo) + timedelta(seconds=30)
+    state = progress_mark_complete(user_id=student.id, lesson=facts(str(lesson.id)), now=later)
+    assert state.completed is True
