@@ -74,6 +74,10 @@ def test_completing_the_course_issues_exactly_one_certificate(world: ApiWorld):
         "revoked": False,
     }
     assert _certificates(world, "student") == []
+    my_learning = Client()
+    my_learning.force_login(world.users["enrolled"])
+    html = my_learning.get("/my/").content.decode()
+    assert f'href="https://learn.example/certificates/{certificate_id}/">Matrix course</a>' in html
 
 
 def test_no_certificate_when_the_course_gives_none(world: ApiWorld):
