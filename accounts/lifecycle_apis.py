@@ -4,6 +4,8 @@ and account deletion. Validate → service → serialize; errors in the problem+
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -163,6 +165,14 @@ class MeExportApi(APIView):
         two_factor_enabled = serializers.BooleanField()
         enrollments = _ExportEnrollmentSerializer(many=True, source="sections.enrollments")
         progress = _ExportProgressSerializer(many=True, source="sections.progress")
+
+        def to_representation(self, instance: Any) -> Any:
+            # Every other app's registered section (quiz attempts, certificates…) goes out
+            # as that app exported it, under its handler's name: accounts need not know it.
+            data = super().to_representation(instance)
+            for name, rows in instance.sections.items():
+                data.setdefault(name, rows)
+            return data
 
     @extend_schema(operation_id="me_export", responses={200: OutputSerializer}, tags=["me"])
     def get(self, request: Request) -> Response:

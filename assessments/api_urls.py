@@ -26,4 +26,22 @@ urlpatterns = [
         apis.CourseCompletionGetApi.as_view(),
         name="course-completion",
     ),
+    path("me/certificates", apis.MyCertificateListApi.as_view(), name="my-certificates"),
+    path("certificates/issuer", apis.CertificateIssuerApi.as_view(), name="certificate-issuer"),
+    path("certificates/issuer/jwks", apis.CertificateJwksApi.as_view(), name="certificate-jwks"),
+    path(
+        "certificates/revocations",
+        apis.CertificateRevocationListApi.as_view(),
+        name="certificate-revocations",
+    ),
+    path(
+        "certificates/<str:certificate_id>/credential",
+        apis.CertificateCredentialApi.as_view(),
+        name="certificate-credential",
+    ),
+    path(
+        "instructor/certificates/<str:certificate_id>/revoke",
+        apis.InstructorCertificateRevokeApi.as_view(),
+        name="instructor-certificate-revoke",
+    ),
 ]

@@ -11,12 +11,13 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsInstructor, IsSignedIn
-from assessments import completion, selectors, services
+from assessments import certificates, completion, credentials, selectors, services
 from assessments.documents import QuestionKind
 from assessments.grading import MAX_CHOICES, MAX_QUESTIONS, Grade
 from catalog.selectors import lesson_get_for_instructor
@@ -337,6 +338,7 @@ class CompletionRulesSerializer(serializers.Serializer):
         help_text="null: every quiz of the published version (the default).",
     )
     updated_at = serializers.DateTimeField(allow_null=True)
+    certificates = serializers.BooleanField(help_text="Certificates are issued on completion.")
 
 
 class CompletionRulesInputSerializer(StrictInputSerializer):
@@ -350,6 +352,7 @@ class CompletionRulesInputSerializer(StrictInputSerializer):
         allow_null=True,
         max_length=1000,
     )
+    certificates = serializers.BooleanField(required=False, default=True)
 
 
 extend_schema_serializer(component_name="CompletionRulesInput")(CompletionRulesInputSerializer)
@@ -399,6 +402,9 @@ class CourseCompletionSerializer(serializers.Serializer):
     lessons_completed = serializers.IntegerField()
     quizzes_required = serializers.IntegerField()
     quizzes_passed = serializers.IntegerField()
+    certificate_id = serializers.CharField(
+        allow_null=True, help_text="The learner's certificate for this version, once complete."
+    )
     required_lessons = RequiredLessonSerializer(many=True)
     required_quizzes = RequiredQuizSerializer(many=True)
 
@@ -427,6 +433,181 @@ class CourseCompletionGetApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         state = completion.course_completion_for_viewer(user=request.user, slug=slug)
         return _no_store(Response(CourseCompletionSerializer(state).data))
+
+
+# ---------------------------------------------------------------- certificates
+
+
+@extend_schema_serializer(component_name="Certificate")
+class CertificateSerializer(serializers.Serializer):
+    class CourseSerializer(serializers.Serializer):
+        slug = serializers.CharField()
+        title = serializers.CharField()
+
+    id = serializers.CharField()
+    course = CourseSerializer()
+    course_version = serializers.IntegerField()
+    issued_at = serializers.DateTimeField()
+    verify_url = serializers.URLField()
+    pdf_url = serializers.URLField(allow_null=True, help_text="Not offered: always null.")
+    credential_url = serializers.URLField(help_text="The Open Badges 3.0 credential (VC-JWT).")
+    revoked = serializers.BooleanField()
+
+
+extend_schema_serializer(component_name="CertificateCourse")(CertificateSerializer.CourseSerializer)
+
+
+def certificate_payload(certificate: Any) -> dict[str, Any]:
+    return dict(
+        CertificateSerializer(
+            {
+                "id": str(certificate.id),
+                "course": {"slug": certificate.course_slug, "title": certificate.course_title},
+                "course_version": certificate.course_version,
+                "issued_at": certificate.issued_at,
+                "verify_url": credentials.certificate_verify_url(certificate.id),
+                "pdf_url": None,
+                "credential_url": credentials.certificate_credential_url(certificate.id),
+                "revoked": certificate.revoked_at is not None,
+            }
+        ).data
+    )
+
+
+class MyCertificateListApi(APIView):
+    """The signed-in learner's certificates, newest first."""
+
+    permission_classes = [IsSignedIn]
+
+    @extend_schema_serializer(component_name="CertificateList")
+    class OutputSerializer(serializers.Serializer):
+        results = CertificateSerializer(many=True)
+
+    @extend_schema(request=None, responses={200: OutputSerializer})
+    def get(self, request: Request) -> Response:
+        rows = certificates.certificate_list_for_user(user=request.user)
+        return _no_store(Response({"results": [certificate_payload(row) for row in rows]}))
+
+
+class CertificateCredentialApi(APIView):
+    """A certificate's Open Badges 3.0 credential, signed as a VC-JWT (public: anyone who
+    holds the link may verify it against the published key)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema_serializer(component_name="CertificateCredential")
+    class OutputSerializer(serializers.Serializer):
+        jwt = serializers.CharField(help_text="EdDSA (Ed25519) VC-JWT; `vc` holds the credential.")
+        credential = serializers.DictField(help_text="The OpenBadgeCredential, unsigned.")
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: OutputSerializer,
+            404: problem("not_found"),
+            503: problem("service_unavailable (no issuer key configured)"),
+        },
+    )
+    def get(self, request: Request, certificate_id: str) -> Response:
+        certificate = certificates.certificate_get_public(certificate_id=certificate_id)
+        token = credentials.credential_jwt(certificate)
+        body = {"jwt": token, "credential": credentials.open_badge_credential(certificate)}
+        return Response(self.OutputSerializer(body).data)
+
+
+class CertificateIssuerApi(APIView):
+    """The issuer profile (Open Badges 3.0 `Profile`) credentials name as their issuer."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema_serializer(component_name="CertificateIssuer")
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.URLField()
+        type = serializers.ListField(child=serializers.CharField())
+        name = serializers.CharField()
+        url = serializers.URLField()
+        publicKey = serializers.URLField()  # the profile member's name
+
+    @extend_schema(request=None, responses={200: OutputSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(credentials.issuer_profile())
+
+
+class CertificateJwksApi(APIView):
+    """The issuer's public key(s) as a JWK Set: verify a credential's signature with the key
+    whose `kid` its JWT header names."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema_serializer(component_name="CertificateJwks")
+    class OutputSerializer(serializers.Serializer):
+        keys = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(request=None, responses={200: OutputSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(credentials.issuer_jwks())
+
+
+class CertificateRevocationListApi(APIView):
+    """Revoked credentials (1EdTech `1EdRevocationList`), where `credentialStatus` points."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema_serializer(component_name="CertificateRevocations")
+    class OutputSerializer(serializers.Serializer):
+        class RevokedSerializer(serializers.Serializer):
+            id = serializers.URLField()
+            revocationReason = serializers.CharField()  # the list member's name
+
+        id = serializers.URLField()
+        issuer = serializers.URLField()
+        revokedCredentials = RevokedSerializer(many=True)
+
+    @extend_schema(request=None, responses={200: OutputSerializer})
+    def get(self, request: Request) -> Response:
+        revoked = [
+            {
+                "id": credentials.certificate_verify_url(row.id),
+                "revocationReason": row.revoked_reason or "",
+            }
+            for row in certificates.certificate_revocations()
+        ]
+        body = {
+            "id": credentials.revocation_list_id(),
+            "issuer": credentials.issuer_id(),
+            "revokedCredentials": revoked,
+        }
+        return Response(self.OutputSerializer(body).data)
+
+
+class InstructorCertificateRevokeApi(APIView):
+    """Revoke a certificate of a course one teaches (or as an admin), with a reason."""
+
+    permission_classes = [IsInstructor]
+
+    class InputSerializer(StrictInputSerializer):
+        reason = serializers.CharField(max_length=500)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: CertificateSerializer,
+            403: problem("permission_denied (not the course's staff)"),
+            404: problem("not_found"),
+            409: problem("conflict (already revoked)"),
+        },
+    )
+    def post(self, request: Request, certificate_id: str) -> Response:
+        certificates.certificate_get_public(certificate_id=certificate_id)  # 404 first
+        data = _validated(self.InputSerializer, request.data)
+        certificate = certificates.certificate_revoke(
+            user=request.user, certificate_id=certificate_id, reason=data["reason"]
+        )
+        return _no_store(Response(certificate_payload(certificate)))
 
 
 name_nested_serializers(globals())

@@ -17,6 +17,7 @@ from bson import ObjectId
 from django.utils import timezone
 
 from accounts.roles import Viewer, require_user_id, user_id_of
+from assessments.certificates import certificate_issue
 from assessments.documents import CompletionRules, Quiz, QuizStanding, QuizVersion
 from catalog.selectors import course_detail_for_viewer, course_get_for_instructor
 from catalog.services import lessons_in_outline
@@ -51,6 +52,7 @@ class CourseCompletion:
     quizzes_passed: int
     required_lessons: list[RequiredLesson]
     required_quizzes: list[RequiredQuiz]
+    certificate_id: str | None = None  # issued when complete (if the course gives them)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class RulesView:
     required_lesson_ids: list[str] | None
     required_quiz_lesson_ids: list[str] | None
     updated_at: Any
+    certificates: bool = True
 
 
 # ---------------------------------------------------------------- staff: the rules
@@ -70,7 +73,10 @@ def _rules_view(rules: CompletionRules | None) -> RulesView:
     if rules is None:
         return RulesView(None, None, None)
     return RulesView(
-        ids(rules.required_lesson_ids), ids(rules.required_quiz_lesson_ids), rules.updated_at
+        ids(rules.required_lesson_ids),
+        ids(rules.required_quiz_lesson_ids),
+        rules.updated_at,
+        rules.certificates is not False,
     )
 
 
@@ -95,6 +101,7 @@ def completion_rules_set(
     course_id: Any,
     required_lesson_ids: list[str] | None,
     required_quiz_lesson_ids: list[str] | None,
+    certificates: bool = True,
 ) -> RulesView:
     """Name the required lessons and quizzes (None: the default rule for that list). Ids
     must be lessons of the draft (and, for quizzes, lessons with a quiz): else 400 and
@@ -112,6 +119,7 @@ def completion_rules_set(
             "$set": {
                 "required_lesson_ids": lessons,
                 "required_quiz_lesson_ids": quizzes,
+                "certificates": bool(certificates),
                 "updated_at": timezone.now(),
                 "updated_by": require_user_id(user),
             }
@@ -126,6 +134,7 @@ def completion_rules_set(
         details={
             "required_lesson_ids": required_lesson_ids,
             "required_quiz_lesson_ids": required_quiz_lesson_ids,
+            "certificates": bool(certificates),
         },
     )
     return _rules_view(CompletionRules.objects(course_id=course.id).first())
@@ -191,10 +200,17 @@ def _completion(*, user_id: int, detail: dict[str, Any], completed: set[str]) ->
         )
     lessons_done = sum(1 for item in required_lessons if item.completed)
     quizzes_done = sum(1 for item in required_quizzes if item.passed)
-    return CourseCompletion(
-        complete=bool(required_lessons or required_quizzes)
+    complete = (
+        bool(required_lessons or required_quizzes)
         and lessons_done == len(required_lessons)
-        and quizzes_done == len(required_quizzes),
+        and quizzes_done == len(required_quizzes)
+    )
+    certificate_id = None
+    if complete and (rules is None or rules.certificates is not False):
+        certificate_id = str(certificate_issue(user_id=user_id, detail=detail).id)
+    return CourseCompletion(
+        complete=complete,
+        certificate_id=certificate_id,
         custom_rules=custom_lessons is not None or custom_quizzes is not None,
         lessons_required=len(required_lessons),
         lessons_completed=lessons_done,

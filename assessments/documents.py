@@ -137,7 +137,34 @@ class CompletionRules(me.Document):
     course_id = me.ObjectIdField(required=True)
     required_lesson_ids = me.ListField(me.ObjectIdField(), null=True, default=None)
     required_quiz_lesson_ids = me.ListField(me.ObjectIdField(), null=True, default=None)
+    certificates = me.BooleanField(default=True)  # certificates are issued on completion
     updated_at = me.DateTimeField(default=timezone.now)
     updated_by = me.IntField()
 
     meta = _meta("completion_rules", [{"fields": ["course_id"], "unique": True}])
+
+
+class Certificate(me.Document):
+    """A course certificate: issued once per learner and course version when the learner
+    completes the course. What it certifies is copied here at issue time (names, title)."""
+
+    user_id = me.IntField(required=True)
+    course_id = me.ObjectIdField(required=True)
+    course_version = me.IntField(required=True)
+    course_slug = me.StringField(required=True)
+    course_title = me.StringField(required=True)
+    learner_name = me.StringField(default="")
+    instructor_name = me.StringField(default="")
+    issued_at = me.DateTimeField(required=True)
+    revoked_at = me.DateTimeField()
+    revoked_reason = me.StringField(max_length=500)
+    revoked_by = me.IntField()
+
+    meta = _meta(
+        "certificates",
+        [
+            {"fields": ["user_id", "course_id", "course_version"], "unique": True},
+            ("course_id", "issued_at"),
+            "revoked_at",
+        ],
+    )

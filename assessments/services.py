@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.utils import timezone
@@ -18,8 +19,10 @@ from pymongo.errors import DuplicateKeyError
 
 from accounts.personal_data import PersonalDataHandler, personal_data_register
 from accounts.roles import Viewer, require_user_id
+from assessments.completion import course_completion_for_viewer
 from assessments.documents import (
     QUIZ_SNAPSHOT_FIELDS,
+    Certificate,
     Question,
     Quiz,
     QuizAttempt,
@@ -33,7 +36,7 @@ from catalog.publish_hooks import PublishedSnapshot, publish_listener_register
 from catalog.selectors import lesson_get_for_instructor
 from catalog.video_state import lesson_has_ready_video, lesson_video_duration
 from learnstream.audit import audit_record
-from learnstream.errors import Conflict, NotFound
+from learnstream.errors import Conflict, NotFound, PermissionDenied
 
 LESSON = "lesson"
 
@@ -255,6 +258,11 @@ def quiz_attempt_submit(
             {**key, "passed_at": None},
             {"$set": {"passed_at": now, "passed_version": served.version}},
         )
+        if served.version is not None and not served.access.is_course_staff:
+            # Passing may complete the course: that issues the certificate. (A preview
+            # viewer who is not enrolled has no course completion.)
+            with contextlib.suppress(PermissionDenied, NotFound):
+                course_completion_for_viewer(user=user, slug=served.access.facts.course_slug)
     return attempt, grade, served
 
 
@@ -283,6 +291,27 @@ def quiz_attempts_delete(*, user_id: int) -> int:
     return int(removed)
 
 
+def certificates_export(*, user_id: int) -> list[dict[str, Any]]:
+    cursor = (
+        Certificate._get_collection()
+        .find({"user_id": user_id}, {"user_id": False})
+        .sort([("issued_at", 1)])
+    )
+    return [
+        {
+            **{k: v for k, v in row.items() if k != "_id"},
+            "id": str(row["_id"]),
+            "course_id": str(row["course_id"]),
+        }
+        for row in cursor
+    ]
+
+
+def certificates_delete(*, user_id: int) -> int:
+    """A deleted account's certificates go with it (their verification pages then 404)."""
+    return int(Certificate._get_collection().delete_many({"user_id": user_id}).deleted_count)
+
+
 def register() -> None:
     """Plug quizzes into the course publish and the account export and deletion."""
     publish_listener_register("assessments.quizzes", quiz_snapshot_publish)
@@ -291,5 +320,12 @@ def register() -> None:
             name="quiz_attempts",
             export=lambda user_id: quiz_attempts_export(user_id=user_id),
             erase_documents=lambda user_id: quiz_attempts_delete(user_id=user_id),
+        )
+    )
+    personal_data_register(
+        PersonalDataHandler(
+            name="certificates",
+            export=lambda user_id: certificates_export(user_id=user_id),
+            erase_documents=lambda user_id: certificates_delete(user_id=user_id),
         )
     )

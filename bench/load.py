@@ -149,6 +149,9 @@ def stop(process: subprocess.Popen | None) -> None:
 # --- CPU from /proc -------------------------------------------------------------------------
 
 
+REDIS_PID = 0  # the Redis server (shared with other users of the machine: read with care)
+
+
 def _proc_ticks(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/stat") as handle:
@@ -185,9 +188,20 @@ class CpuSnapshot:
     at: float
     gunicorn: int
     mongo: int
+    redis: int
     driver: float
     machine_busy: int
     machine_total: int
+
+
+def redis_pid() -> int:
+    """The Redis server's process id (0 when it is not on this machine / not readable)."""
+    try:
+        from tracking import progress_buffer
+
+        return int(progress_buffer.redis_client().info("server").get("process_id", 0))
+    except Exception:
+        return 0
 
 
 def cpu_snapshot(gunicorn_pid: int, mongo_pid: int) -> CpuSnapshot:
@@ -198,6 +212,7 @@ def cpu_snapshot(gunicorn_pid: int, mongo_pid: int) -> CpuSnapshot:
         at=time.monotonic(),
         gunicorn=sum(_proc_ticks(pid) for pid in workers),
         mongo=_proc_ticks(mongo_pid),
+        redis=_proc_ticks(REDIS_PID) if REDIS_PID else 0,
         driver=times.user + times.system,
         machine_busy=busy,
         machine_total=total,
@@ -210,6 +225,7 @@ def cpu_between(first: CpuSnapshot, last: CpuSnapshot) -> dict[str, float]:
     return {
         "gunicorn_cpu_pct": round((last.gunicorn - first.gunicorn) / CLK_TCK / seconds * 100, 1),
         "secantusdb_cpu_pct": round((last.mongo - first.mongo) / CLK_TCK / seconds * 100, 1),
+        "redis_cpu_pct": round((last.redis - first.redis) / CLK_TCK / seconds * 100, 1),
         "driver_cpu_pct": round((last.driver - first.driver) / seconds * 100, 1),
         "machine_busy_pct": round(
             (last.machine_busy - first.machine_busy)
@@ -564,16 +580,40 @@ def run_level(base: str, data: Seed, learners: int, args, pids: tuple[int, int])
         await asyncio.sleep(max(window[1] - time.monotonic(), 0))
         cpu["end"] = cpu_snapshot(*pids)
 
+    flush_lags: list[float] = []
+
+    async def sample_flush_lag() -> None:
+        """The age of the oldest beat not yet in MongoDB, twice a second in the window."""
+        from tracking import progress_buffer
+
+        await asyncio.sleep(max(window[0] - time.monotonic(), 0))
+        while time.monotonic() < window[1]:
+            try:
+                lag_s = await asyncio.to_thread(progress_buffer.flush_lag_s)
+            except Exception:
+                lag_s = float("nan")
+            flush_lags.append(lag_s)
+            await asyncio.sleep(0.5)
+
     async def main() -> None:
         sampler = asyncio.create_task(sample_cpu())
+        flush_sampler = asyncio.create_task(sample_flush_lag())
         await driver.run(begin)
         await sampler
+        await flush_sampler
 
     asyncio.run(main())
     result = summarise(driver.samples, window)
     lag = sorted(driver.loop_lag) or [0.0]
+    flush = sorted(value for value in flush_lags if value == value) or [0.0]
     result.update(
         {
+            "flush_lag_s": {
+                "p50": round(percentile(flush, 0.5), 2),
+                "p99": round(percentile(flush, 0.99), 2),
+                "max": round(flush[-1], 2),
+                "samples": len(flush_lags),
+            },
             "driver_loop_lag_p99_ms": round(percentile(lag, 0.99) * 1000, 1),
             "learners": learners,
             "duration_s": args.duration,
@@ -591,9 +631,9 @@ def run_level(base: str, data: Seed, learners: int, args, pids: tuple[int, int])
 def markdown(results: list[dict], floor: dict) -> str:
     lines = [
         "| learners | req/s | 2xx/s | p50 ms | p95 ms | p99 ms | errors | 429s | shed 503s "
-        "| gunicorn CPU | SecantusDB CPU | driver CPU | driver lag p99 | machine busy "
-        "| load 1m at start |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| gunicorn CPU | SecantusDB CPU | Redis CPU | driver CPU | driver lag p99 "
+        "| flush lag p50 / p99 / max | machine busy | load 1m at start |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         o, c = r["overall"], r["cpu"]
@@ -601,8 +641,10 @@ def markdown(results: list[dict], floor: dict) -> str:
             f"| {r['learners']} | {o['req_per_s']} | {o['ok_per_s']} | {o['p50_ms']} "
             f"| {o['p95_ms']} | {o['p99_ms']} | {o['errors']} ({o['error_pct']}%) "
             f"| {o['throttled_429']} | {o['shed_503']} "
-            f"| {c['gunicorn_cpu_pct']}% | {c['secantusdb_cpu_pct']}% "
+            f"| {c['gunicorn_cpu_pct']}% | {c['secantusdb_cpu_pct']}% | {c['redis_cpu_pct']}% "
             f"| {c['driver_cpu_pct']}% | {r['driver_loop_lag_p99_ms']} ms "
+            f"| {r['flush_lag_s']['p50']} / {r['flush_lag_s']['p99']} / "
+            f"{r['flush_lag_s']['max']} s "
             f"| {c['machine_busy_pct']}% | {r['loadavg_1m_at_start']} |"
         )
     lines += [
@@ -622,7 +664,9 @@ def markdown(results: list[dict], floor: dict) -> str:
         f"Floor, same run and SecantusDB: raw pymongo heartbeat upserts, 4 threads: "
         f"**{floor['raw_pymongo_upserts_per_s']}/s** (no HTTP, no app).",
         "CPU: % of one core from /proc utime+stime over the measured window (200% = both "
-        "cores); gunicorn = master + workers; machine busy = all processes, % of all cores.",
+        "cores); gunicorn = master + workers; Redis = the whole redis-server process (other "
+        "databases on it included); machine busy = all processes, % of all cores. Flush lag: "
+        "age of the oldest beat not yet in MongoDB, sampled every 0.5 s in the window.",
     ]
     return "\n".join(lines)
 
@@ -718,6 +762,8 @@ def main() -> int:
             call_command("mongo_indexes", verbosity=0)
             call_command("collectstatic", interactive=False, verbosity=0)
             cache.clear()
+            global REDIS_PID
+            REDIS_PID = redis_pid()
             data = seed(max(levels))
             print(f"seeded in {time.monotonic() - started:.0f} s")
             floor = raw_upsert_floor()

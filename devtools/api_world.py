@@ -51,6 +51,7 @@ class ApiWorld:
             "version": 1,
             "user_id": self.users["enrolled"].id,
             "caption_id": "0" * 24,  # no such caption: staff get 404, others their refusal
+            "certificate_id": "0" * 24,  # no such certificate: 404
         }
 
     def token_pair(self, user: Any) -> dict[str, Any]:

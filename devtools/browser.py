@@ -26,7 +26,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--autoplay-policy=no-user-gesture-required",
 ]
-SCREENSHOT_ROOT = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+SCREENSHOT_ROOT = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 PASSWORD = "correct-horse-battery-9"  # the factories' password
 
 

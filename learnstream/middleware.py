@@ -27,7 +27,7 @@ from learnstream.metrics import UNMATCHED_ROUTE, request_observe
 from learnstream.outages import outage_record
 
 access_logger = logging.getLogger("learnstream.access")
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # fullmatch: no trailing newline
 
 
 class RequestIdMiddleware:
@@ -38,7 +38,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
         started = time.perf_counter()

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("tracking.urls")),
     path("", include("playback.urls")),
     path("", include("learning.urls")),
+    path("", include("assessments.urls")),
     path("", include("catalog.urls")),
 ]
 

@@ -7,7 +7,8 @@ server) and, unless MUX_API_HOST points at real Mux, the local Mux simulator (da
 var/mux-sim, webhooks to the app); creates a signing key on the first run (into
 var/local.env); migrates, seeds the demo, starts the app at http://127.0.0.1:8000, gives
 the demo lessons their generated videos through the upload path once the app answers
-/readyz, and stops everything it started on Ctrl-C. Running it again keeps the data.
+/readyz (not even started when they all have theirs), and stops everything it started on
+Ctrl-C. Running it again keeps the data.
 """
 
 from __future__ import annotations
@@ -119,6 +120,29 @@ def ensure_local_env() -> None:
 
 def manage(*args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True)
+
+
+# Migrate and seed in one process (every Django start costs seconds), then say whether the
+# demo lessons still need their videos: exit status 3 if so.
+PREPARE = """
+import os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnstream.settings.local")
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
+call_command("seed_demo")
+from devtools.management.commands.seed_demo_videos import demo_lessons_to_seed
+sys.exit(3 if demo_lessons_to_seed() else 0)
+"""
+
+
+def prepare_data() -> bool:
+    """Migrate, seed the demo; True when demo lessons still need their videos."""
+    result = subprocess.run([PYTHON, "-c", PREPARE], cwd=ROOT)
+    if result.returncode not in (0, 3):
+        raise subprocess.CalledProcessError(result.returncode, "migrate and seed_demo")
+    return result.returncode == 3
 
 
 # --- the local Mux simulator ---------------------------------------------------------------
@@ -271,14 +295,13 @@ def main() -> int:
             ensure_signing_key(mux)
         else:
             print(f"Using Mux at {mux['MUX_API_HOST']} (no local simulator).")
-        manage("migrate", "--noinput", "-v", "0")
-        manage("seed_demo")
+        videos_missing = prepare_data()
         app = subprocess.Popen(
             [PYTHON, "manage.py", "runserver", APP_ADDRESS, "--noreload"], cwd=ROOT
         )
         children.append(app)
         wait_until_ready(app)
-        if port is not None:
+        if port is not None and videos_missing:
             manage("seed_demo_videos")
         print(
             f"\nLearnStream is running at http://{APP_ADDRESS}/  (admin: /admin/, "

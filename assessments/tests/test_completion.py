@@ -95,6 +95,7 @@ def test_custom_rules_name_the_required_lessons_and_quizzes(world: ApiWorld):
         "required_lesson_ids": None,
         "required_quiz_lesson_ids": None,
         "updated_at": None,
+        "certificates": True,
     }
     text = str(world.text_lesson.id)
     body = {"required_lesson_ids": [text], "required_quiz_lesson_ids": []}

@@ -50,10 +50,12 @@ def test_the_body_limit_is_the_one_the_render_test_uses():
 def test_each_pathological_pattern_at_the_body_limit_renders_well_under_a_second(pattern):
     text = (pattern * (BODY_MAX // len(pattern) + 1))[:BODY_MAX]
     assert len(text) == BODY_MAX
-    started = time.perf_counter()
+    # CPU time, not wall time: the test machine's cores are shared with other jobs, and
+    # what is bounded is the work one render costs a worker.
+    started = time.process_time()
     html = render_markdown(text)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 0.5, f"{pattern!r} x {BODY_MAX} took {elapsed:.2f} s"
+    elapsed = time.process_time() - started
+    assert elapsed < 0.5, f"{pattern!r} x {BODY_MAX} took {elapsed:.2f} s of CPU"
     assert html  # something was rendered (escaped text, not nothing)
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from learnstream.settings.accounts import *  # noqa: F403
 from learnstream.settings.catalog import *  # noqa: F403
+from learnstream.settings.certificates import *  # noqa: F403
 from learnstream.settings.env import BASE_DIR, VAR_DIR, env
 from learnstream.settings.mongo import *  # noqa: F403
 from learnstream.settings.mux import *  # noqa: F403

@@ -24,5 +24,6 @@ else:
     MONGODB_URI = mongo_server.uri_for(MONGODB_TEST_SERVER_PORT, "learnstream_test")
 
 # Beats are written to MongoDB before they are answered, so tests read documents right
-# after a call; write-behind (the production default) has tests of its own that set it.
-PROGRESS_FLUSH_INTERVAL_S = 0.0
+# after a call; write-behind (the production default) has tests of its own that set it
+# (app processes started by tests take it from the environment).
+PROGRESS_FLUSH_INTERVAL_S = env.float("PROGRESS_FLUSH_INTERVAL_S", default=0.0)

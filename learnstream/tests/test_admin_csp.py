@@ -1,11 +1,13 @@
 """Every admin page renders under the site's Content-Security-Policy, in headless Chromium:
-Django's own pages (index, app lists, change lists with and without actions, change forms,
-login, password change) and the catalogue's (courses, lessons, the lesson's video with its
-uploader and signed preview, publish, history, analytics, audit), the lesson video page
-with its captions manager, the two-factor pages, and the debug 404/500 pages of a local
-run (DEBUG=True). A `securitypolicyviolation` event or a console CSP error on any of them
-fails the test, and so does a layout the admin's stylesheet did not apply (analytics
-controls on top of each other, a preview player or thumbnail stretched across the page)."""
+Django's own pages (index, app lists, change lists, a popup list, change forms, login,
+password change) and the catalogue's (courses, lessons, the lesson's video with its
+uploader and signed preview, publish, history, archive, analytics, captions report, draft
+previews, audit), the lesson video page with its captions manager, the two-factor pages,
+and a local run's debug 404 page (DEBUG=True; the 500 page's policy is checked in
+test_csp_inline_hashes.py). A `securitypolicyviolation` event or a console CSP error on
+any of them fails the test, and so does a layout the admin's stylesheet did not apply
+(analytics controls on top of each other, a preview player or thumbnail stretched across
+the page)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from catalog.documents import Lesson
-from catalog.services import course_publish, enrollment_create
+from catalog.services import course_archive, course_publish, enrollment_create
 from catalog.tests.factories import CourseFactory, LessonFactory
 from devtools.browser import Journey, browser_marks, chromium
 from devtools.live_stack import connect_simulator
@@ -77,8 +79,11 @@ def world(mux_sim, ready_assets, live_server, settings):
     staff_with_2fa = UserFactory(role="instructor", name="Two Factor")
     TOTPDevice.objects.create(user=staff_with_2fa, name="Authenticator app", confirmed=True)
     lessons = list(Lesson.objects(course_id=course.id).order_by("position"))
+    archived = CourseFactory(owner_id=instructor.id, slug="csp-archived", title="Old Course")
+    course_archive(course=archived, user=instructor)
     return {
         "course": course,
+        "archived": archived,
         "video_lesson": lessons[0],
         "reading_lesson": lessons[1],
         "learner": learner,
@@ -134,6 +139,11 @@ def test_every_admin_page_renders_without_a_csp_violation(world, live_server, se
             "course history": f"/admin/catalog/courses/{c}/history/",
             "course analytics": f"/admin/catalog/courses/{c}/analytics/",
             "course archive": f"/admin/catalog/courses/{c}/archive/",
+            "course unarchive": f"/admin/catalog/courses/{world['archived'].id}/unarchive/",
+            "course captions": f"/admin/catalog/courses/{c}/captions/",
+            "course preview": f"/admin/catalog/courses/{c}/preview/",
+            "lesson preview (video)": f"/admin/catalog/courses/{c}/lessons/{v}/preview/",
+            "lesson preview (reading)": f"/admin/catalog/courses/{c}/lessons/{r}/preview/",
             "lesson add": f"/admin/catalog/courses/{c}/lessons/add/",
             "lesson with video": f"/admin/catalog/courses/{c}/lessons/{v}/change/",
             "reading lesson": f"/admin/catalog/courses/{c}/lessons/{r}/change/",

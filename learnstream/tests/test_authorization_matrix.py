@@ -192,6 +192,14 @@ MATRIX: list[Row] = [
     row("PUT",    A + "instructor/courses/<str:course_id>/completion",  401,  403,  403,  404,  200,  200, body=_fixed({"required_lesson_ids": None, "required_quiz_lesson_ids": None})),
     row("GET",    A + "courses/<str:slug>/completion",   401,  403,  200,  403,  200,  200),
     row("GET",    A + "courses/<str:slug>/completion",   401,  404,  404,  404,  404,  404, target="draft"),
+    # certificates: the learner's own list; verification is public (no such certificate
+    # here: 404); revoking is for the course's staff (students by role: 403)
+    row("GET",    A + "me/certificates",                 401,  200,  200,  200,  200,  200),
+    row("GET",    A + "certificates/issuer",             200,  200,  200,  200,  200,  200),
+    row("GET",    A + "certificates/issuer/jwks",        200,  200,  200,  200,  200,  200),
+    row("GET",    A + "certificates/revocations",        200,  200,  200,  200,  200,  200),
+    row("GET",    A + "certificates/<str:certificate_id>/credential",         404,  404,  404,  404,  404,  404),
+    row("POST",   A + "instructor/certificates/<str:certificate_id>/revoke",  401,  403,  403,  404,  404,  404, body=_fixed({"reason": "Misconduct"})),
     # not under /api/v1/: an unsigned Mux webhook is refused whoever sends it
     row("POST",   "webhooks/mux",                        401,  401,  401,  401,  401,  401, body=_fixed({"type": "video.asset.ready", "data": {}})),
 ]

@@ -24,6 +24,7 @@ from catalog.video_state import lesson_has_ready_video, lesson_video_coming
 from devtools.browser import Journey, browser_marks, chromium, video_js
 from devtools.live_stack import connect_simulator
 from devtools.management.commands.seed_demo_videos import Command as SeedDemoVideos
+from devtools.management.commands.seed_demo_videos import demo_lessons_to_seed
 from playback.captions_documents import Caption
 
 pytestmark = browser_marks()
@@ -58,6 +59,14 @@ def test_demo_student_watches_a_generated_lesson_with_captions(mux_sim, live_ser
             assert Caption.objects(lesson_id=lesson.id).count() >= 1, lesson.title
     # Videos differ per lesson: each went through its own upload.
     watched = next(lesson for lesson in lessons if lesson.is_preview)
+    # What `./dev run` checks to skip the command: nothing left in this course, the other
+    # demo courses' video lessons still to do.
+    left = set(demo_lessons_to_seed())
+    assert not left & {str(lesson.id) for lesson in lessons}
+    others = [spec for spec in DEMO_COURSES if spec is not COURSE]
+    assert len(left) == sum(
+        1 for spec in others for entry in spec["lessons"] if not isinstance(entry, Reading)
+    )
     assets = {lesson.video.current.asset_id for lesson in lessons if lesson_has_ready_video(lesson)}
     assert len(assets) == len(lessons) - len(readings)
 

@@ -194,3 +194,24 @@ def test_401_detail_is_a_sentence(db, header: str):
     assert body["code"] in ("token_invalid", "not_authenticated")
     assert "ErrorDetail" not in body["detail"] and "{" not in body["detail"]
     assert body["detail"][0].isupper() and body["detail"].endswith(".")
+
+
+def test_admin_upload_with_deeply_nested_json_is_400(api_world: ApiWorld):
+    client = Client()
+    client.force_login(api_world.users["owner"])
+    lesson = api_world.video_lesson
+    before = _mongo_state()
+    response = client.post(
+        f"/admin/catalog/courses/{api_world.course.id}/lessons/{lesson.id}/upload/",
+        "[" * 100_000 + "]" * 100_000,
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert _mongo_state() == before
+
+
+def test_request_id_with_a_trailing_newline_is_replaced(db):
+    response = Client().get("/healthz", headers={"X-Request-ID": "abc\n"})
+    assert response.status_code == 200
+    assert response["X-Request-ID"] != "abc\n" and len(response["X-Request-ID"]) == 32

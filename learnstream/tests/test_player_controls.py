@@ -187,6 +187,13 @@ def test_controls_speed_captions_shortcuts_and_live_progress(demo_course, live_s
         page.wait_for_function("() => document.fullscreenElement !== null")
         page.keyboard.press("f")
         page.wait_for_function("() => document.fullscreenElement === null")
+        # Outside the player the keys are the page's: typing "m" in the transcript search
+        # types it.
+        page.focus("[data-transcript-search]")
+        page.keyboard.type("mk")
+        assert page.evaluate(video_js("[v.muted, v.paused]")) == [False, True]
+        assert page.input_value("[data-transcript-search]") == "mk"
+        page.fill("[data-transcript-search]", "")
         # A focused button keeps space and Enter for itself.
         page.focus("[data-action=mute]")
         page.keyboard.press(" ")

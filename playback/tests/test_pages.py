@@ -55,6 +55,12 @@ def test_enrolled_student_sees_the_player(course, lessons):
     assert "data-player-status" in html
     assert "vendor/hls/hls.min.js" in html
     assert "js/player.js" in html
+    # Our own controls (player_controls.js swaps them for the browser's) and the region
+    # that keeps the outline and course progress up to date.
+    assert "data-player-controls" in html and "js/player_controls.js" in html
+    assert f'data-progress-url="/api/v1/courses/{course.slug}/progress"' in html
+    assert "js/progress_region.js" in html
+    assert f'<li data-lesson-id="{lessons[1].id}" class="current" aria-current="page">' in html
     assert "data-locked" not in html
     assert "pb-secret-id" not in html
     csp = response["Content-Security-Policy"]
@@ -295,3 +301,17 @@ def test_lesson_page_progress_costs_the_same_queries_for_3_and_30_lessons(instru
     # lesson facts (3), outline (course, version), video, progress, the lesson's quiz (of
     # the version already read): no second version read
     assert len(small[1]) == 8, small
+
+
+def test_a_completed_reading_lesson_shows_it_and_offers_no_mark_complete(course, lessons):
+    student = UserFactory(role="student")
+    enrollment_create(user=student, course=course)
+    set_video(lessons[2])
+    url = page_url(course, lessons[2])
+    html = signed_in(student).get(url).content.decode()
+    assert "data-mark-complete" in html and " hidden disabled>Mark as complete" not in html
+    assert "<p data-lesson-complete hidden" in html
+    _complete(student, course, lessons[2])
+    html = signed_in(student).get(url).content.decode()
+    assert " hidden disabled>Mark as complete" in html
+    assert '<p data-lesson-complete data-completed="true"' in html

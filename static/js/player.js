@@ -2,20 +2,22 @@
  * LearnStream lesson player: secure HLS playback, our own accessible controls, and progress
  * heartbeats that survive a lost session.
  *
- * Markup (templates/playback/_player.html):
+ * Markup (templates/playback/lesson.html; the controls in _player_controls.html):
  *   <div data-player-root>
  *     <video data-player data-playback-url data-progress-url data-lesson-id data-user-key
  *            data-span-rules='{"interval_s":2,"max_rate":2,"slack_s":3,"first_beat_max_s":15}'
  *            data-signin-url controls playsinline></video>
  *     <div data-player-controls hidden>…buttons [data-action], [data-player-seek],
- *       [data-player-speed], [data-player-captions], [data-player-time]…</div>
+ *       speed and caption menus, [data-player-time]… (player_controls.js)</div>
  *     <p data-player-announce aria-live="polite"></p>   <div data-player-alert role="alert"></div>
  *   </div>
  *   <p data-player-status role="status"></p>   <p data-lesson-complete hidden></p>
  *
  * Needs: window.LearnStreamAPI (api.js), window.LearnStreamPlayerCore (player_core.js),
- * window.LearnStreamProgressRegion (progress_region.js, optional), window.Hls (optional where
- * the browser plays HLS natively).
+ * window.LearnStreamPlayerControls (player_controls.js, optional: without it the browser's
+ * own controls stay), window.Hls (optional where the browser plays HLS natively).
+ * The page's outline and course progress follow the `learnstream:progress` events
+ * (progress_region.js).
  * Exposes: window.LearnStreamPlayer (the first player on the page; see `publicApi`),
  *          `learnstream:completed` and `learnstream:progress` CustomEvents on the <video>.
  *
@@ -187,12 +189,6 @@
       }
       announce("Lesson complete.");
       video.dispatchEvent(new CustomEvent("learnstream:completed", { bubbles: true, detail: progress }));
-      refreshProgressRegion();
-    }
-
-    function refreshProgressRegion() {
-      const region = window.LearnStreamProgressRegion;
-      if (region) region.refresh();
     }
 
     // Send pending spans oldest first, one request at a time, each cut to what the server's
@@ -402,9 +398,7 @@
     function onPause() {
       clearTimeout(timer);
       closeSpan(playedPosition(), false);
-      flush().then(() => {
-        if (stats.lastProgress && !pending.length) refreshProgressRegion();
-      });
+      flush();
     }
 
     function onSeeking() {

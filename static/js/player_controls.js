@@ -12,8 +12,9 @@
  * - speed and the caption choice are remembered per learner in localStorage and applied on
  *   the next lesson; playback starts only when the learner presses play, with sound;
  * - keyboard: space/k play-pause, ←/→ 5 s, j/l 10 s, f full screen, c captions, m mute, each
- *   told to screen readers through the player's aria-live region; a focused control keeps
- *   the keys it needs (typing, a button's space/Enter, the volume slider's arrows).
+ *   told to screen readers through the player's aria-live region; they work while the focus
+ *   is in the player (the video is focusable), and a focused control keeps the keys it needs
+ *   (a button's space/Enter, the volume slider's arrows).
  *
  * Needs window.LearnStreamPlayerCore (player_core.js). The menus are disclosure buttons with
  * a list of toggle buttons, so they work with Tab, Enter and space alone; Escape closes one.
@@ -435,9 +436,9 @@
     function onKeyDown(event) {
       if (event.defaultPrevented) return;
       const target = event.target;
-      // Shortcuts work inside the player, and on the page itself when nothing else has focus.
-      const inPlayer = root.contains(target);
-      if (!inPlayer && target !== document.body && target !== document.documentElement) return;
+      // Only while the focus is in the player (the video or one of its controls): single-key
+      // shortcuts must not fire while the learner reads or types elsewhere (WCAG 2.1.4).
+      if (!root.contains(target)) return;
       const action = core.keyAction(event);
       if (!action) return;
       if (core.ownsKey(core.keyTargetKind(target), event.key)) return;
@@ -445,7 +446,7 @@
       perform(action);
     }
 
-    document.addEventListener("keydown", onKeyDown);
+    root.addEventListener("keydown", onKeyDown);
 
     for (const name of ["play", "playing", "pause", "ended"]) video.addEventListener(name, showPlayState);
     for (const name of ["timeupdate", "durationchange", "loadedmetadata", "seeked"]) {

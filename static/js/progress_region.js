@@ -23,6 +23,7 @@
 
   const api = window.LearnStreamAPI;
   const core = window.LearnStreamPlayerCore;
+  const RETRY_READ_MS = 60000;
 
   function mount(region) {
     const url = region.dataset.progressUrl;
@@ -33,6 +34,8 @@
     let inFlight = null;
     let again = false;
     let renders = 0;
+    let lastBeat = null; // {lessonId, progress}: the newest answer, laid over every read
+    let failedAt = 0; // a read failed then: don't read again on every beat for a while
 
     function lessonHref(id) {
       return `/courses/${slug}/lessons/${id}/`;
@@ -129,9 +132,17 @@
       }
       inFlight = api
         .request(url)
-        .then(render, () => {
-          /* signed out or offline: the page keeps what it shows; the next beat tries again */
-        })
+        .then(
+          (data) => {
+            failedAt = 0;
+            // The server may store beats a moment after answering them: the newest answer
+            // this page holds is laid over what it read (applying a beat twice is harmless).
+            render(lastBeat ? core.applyBeat(data, lastBeat.lessonId, lastBeat.progress, tail).course : data);
+          },
+          () => {
+            failedAt = Date.now(); // signed out or offline: the page keeps what it shows
+          },
+        )
         .finally(() => {
           inFlight = null;
           if (again) {
@@ -146,8 +157,9 @@
       const source = event.target && event.target.closest && event.target.closest("[data-lesson-id]");
       const lessonId = source && source.dataset.lessonId;
       if (!lessonId || !event.detail) return;
+      lastBeat = { lessonId, progress: event.detail };
       if (!course) {
-        refresh(true);
+        if (Date.now() - failedAt > RETRY_READ_MS) refresh(true);
         return;
       }
       const applied = core.applyBeat(course, lessonId, event.detail, tail);

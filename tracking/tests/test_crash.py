@@ -138,6 +138,8 @@ def test_an_app_process_killed_mid_stream_keeps_completions_and_the_window(instr
         "from catalog.access import lesson_facts_get\n"
         "from tracking.services import progress_record_heartbeat\n"
         "from tracking.tests.helpers import T0\n"
+        "from tracking import progress_buffer\n"
+        "print(json.dumps({'write_behind': progress_buffer.write_behind()}), flush=True)\n"
         f"lesson = lesson_facts_get(lesson_id={lesson.lesson_id!r})\n"
         "position = {u: 0.0 for u in range(1, 7)}\n"
         "for step in range(1, 100000):\n"
@@ -157,6 +159,7 @@ def test_an_app_process_killed_mid_stream_keeps_completions_and_the_window(instr
     answers: list[dict] = []
     try:
         assert app.stdout is not None
+        assert json.loads(app.stdout.readline()) == {"write_behind": True}
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             answers.append(json.loads(app.stdout.readline()))

@@ -23,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import User
 from catalog.demo_content import DEMO_COURSES, DEMO_USERS, Reading
 from catalog.documents import Course, Lesson
+from catalog.video_state import lesson_has_ready_video
 from devtools.demo_media import lesson_media
 from playback.captions_documents import Caption
 from playback.selectors import lesson_video_status_get
@@ -131,6 +132,24 @@ class Command(BaseCommand):
                 time.sleep(0.5)
         if lesson_ids:
             self.stdout.write(f"{len(lesson_ids)} demo videos are ready.")
+
+
+def demo_lessons_to_seed() -> list[str]:
+    """Ids of the demo lessons this command would work on: a video lesson (not a reading)
+    without a playable video or without captions in its course's language. Empty once the
+    demo is complete, so a local run can skip the command (and its start-up) altogether."""
+    missing = []
+    for spec in DEMO_COURSES:
+        course = Course.objects(slug=spec["slug"]).only("id").first()
+        if course is None:
+            continue
+        titles = {entry[1] for entry in spec["lessons"] if not isinstance(entry, Reading)}
+        lessons = Lesson.objects(course_id=course.id, title__in=list(titles), removed_at=None)
+        for lesson in lessons.only("id", "video"):
+            has_captions = Caption.objects(lesson_id=lesson.id, language=spec["language"]).first()
+            if not lesson_has_ready_video(lesson) or has_captions is None:
+                missing.append(str(lesson.id))
+    return missing
 
 
 def attach_demo_captions(*, instructor: Any, lesson_id: str, language: str, vtt: Path) -> None:
