@@ -10,7 +10,14 @@ from django import forms
 
 from accounts.managers import normalize_email
 from accounts.selectors import user_ids_by_emails
-from catalog.documents import COURSE_EDITABLE_FIELDS, CourseLevel
+from catalog.completion import completion_policy_of
+from catalog.documents import (
+    COURSE_EDITABLE_FIELDS,
+    LESSON_COMPLETION_FIELDS,
+    LESSON_SNAPSHOT_FIELDS,
+    CourseLevel,
+    ReadingMode,
+)
 from learnstream.errors import ValidationError
 
 # Tags are edited as one comma-separated text (see `course_fields`).
@@ -87,9 +94,73 @@ class LessonForm(forms.Form):
         required=False,
         help_text="Any signed-in visitor may watch a preview lesson without enrolling.",
     )
+    # The completion policy (`catalog.completion`): the share is edited as a percentage.
+    completion_share = forms.FloatField(
+        label="Share to watch (%)",
+        required=False,
+        min_value=0,
+        help_text="How much of the video (before the end credits) a learner must really "
+        "play. Empty: the site's default. Lowering it completes learners who now qualify; "
+        "raising it keeps completions already earned.",
+        widget=forms.NumberInput(attrs={"step": "any", "class": "vIntegerField"}),
+    )
+    credits_start_s = forms.FloatField(
+        label="End credits start at (s)",
+        required=False,
+        min_value=0,
+        help_text="Nothing after this second needs to be watched. Empty: the whole video.",
+        widget=forms.NumberInput(attrs={"step": "any", "class": "vIntegerField"}),
+    )
+    max_credited_rate = forms.FloatField(
+        label="Fastest credited speed (times real time)",
+        required=False,
+        min_value=0,
+        help_text="Playback faster than this is not credited in full (at most the site's "
+        "limit). Empty: the site's limit.",
+        widget=forms.NumberInput(attrs={"step": "any", "class": "vIntegerField"}),
+    )
+    reading_mode = forms.ChoiceField(
+        label="Reading lessons complete",
+        required=False,
+        choices=[
+            (ReadingMode.MARK_COMPLETE, "When the learner marks them complete"),
+            (ReadingMode.TIME_ON_PAGE, "After the minimum time on the page"),
+        ],
+        help_text="For lessons without a video.",
+    )
+    reading_min_s = forms.IntegerField(
+        label="Minimum time on the page (s)",
+        required=False,
+        min_value=0,
+        initial=0,
+        help_text="A reading lesson cannot be completed before its page has been open this long.",
+        widget=forms.NumberInput(attrs={"class": "vIntegerField"}),
+    )
+
+    @staticmethod
+    def initial_from(lesson: Any) -> dict[str, Any]:
+        initial = {name: getattr(lesson, name) for name in LESSON_SNAPSHOT_FIELDS}
+        policy = completion_policy_of(lesson).as_dict()
+        if policy["completion_share"] is not None:
+            policy["completion_share"] = round(policy["completion_share"] * 100, 2)
+        return {**initial, **policy}
+
+    def content_fields(self) -> list[Any]:
+        return [self[name] for name in LESSON_SNAPSHOT_FIELDS]
+
+    def completion_fields(self) -> list[Any]:
+        return [self[name] for name in LESSON_COMPLETION_FIELDS]
 
     def lesson_fields(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.fields}
+        fields = {name: self.cleaned_data[name] for name in self.fields}
+        # Left out of the post: unchanged (the form always shows them).
+        if not fields["reading_mode"]:
+            del fields["reading_mode"]
+        if fields["reading_min_s"] is None:
+            del fields["reading_min_s"]
+        if fields["completion_share"] is not None:
+            fields["completion_share"] = fields["completion_share"] / 100
+        return fields
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:

@@ -97,18 +97,13 @@ def lesson_change(
     course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
     lesson = admin_selectors.lesson_for_staff(user=request.user, course=course, lesson_id=lesson_id)
     if request.method == "GET":
-        form = LessonForm(
-            initial={
-                name: getattr(lesson, name)
-                for name in ("title", "section", "summary", "body", "is_preview")
-            }
-        )
+        form = LessonForm(initial=LessonForm.initial_from(lesson))
         return _lesson_page(request, site=site, course=course, lesson=lesson, form=form)
     form = LessonForm(request.POST)
     if form.is_valid():
         try:
             lesson = catalog_services.lesson_update(
-                lesson=lesson, course=course, **form.lesson_fields()
+                lesson=lesson, course=course, user=request.user, **form.lesson_fields()
             )
         except ValidationError as error:
             add_service_errors(form, error)

@@ -12,7 +12,7 @@ instructor publishes, restores, archives or edits), so a heartbeat costs no cata
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bson import ObjectId
@@ -25,7 +25,8 @@ from accounts.roles import (
     require_user_id,
     user_id_of,
 )
-from catalog.documents import Course, CourseStatus, CourseVersion, Lesson
+from catalog.completion import CompletionPolicy, completion_policy_of
+from catalog.documents import LESSON_COMPLETION_FIELDS, Course, CourseStatus, CourseVersion, Lesson
 from catalog.enrollment_cache import (
     enrollment_cache_key,
     enrollment_from_cached,
@@ -57,6 +58,7 @@ class LessonFacts:
     duration_s: float
     removed: bool
     video: str = VideoReadiness.NONE  # catalog.video_state.VideoReadiness
+    completion: CompletionPolicy = field(default_factory=CompletionPolicy)  # catalog.completion
 
 
 @dataclass(frozen=True)
@@ -67,11 +69,11 @@ class LessonAccess:
 
 
 def _facts_key(lesson_id: str) -> str:
-    return f"lesson-facts:v2:{lesson_id}"
+    return f"lesson-facts:v3:{lesson_id}"
 
 
 def _load_facts(lesson_oid: ObjectId) -> LessonFacts | None:
-    fields = ("course_id", "duration_s", "removed_at", "video")
+    fields = ("course_id", "duration_s", "removed_at", "video", *LESSON_COMPLETION_FIELDS)
     lesson = Lesson.objects(id=lesson_oid).only(*fields).first()
     if lesson is None:
         return None
@@ -101,6 +103,7 @@ def _load_facts(lesson_oid: ObjectId) -> LessonFacts | None:
         duration_s=float(lesson.duration_s or 0),
         removed=lesson.removed_at is not None,
         video=lesson_video_readiness(lesson),
+        completion=completion_policy_of(lesson),
     )
 
 
@@ -139,7 +142,7 @@ def _facts_and_enrolment(lesson_oid: ObjectId, user_id: int | None) -> tuple[Les
 
 def lesson_facts_invalidate(*, lesson_ids: list[Any]) -> None:
     """Call after any write that changes a lesson's course, publication, preview flag,
-    duration or removal."""
+    duration, removal or completion policy."""
     cache_delete_many([_facts_key(str(lesson_id)) for lesson_id in lesson_ids])
 
 

@@ -22,7 +22,8 @@ from rest_framework.views import APIView
 from accounts.permissions import IsInstructor, IsSignedIn
 from catalog import selectors, services
 from catalog.catalog_cache import catalog_cached
-from catalog.documents import Course, CourseLevel, Lesson
+from catalog.completion import MAX_READING_S, completion_policy_of
+from catalog.documents import Course, CourseLevel, Lesson, ReadingMode
 from catalog.video_state import lesson_video_duration, lesson_video_state
 from learnstream.api_pages import list_of, list_response, numbered_links
 from learnstream.api_schema import name_nested_serializers, problem
@@ -354,6 +355,19 @@ class InstructorCourseApi(APIView):
         return Response(status=204)
 
 
+class CourseUnarchiveApi(APIView):
+    """Undo an archive: the course is a draft again (200, the draft); students see it once
+    it is published again. A course that is not archived is returned unchanged."""
+
+    permission_classes = [IsInstructor]
+
+    @extend_schema(request=None, responses={200: InstructorCourseSerializer})
+    def post(self, request: Request, course_id: str) -> Response:
+        course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+        course = services.course_unarchive(course=course, user=request.user)
+        return Response(_course_with_lessons(course))
+
+
 class CoursePublishApi(APIView):
     permission_classes = [IsInstructor]
 
@@ -415,7 +429,31 @@ class CourseVersionRestoreApi(APIView):
 # ---------------------------------------------------------------- instructor: lessons
 
 
-class InstructorLessonSerializer(serializers.Serializer):
+class LessonCompletionFieldsSerializer(serializers.Serializer):
+    """The lesson's completion policy (`catalog.completion`); null numbers: the site's."""
+
+    completion_share = serializers.FloatField(
+        allow_null=True,
+        help_text="Share of the content (before the credits) to play; null: the site's.",
+    )
+    credits_start_s = serializers.FloatField(
+        allow_null=True, help_text="End credits start here: nothing after needs watching."
+    )
+    max_credited_rate = serializers.FloatField(
+        allow_null=True,
+        help_text="Fastest playback credited in full (at most the site's rate); null: the site's.",
+    )
+    reading_mode = serializers.ChoiceField(
+        choices=ReadingMode.ALL,
+        help_text="Lessons without video: the learner marks them complete, or they complete "
+        "after reading_min_s on the page.",
+    )
+    reading_min_s = serializers.IntegerField(
+        min_value=0, max_value=MAX_READING_S, help_text="Seconds on the page before completion."
+    )
+
+
+class InstructorLessonSerializer(LessonCompletionFieldsSerializer):
     id = serializers.CharField()
     course_id = serializers.CharField()
     title = serializers.CharField()
@@ -445,6 +483,7 @@ def _instructor_lesson(lesson: Lesson) -> dict[str, Any]:
                 "state": lesson_video_state(lesson),
                 "duration_s": lesson_video_duration(lesson),
             },
+            **completion_policy_of(lesson).as_dict(),
         }
     ).data
 
@@ -455,6 +494,12 @@ class LessonInputSerializer(StrictInputSerializer):
     summary = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     is_preview = serializers.BooleanField(required=False)
+    # Types only: the ranges are `catalog.completion`'s, applied by the services.
+    completion_share = serializers.FloatField(required=False, allow_null=True)
+    credits_start_s = serializers.FloatField(required=False, allow_null=True)
+    max_credited_rate = serializers.FloatField(required=False, allow_null=True)
+    reading_mode = serializers.CharField(required=False)
+    reading_min_s = serializers.IntegerField(required=False)
 
 
 class LessonCreateApi(APIView):
@@ -491,7 +536,7 @@ class InstructorLessonApi(APIView):
     def patch(self, request: Request, lesson_id: str) -> Response:
         lesson, course = selectors.lesson_get_for_instructor(user=request.user, lesson_id=lesson_id)
         data = validated(LessonInputSerializer, request.data)
-        lesson = services.lesson_update(lesson=lesson, course=course, **data)
+        lesson = services.lesson_update(lesson=lesson, course=course, user=request.user, **data)
         return Response(_instructor_lesson(lesson))
 
     @extend_schema(request=None, responses={204: None, 409: ARCHIVED})

@@ -72,7 +72,24 @@ COURSE_SNAPSHOT_FIELDS = (
 COURSE_EDITABLE_FIELDS = ("title", "slug", *COURSE_SNAPSHOT_FIELDS[1:])
 # The lesson fields a version snapshots and restores (besides its id and position).
 LESSON_SNAPSHOT_FIELDS = ("title", "section", "summary", "body", "is_preview")
-LESSON_EDITABLE_FIELDS = LESSON_SNAPSHOT_FIELDS
+# How a learner completes the lesson (`catalog.completion.CompletionPolicy`). Progress rules,
+# not content: they apply as soon as they are saved, to every learner, published or not.
+LESSON_COMPLETION_FIELDS = (
+    "completion_share",
+    "credits_start_s",
+    "max_credited_rate",
+    "reading_mode",
+    "reading_min_s",
+)
+LESSON_EDITABLE_FIELDS = (*LESSON_SNAPSHOT_FIELDS, *LESSON_COMPLETION_FIELDS)
+
+
+class ReadingMode:
+    """How a lesson without video is completed."""
+
+    MARK_COMPLETE = "mark_complete"  # the learner says so
+    TIME_ON_PAGE = "time_on_page"  # completes once the page has been open reading_min_s
+    ALL = (MARK_COMPLETE, TIME_ON_PAGE)
 
 
 def max_lengths(document: type[me.Document], names: tuple[str, ...]) -> dict[str, int]:
@@ -135,6 +152,12 @@ class Lesson(me.Document):
     is_preview = me.BooleanField(default=False)
     duration_s = me.FloatField(default=0, min_value=0)
     video = me.EmbeddedDocumentField(LessonVideo, default=LessonVideo)
+    # Completion policy (LESSON_COMPLETION_FIELDS); None: the site-wide setting.
+    completion_share = me.FloatField(null=True)  # share of the content to watch, 0 < x <= 1
+    credits_start_s = me.FloatField(null=True)  # nothing after this second needs watching
+    max_credited_rate = me.FloatField(null=True)  # fastest playback credited in full
+    reading_mode = me.StringField(choices=ReadingMode.ALL, default=ReadingMode.MARK_COMPLETE)
+    reading_min_s = me.IntField(default=0, min_value=0)  # time on the page before completion
     # Removing a lesson from the draft keeps the document: published versions that list it
     # still play it until the next publish, and a restore can bring it back.
     removed_at = me.DateTimeField()

@@ -27,6 +27,11 @@ from accounts.roles import Role, Viewer, is_admin, require_user_id, user_id_of
 from accounts.selectors import user_email_verified, user_ids_by_emails
 from catalog.access import lesson_facts_invalidate
 from catalog.catalog_cache import catalog_cache_bump
+from catalog.completion import (
+    CompletionPolicyChange,
+    completion_policy_listeners_run,
+    completion_policy_of,
+)
 from catalog.documents import (
     COURSE_SNAPSHOT_FIELDS,
     LESSON_SNAPSHOT_FIELDS,
@@ -519,20 +524,36 @@ def lesson_create(*, course: Course, **fields: Any) -> Lesson:
     return lesson
 
 
-def lesson_update(*, lesson: Lesson, course: Course, **fields: Any) -> Lesson:
+def lesson_update(
+    *, lesson: Lesson, course: Course, user: Viewer | None = None, **fields: Any
+) -> Lesson:
     """Edit a draft lesson; the published version keeps its snapshot until the next
-    publish."""
+    publish. Its completion policy is no snapshot: a change applies at once (the listeners
+    of `catalog.completion` re-evaluate learners' progress, audited as `user`)."""
     _require_editable(course)
     if lesson.removed_at is not None:
         raise NotFound("Lesson not found.")
     cleaned = clean_lesson_fields(fields)
     if cleaned:
+        before = completion_policy_of(lesson)
         changes = {**cleaned, **_renderings(cleaned, "body")}
         Lesson.objects(id=lesson.id).update_one(
             **{f"set__{name}": value for name, value in changes.items()},
             set__updated_at=timezone.now(),
         )
         lesson.reload()
+        after = completion_policy_of(lesson)
+        if after != before:
+            lesson_facts_invalidate(lesson_ids=[lesson.id])
+            completion_policy_listeners_run(
+                CompletionPolicyChange(
+                    lesson_id=str(lesson.id),
+                    course_id=str(course.id),
+                    before=before,
+                    after=after,
+                    actor_id=user_id_of(user) or 0,
+                )
+            )
     return lesson
 
 

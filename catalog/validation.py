@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.text import slugify
 
+from catalog.completion import clean_completion_fields
 from catalog.documents import (
     COURSE_EDITABLE_FIELDS,
     LESSON_EDITABLE_FIELDS,
@@ -139,6 +140,7 @@ def clean_lesson_fields(fields: dict[str, Any]) -> dict[str, Any]:
             cleaned[name] = cleaned[name].strip()
     if "is_preview" in cleaned and not isinstance(cleaned["is_preview"], bool):
         errors.add("is_preview", "Must be a boolean.")
+    clean_completion_fields(cleaned, errors.add)
     errors.raise_if_any()
     return cleaned
 

@@ -33,7 +33,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 from django.conf import settings
@@ -41,6 +41,9 @@ from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from tracking.documents import LessonProgress
+
+if TYPE_CHECKING:
+    from tracking.completion import CompletionRequirement
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +55,9 @@ INFLIGHT_KEY = _PREFIX + "inflight"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # KEYS: state, dirty.  ARGV: now_ms (-1: Redis clock), gap_ms, first_ok (1/0), position,
-# played_to, span, duration, first_bucket (-1: none), last_bucket, bucket_count, threshold,
-# course_id, ttl_s, mark_dirty (1/0), member.
+# played_to, span, duration, first_bucket (-1: none), last_bucket, bucket_count,
+# content_buckets, course_id, ttl_s, mark_dirty (1/0), member, buckets_needed, watch_needed
+# (the completion requirement of `tracking.completion`).
 _BEAT_SCRIPT = """
 local h = KEYS[1]
 if redis.call('EXISTS', h) == 0 then return {'miss'} end
@@ -92,7 +96,12 @@ local cov = math.min(nb / n, wt / duration, 1.0)
 cov = math.max(tonumber(f[6]) or 0, cov)
 local done = f[7] or ''
 local newly = 0
-if done == '' and cov >= tonumber(ARGV[11]) then done = tostring(now); newly = 1 end
+if done == '' then
+  local _, played = string.gsub(string.sub(bk, 1, tonumber(ARGV[11])), '1', '')
+  if played >= tonumber(ARGV[16]) and wt >= tonumber(ARGV[17]) then
+    done = tostring(now); newly = 1
+  end
+end
 local started = f[8] or ''
 if started == '' then started = tostring(now) end
 local course = f[10] or ''
@@ -313,7 +322,7 @@ def beat_apply(
     span_s: float,
     duration_s: float,
     buckets: list[int],
-    threshold: float,
+    requirement: CompletionRequirement,
 ) -> BeatOutcome:
     """Judge and merge one beat in Redis (seeding the state from MongoDB when absent)."""
     member = member_of(user_id, lesson_id)
@@ -331,11 +340,13 @@ def beat_apply(
         buckets[0] if buckets else -1,
         buckets[-1] if buckets else -1,
         settings.PROGRESS_BUCKETS,
-        repr(float(threshold)),
+        requirement.content_buckets,
         str(course_id),
         settings.PROGRESS_LIVE_STATE_TTL_S,
         1 if write_behind() else 0,
         member,
+        requirement.buckets_needed,
+        repr(float(requirement.watch_time_s)),
     ]
     beat = _script("beat", _BEAT_SCRIPT)
     for _attempt in range(2):
@@ -523,6 +534,16 @@ def claims_pending(members: list[str]) -> bool:
         if text.startswith(wanted):
             return True
     return False
+
+
+def live_members_of_lesson(lesson_id: ObjectId) -> list[str]:
+    """Every live state of one lesson (a SCAN over the progress states)."""
+    pattern = f"{STATE_PREFIX}*:{lesson_id}"
+    found = []
+    for raw in redis_client().scan_iter(match=pattern, count=1000):
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        found.append(text[len(STATE_PREFIX) :])
+    return found
 
 
 def live_members_of_user(user_id: int) -> list[str]:

@@ -39,20 +39,22 @@ from pymongo.errors import DuplicateKeyError
 from redis.exceptions import RedisError
 
 from catalog.access import LessonFacts
+from catalog.completion import CompletionPolicy
 from catalog.selectors import lesson_video_readiness_by_id
 from catalog.video_state import VideoReadiness
 from learnstream.audit import audit_record
 from learnstream.errors import Conflict, Throttled, ValidationError, VideoNotReady
 from learnstream.outages import outage_record
 from tracking import progress_buffer
+from tracking.completion import completion_expression, completion_requirement
 from tracking.documents import LessonProgress
 from tracking.metrics import heartbeat_outcomes
 from tracking.selectors import ProgressState, progress_state_from_document
 
 logger = logging.getLogger(__name__)
 
-# Floating-point sums of spans may land a hair under the threshold (0.8999999…).
-_COVERAGE_EPSILON = 1e-9
+# No lesson policy: the site's settings (read when used, so tests may override them).
+_SITE_POLICY = CompletionPolicy()
 # Fields returned by the heartbeat update (the bucket list stays in the database).
 _STATE_PROJECTION = {"buckets": False}
 
@@ -151,14 +153,22 @@ def _touched_buckets(beat: Beat) -> list[int]:
     return list(range(max(first, 0), min(last, count - 1) + 1))
 
 
-def _merge_pipeline(*, beat: Beat, course_id: ObjectId, now: datetime) -> list[dict[str, Any]]:
+def _merge_pipeline(
+    *,
+    beat: Beat,
+    course_id: ObjectId,
+    now: datetime,
+    policy: CompletionPolicy = _SITE_POLICY,
+) -> list[dict[str, Any]]:
     """The update that merges one accepted beat into the stored document.
 
     Coverage is the share of buckets touched, capped by watch time / duration: a learner who
     scatters tiny spans over many buckets touches buckets without playing them, and the cap
     keeps coverage at most the time really played (for normal playback the two agree).
     """
-    threshold = settings.PROGRESS_COMPLETION_THRESHOLD - _COVERAGE_EPSILON
+    completes = completion_expression(
+        completion_requirement(policy=policy, duration_s=beat.duration_s)
+    )
     played_to = beat.played_to_s if beat.span_s > 0 else 0.0
     return [
         {
@@ -201,7 +211,7 @@ def _merge_pipeline(*, beat: Beat, course_id: ObjectId, now: datetime) -> list[d
                 "completed_at": {
                     "$ifNull": [
                         "$completed_at",
-                        {"$cond": [{"$gte": ["$coverage", threshold]}, now, None]},
+                        {"$cond": [completes, now, None]},
                     ]
                 }
             }
@@ -209,8 +219,15 @@ def _merge_pipeline(*, beat: Beat, course_id: ObjectId, now: datetime) -> list[d
     ]
 
 
-def _beat_filter(*, user_id: int, lesson_id: ObjectId, beat: Beat, now: datetime) -> dict:
-    bound = now - timedelta(seconds=_needed_gap_s(beat))
+def _beat_filter(
+    *,
+    user_id: int,
+    lesson_id: ObjectId,
+    beat: Beat,
+    now: datetime,
+    max_rate: float | None = None,
+) -> dict:
+    bound = now - timedelta(seconds=_needed_gap_s(beat, max_rate or _SITE_POLICY.max_rate))
     last_beat: dict[str, Any]
     if beat.span_s <= settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S:
         # `$not $gt` also matches a document without any beat yet (e.g. made by /complete),
@@ -222,16 +239,23 @@ def _beat_filter(*, user_id: int, lesson_id: ObjectId, beat: Beat, now: datetime
     return {"user_id": user_id, "lesson_id": lesson_id, "last_beat_at": last_beat}
 
 
-def _explain_refusal(*, user_id: int, lesson_id: ObjectId, beat: Beat, now: datetime) -> None:
+def _explain_refusal(
+    *, user_id: int, lesson_id: ObjectId, beat: Beat, now: datetime, max_rate: float
+) -> None:
     """The beat did not match: raise 400 (span) or 429 (too soon); return if it should be
     tried again (the document changed or vanished between the update and this read)."""
     stored = LessonProgress._get_collection().find_one(
         {"user_id": user_id, "lesson_id": lesson_id}, {"last_beat_at": True}
     )
-    _refuse(beat=beat, now=now, last_beat_at=stored.get("last_beat_at") if stored else None)
+    _refuse(
+        beat=beat,
+        now=now,
+        last_beat_at=stored.get("last_beat_at") if stored else None,
+        max_rate=max_rate,
+    )
 
 
-def _refuse(*, beat: Beat, now: datetime, last_beat_at: datetime | None) -> None:
+def _refuse(*, beat: Beat, now: datetime, last_beat_at: datetime | None, max_rate: float) -> None:
     """Why a beat that did not pass the time bound was refused: 400 span or 429 too soon;
     returns when it should be tried again."""
     first_beat_max = settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S
@@ -252,10 +276,7 @@ def _refuse(*, beat: Beat, now: datetime, last_beat_at: datetime | None) -> None
     interval = _heartbeat_interval_s()
     # A beat that comes too soon is judged as if it had come at the earliest allowed moment:
     # 429 if it would be valid then (e.g. a retried duplicate), 400 if it never could be.
-    allowed_s = (
-        settings.PROGRESS_MAX_PLAYBACK_RATE * max(elapsed_s, interval)
-        + settings.PROGRESS_SPAN_SLACK_S
-    )
+    allowed_s = max_rate * max(elapsed_s, interval) + settings.PROGRESS_SPAN_SLACK_S
     if beat.span_s > allowed_s:
         raise ValidationError(
             "Invalid heartbeat.",
@@ -310,13 +331,11 @@ def progress_record_heartbeat(
     return _record_direct(user_id=user_id, lesson=lesson, lesson_id=lesson_id, beat=beat, now=now)
 
 
-def _needed_gap_s(beat: Beat) -> float:
+def _needed_gap_s(beat: Beat, max_rate: float) -> float:
     """How long after the last accepted beat this one may come: the rate limit and the span
-    rule in one bound, `max(interval, (span - slack) / max_rate)`."""
-    return max(
-        _heartbeat_interval_s(),
-        (beat.span_s - settings.PROGRESS_SPAN_SLACK_S) / settings.PROGRESS_MAX_PLAYBACK_RATE,
-    )
+    rule in one bound, `max(interval, (span - slack) / max_rate)`; `max_rate` is the
+    lesson's fastest credited speed (`CompletionPolicy.max_rate`, never above the site's)."""
+    return max(_heartbeat_interval_s(), (beat.span_s - settings.PROGRESS_SPAN_SLACK_S) / max_rate)
 
 
 def _record_live(
@@ -329,17 +348,22 @@ def _record_live(
         lesson_id=lesson_id,
         course_id=ObjectId(lesson.course_id),
         now=_now_ms(now) if now is not None else None,
-        gap_s=_needed_gap_s(beat),
+        gap_s=_needed_gap_s(beat, lesson.completion.max_rate),
         first_beat_allowed=beat.span_s <= settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S,
         position_s=beat.position_s,
         played_to_s=beat.played_to_s if beat.span_s > 0 else 0.0,
         span_s=beat.span_s,
         duration_s=beat.duration_s,
         buckets=_touched_buckets(beat),
-        threshold=settings.PROGRESS_COMPLETION_THRESHOLD - _COVERAGE_EPSILON,
+        requirement=completion_requirement(policy=lesson.completion, duration_s=beat.duration_s),
     )
     if not outcome.accepted:
-        _refuse(beat=beat, now=outcome.now, last_beat_at=outcome.last_beat_at)
+        _refuse(
+            beat=beat,
+            now=outcome.now,
+            last_beat_at=outcome.last_beat_at,
+            max_rate=lesson.completion.max_rate,
+        )
         raise Throttled(1, "Another heartbeat for this lesson was just recorded.")
     if outcome.completed_now or not progress_buffer.write_behind():
         snapshot = progress_buffer.snapshot_read(user_id=user_id, lesson_id=lesson_id)
@@ -358,8 +382,13 @@ def _record_direct(
     """The beat as one conditional MongoDB upsert (no shared Redis)."""
     moment = _now_ms(now)
     collection = LessonProgress._get_collection()
-    pipeline = _merge_pipeline(beat=beat, course_id=ObjectId(lesson.course_id), now=moment)
-    query = _beat_filter(user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment)
+    pipeline = _merge_pipeline(
+        beat=beat, course_id=ObjectId(lesson.course_id), now=moment, policy=lesson.completion
+    )
+    max_rate = lesson.completion.max_rate
+    query = _beat_filter(
+        user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment, max_rate=max_rate
+    )
     key = {"user_id": user_id, "lesson_id": lesson_id}
     for _attempt in range(2):
         try:
@@ -373,7 +402,9 @@ def _record_direct(
             written = False
         if written:
             return _read_state(key)
-        _explain_refusal(user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment)
+        _explain_refusal(
+            user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment, max_rate=max_rate
+        )
     raise Throttled(1, "Another heartbeat for this lesson was just recorded.")
 
 
