@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import jwt
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 
@@ -56,10 +57,16 @@ def _certificates(world: ApiWorld, role: str = "enrolled") -> list[dict]:
 def test_completing_the_course_issues_exactly_one_certificate(world: ApiWorld):
     _complete_everything(world)
     assert Certificate.objects.count() == 1
+    [message] = [m for m in mail.outbox if "certificate" in m.subject]
+    assert message.to == [world.users["enrolled"].email]
+    assert message.subject == "Your certificate for Matrix course is ready"
+    issued = Certificate.objects.get()
+    assert f"https://learn.example/certificates/{issued.id}/" in message.body
     _pass_quiz(world)  # passing again, reading completion again: still one
     completion = world.client_for("enrolled").get(f"/api/v1/courses/{world.course.slug}/completion")
     assert completion.json()["complete"] is True
     assert Certificate.objects.count() == 1
+    assert len([m for m in mail.outbox if "certificate" in m.subject]) == 1
     [certificate] = _certificates(world)
     certificate_id = certificate["id"]
     assert completion.json()["certificate_id"] == certificate_id
