@@ -205,3 +205,13 @@ def test_without_a_key_the_credential_is_503(world: ApiWorld, settings):
     response = Client().get(f"/api/v1/certificates/{certificate.id}/credential")
     assert (response.status_code, response.json()["code"]) == (503, "service_unavailable")
     assert Client().get("/api/v1/certificates/issuer/jwks").json() == {"keys": []}
+
+
+def test_the_data_export_carries_attempts_and_certificates(world: ApiWorld):
+    certificate = _issued(world)
+    body = world.client_for("enrolled").get("/api/v1/me/export").json()
+    [attempt] = body["quiz_attempts"]
+    assert (attempt["lesson_id"], attempt["passed"]) == (str(world.text_lesson.id), True)
+    assert attempt["answers"] == {"q1": "b", "q2": 4}
+    [exported] = body["certificates"]
+    assert (exported["id"], exported["course_title"]) == (str(certificate.id), "Matrix course")
