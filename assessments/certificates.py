@@ -17,8 +17,10 @@ from bson import ObjectId
 from django.utils import timezone
 from pymongo.errors import DuplicateKeyError
 
+from accounts.emails import mail_compose, mail_send
 from accounts.roles import Viewer, is_admin, require_user_id
 from accounts.selectors import user_get_signed_in
+from assessments.credentials import certificate_verify_url
 from assessments.documents import Certificate
 from catalog.access import course_is_staff
 from catalog.selectors import course_get_for_instructor
@@ -41,11 +43,13 @@ def certificate_issue(*, user_id: int, detail: dict[str, Any]) -> Certificate:
     if existing is not None:
         return existing
     try:
-        learner_name = user_get_signed_in(user_id=user_id).name
+        learner = user_get_signed_in(user_id=user_id)
     except Exception:  # an account being deleted: no certificate for it
         raise NotFound("No such learner.") from None
+    learner_name = learner.name
+    inserted = None
     with contextlib.suppress(DuplicateKeyError):  # a concurrent request issued it
-        Certificate._get_collection().insert_one(
+        inserted = Certificate._get_collection().insert_one(
             {
                 **key,
                 "course_slug": detail["slug"],
@@ -57,6 +61,20 @@ def certificate_issue(*, user_id: int, detail: dict[str, Any]) -> Certificate:
         )
     issued = Certificate.objects(**key).first()
     assert issued is not None
+    if inserted is not None:  # only the request that issued it tells the learner
+        mail_send(
+            mail_compose(
+                to=learner.email,
+                subject=f"Your certificate for {issued.course_title} is ready",
+                template="assessments/email/certificate_ready.txt",
+                context={
+                    "name": learner_name,
+                    "course_title": issued.course_title,
+                    "verify_url": certificate_verify_url(issued.id),
+                },
+            ),
+            detached=True,
+        )
     return issued
 
 

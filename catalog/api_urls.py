@@ -34,6 +34,11 @@ urlpatterns = [
         name="api-course-publish",
     ),
     path(
+        "instructor/courses/<str:course_id>/unarchive",
+        apis.CourseUnarchiveApi.as_view(),
+        name="api-course-unarchive",
+    ),
+    path(
         "instructor/courses/<str:course_id>/versions",
         apis.CourseVersionListApi.as_view(),
         name="api-course-versions",

@@ -355,6 +355,19 @@ class InstructorCourseApi(APIView):
         return Response(status=204)
 
 
+class CourseUnarchiveApi(APIView):
+    """Undo an archive: the course is a draft again (200, the draft); students see it once
+    it is published again. A course that is not archived is returned unchanged."""
+
+    permission_classes = [IsInstructor]
+
+    @extend_schema(request=None, responses={200: InstructorCourseSerializer})
+    def post(self, request: Request, course_id: str) -> Response:
+        course = selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+        course = services.course_unarchive(course=course, user=request.user)
+        return Response(_course_with_lessons(course))
+
+
 class CoursePublishApi(APIView):
     permission_classes = [IsInstructor]
 

@@ -10,7 +10,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from assessments.certificates import certificate_list_for_user
 from assessments.completion import course_completion_of_detail
+from assessments.credentials import certificate_verify_url
 from catalog import selectors as catalog_selectors
 from learning import selectors as learning_selectors
 
@@ -49,4 +51,12 @@ def course_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def my_learning(request: HttpRequest) -> HttpResponse:
     page = learning_selectors.enrollment_list_for_user(user=request.user, page=1)
-    return render(request, "catalog/my_learning.html", {"enrollments": page.results})
+    certificates = [
+        {"row": row, "verify_url": certificate_verify_url(row.id)}
+        for row in certificate_list_for_user(user=request.user)
+    ]
+    return render(
+        request,
+        "catalog/my_learning.html",
+        {"enrollments": page.results, "certificates": certificates},
+    )

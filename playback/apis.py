@@ -14,7 +14,7 @@ from catalog.lesson_video import VideoState
 from learnstream.api_schema import problem
 from learnstream.errors import ValidationError
 from playback.selectors import lesson_playback_get, lesson_video_status_get
-from playback.services import video_upload_create
+from playback.services import video_upload_cancel, video_upload_create
 
 
 @extend_schema_serializer(component_name="PlaybackTokens")
@@ -69,7 +69,8 @@ class LessonPlaybackGetApi(APIView):
 
 
 class LessonUploadCreateApi(APIView):
-    """A Mux direct upload for the lesson's (new) video; the browser PUTs the file to `url`."""
+    """POST: a Mux direct upload for the lesson's (new) video; the browser PUTs the file to
+    `url`. DELETE: give up the pending upload."""
 
     permission_classes = [IsSignedIn]
 
@@ -111,6 +112,21 @@ class LessonUploadCreateApi(APIView):
             generate_captions=serializer.validated_data.get("generate_captions"),
         )
         return Response(self.OutputSerializer(upload).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: None,
+            409: problem("conflict (no upload to cancel, or it arrived and is processing)"),
+            502: problem("upstream_error"),
+            503: problem("service_unavailable"),
+        },
+    )
+    def delete(self, request: Request, lesson_id: str) -> Response:
+        """Give up the pending upload (its file never arrived, or it failed); students keep
+        the current video."""
+        video_upload_cancel(user=request.user, lesson_id=lesson_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class LessonVideoGetApi(APIView):

@@ -24,7 +24,16 @@ def test_export_holds_profile_enrolments_and_progress():
     assert response["Cache-Control"] == "no-store"
     body = response.json()
     user = world.user
-    assert set(body) == {"exported_at", "profile", "two_factor_enabled", "enrollments", "progress"}
+    assert set(body) == {
+        "exported_at",
+        "profile",
+        "two_factor_enabled",
+        "enrollments",
+        "progress",
+        "quiz_attempts",
+        "certificates",
+    }
+    assert (body["quiz_attempts"], body["certificates"]) == ([], [])
     assert body["profile"] == {
         "id": DOOMED_ID,
         "email": "doomed.person@example.com",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import jwt
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 
@@ -56,10 +57,16 @@ def _certificates(world: ApiWorld, role: str = "enrolled") -> list[dict]:
 def test_completing_the_course_issues_exactly_one_certificate(world: ApiWorld):
     _complete_everything(world)
     assert Certificate.objects.count() == 1
+    [message] = [m for m in mail.outbox if "certificate" in m.subject]
+    assert message.to == [world.users["enrolled"].email]
+    assert message.subject == "Your certificate for Matrix course is ready"
+    issued = Certificate.objects.get()
+    assert f"https://learn.example/certificates/{issued.id}/" in message.body
     _pass_quiz(world)  # passing again, reading completion again: still one
     completion = world.client_for("enrolled").get(f"/api/v1/courses/{world.course.slug}/completion")
     assert completion.json()["complete"] is True
     assert Certificate.objects.count() == 1
+    assert len([m for m in mail.outbox if "certificate" in m.subject]) == 1
     [certificate] = _certificates(world)
     certificate_id = certificate["id"]
     assert completion.json()["certificate_id"] == certificate_id
@@ -74,6 +81,10 @@ def test_completing_the_course_issues_exactly_one_certificate(world: ApiWorld):
         "revoked": False,
     }
     assert _certificates(world, "student") == []
+    my_learning = Client()
+    my_learning.force_login(world.users["enrolled"])
+    html = my_learning.get("/my/").content.decode()
+    assert f'href="https://learn.example/certificates/{certificate_id}/">Matrix course</a>' in html
 
 
 def test_no_certificate_when_the_course_gives_none(world: ApiWorld):
@@ -201,3 +212,13 @@ def test_without_a_key_the_credential_is_503(world: ApiWorld, settings):
     response = Client().get(f"/api/v1/certificates/{certificate.id}/credential")
     assert (response.status_code, response.json()["code"]) == (503, "service_unavailable")
     assert Client().get("/api/v1/certificates/issuer/jwks").json() == {"keys": []}
+
+
+def test_the_data_export_carries_attempts_and_certificates(world: ApiWorld):
+    certificate = _issued(world)
+    body = world.client_for("enrolled").get("/api/v1/me/export").json()
+    [attempt] = body["quiz_attempts"]
+    assert (attempt["lesson_id"], attempt["passed"]) == (str(world.text_lesson.id), True)
+    assert attempt["answers"] == {"q1": "b", "q2": 4}
+    [exported] = body["certificates"]
+    assert (exported["id"], exported["course_title"]) == (str(certificate.id), "Matrix course")

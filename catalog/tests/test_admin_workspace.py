@@ -356,3 +356,38 @@ def test_caption_report_lists_lessons_lacking_reviewed_captions(instructor, othe
     for lesson in lessons:
         assert f'href="/instructor/lessons/{lesson.id}/video/#captions-heading"' in html
     assert login(other_instructor).get(course_url(course, "captions")).status_code == 404
+
+
+# ---------------------------------------------------------------- the same through the API
+
+
+def test_api_unarchive_and_upload_cancel_use_the_same_services(
+    mux_sim, instructor, other_instructor, student
+):
+    from devtools.clients import client_for
+
+    course = published_course(owner=instructor, lessons=1)
+    lesson = Lesson.objects(course_id=course.id).first()
+    teacher = client_for(instructor)
+    assert teacher.delete(f"/api/v1/instructor/courses/{course.id}").status_code == 204
+    assert (
+        client_for(other_instructor)
+        .post(f"/api/v1/instructor/courses/{course.id}/unarchive")
+        .status_code
+        == 404
+    )
+    response = teacher.post(f"/api/v1/instructor/courses/{course.id}/unarchive")
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["version"]) == ("draft", 1)
+    assert AuditEntry.objects(action="course.unarchive").count() == 1
+
+    upload_url = f"/api/v1/instructor/lessons/{lesson.id}/upload"
+    none = teacher.delete(upload_url)
+    assert (none.status_code, none.json()["code"]) == (409, "conflict")
+    upload_id = teacher.post(upload_url).json()["upload_id"]
+    assert client_for(student).delete(upload_url).status_code == 404  # a draft: not found
+    assert teacher.delete(upload_url).status_code == 204
+    assert mux_client.direct_upload_get(upload_id=upload_id).status == "cancelled"
+    video = Lesson._get_collection().find_one({"_id": lesson.id}).get("video") or {}
+    assert "pending" not in video
+    assert AuditEntry.objects(action="video.upload_cancel").count() == 1

@@ -134,6 +134,8 @@ MATRIX: list[Row] = [
     row("POST",   A + "instructor/courses/<str:course_id>/lessons/order",  401,  403,  403,  404,  200,  200, body=_reorder),
     row("POST",   A + "instructor/courses/<str:course_id>/publish",        401,  403,  403,  404,  201,  201),
     row("POST",   A + "instructor/courses/<str:course_id>/publish",        401,  403,  403,  404,  201,  201, target="draft"),
+    # not archived: returned unchanged (200)
+    row("POST",   A + "instructor/courses/<str:course_id>/unarchive",      401,  403,  403,  404,  200,  200),
     row("GET",    A + "instructor/courses/<str:course_id>/versions",       401,  403,  403,  404,  200,  200),
     row("POST",   A + "instructor/courses/<str:course_id>/versions/<int:version>/restore",  401,  403,  403,  404,  201,  201),
     row("GET",    A + "instructor/courses/<str:course_id>/analytics",      401,  403,  403,  404,  200,  200),
@@ -145,6 +147,9 @@ MATRIX: list[Row] = [
     # a published lesson is public knowledge (403); a draft one is not (404)
     row("POST",   A + "instructor/lessons/<str:lesson_id>/upload",  401,  403,  403,  403,  201,  201),
     row("POST",   A + "instructor/lessons/<str:lesson_id>/upload",  401,  404,  404,  404,  201,  201, target="draft"),
+    # no pending upload to give up: 409 for staff
+    row("DELETE", A + "instructor/lessons/<str:lesson_id>/upload",  401,  403,  403,  403,  409,  409),
+    row("DELETE", A + "instructor/lessons/<str:lesson_id>/upload",  401,  404,  404,  404,  409,  409, target="draft"),
     row("GET",    A + "instructor/lessons/<str:lesson_id>/video",   401,  403,  403,  403,  200,  200),
     row("GET",    A + "instructor/lessons/<str:lesson_id>/video",   401,  404,  404,  404,  200,  200, target="draft"),
     # captions: staff only (an upload is multipart, so the matrix's JSON body is 415)

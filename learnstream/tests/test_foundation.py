@@ -74,4 +74,10 @@ def test_mongo_indexes_command_covers_every_document_in_a_fresh_process(tmp_path
         "lesson_progress",
         "audit_log",
         "captions",
+        "quizzes",
+        "quiz_versions",
+        "quiz_attempts",
+        "quiz_standings",
+        "completion_rules",
+        "certificates",
     }
