@@ -70,6 +70,11 @@ class ProgressOutputSerializer(serializers.Serializer):
     completed = serializers.BooleanField()
     completed_at = serializers.DateTimeField(allow_null=True)
     duration_s = serializers.FloatField()
+    credited_s = serializers.FloatField(
+        allow_null=True,
+        help_text="Heartbeats: how much of this beat's span was credited (the watch-time "
+        "budget may credit less than was claimed); null otherwise.",
+    )
 
 
 def _iso_utc(moment: datetime | None) -> str | None:
@@ -93,6 +98,7 @@ def progress_payload(state: ProgressState) -> dict[str, Any]:
         "completed": state.completed,
         "completed_at": _iso_utc(state.completed_at),
         "duration_s": float(state.duration_s),
+        "credited_s": None if state.credited_s is None else float(state.credited_s),
     }
 
 

@@ -5,9 +5,10 @@ duration into what a learner must have played: at least `buckets_needed` of the 
 `content_buckets` 1%-buckets (those before the end credits), and at least `watch_time_s`
 media seconds. Both must hold, as for coverage: touching buckets without playing them, or
 playing one stretch over and over, completes nothing. The heartbeat's atomic update renders
-it as an aggregation expression (`completion_expression`); the bulk re-evaluation as a plain
-query filter where it can (`coverage` is stored), and otherwise checks candidates in Python
-with `completion_met`; a test holds the three to the same answers.
+it as an aggregation expression (`completion_expression`); the bulk re-evaluation selects
+candidates with a plain query filter on the stored `coverage` (exactly the rule for the whole
+video) and checks them with `completion_met` (needed with end credits); a test holds the
+three to the same answers.
 
 `completed_at` is set once and never cleared: a stricter policy keeps existing completions.
 """
@@ -156,25 +157,24 @@ def progress_completion_reevaluate(
             "duration_s": duration,
             "coverage": {"$gte": _coverage_floor(requirement, float(duration))},
         }
-        if requirement.whole_video:
-            # Coverage is exactly the rule (both parts of it): one update_many.
-            result = collection.update_many(query, {"$set": completion})
-            examined += result.matched_count
-            completed += result.modified_count
-            continue
-        # Credits: only the buckets before them count. Candidates (those with enough
-        # coverage overall) are read once and written in bulk.
-        batch: list[UpdateOne] = []
-        for document in collection.find(query, {"buckets": True, "watch_time_s": True}):
-            examined += 1
-            if completion_met(requirement, document):
-                batch.append(
-                    UpdateOne({"_id": document["_id"], "completed_at": None}, {"$set": completion})
-                )
-            if len(batch) >= _BULK_BATCH:
-                completed += collection.bulk_write(batch, ordered=False).modified_count
-                batch = []
-        if batch:
+        # Candidates (for the whole video, exactly who qualifies) are read once and completed
+        # with bulk_write in batches: no single command runs for long, so a lesson with
+        # 100,000 learners never meets a server's per-operation timeout.
+        projection = {"watch_time_s": True}
+        if not requirement.whole_video:  # only the buckets before the credits count
+            projection["buckets"] = True
+        candidates = list(collection.find(query, projection))
+        examined += len(candidates)
+        qualifying = [
+            document["_id"]
+            for document in candidates
+            if requirement.whole_video or completion_met(requirement, document)
+        ]
+        for start in range(0, len(qualifying), _BULK_BATCH):
+            batch = [
+                UpdateOne({"_id": document_id, "completed_at": None}, {"$set": completion})
+                for document_id in qualifying[start : start + _BULK_BATCH]
+            ]
             completed += collection.bulk_write(batch, ordered=False).modified_count
     # A beat that came during the pass was merged in Redis from the document as it was.
     _live_states_write_out(lesson_oid)

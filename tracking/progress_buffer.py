@@ -57,7 +57,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # KEYS: state, dirty.  ARGV: now_ms (-1: Redis clock), gap_ms, first_ok (1/0), position,
 # played_to, span, duration, first_bucket (-1: none), last_bucket, bucket_count,
 # content_buckets, course_id, ttl_s, mark_dirty (1/0), member, buckets_needed, watch_needed
-# (the completion requirement of `tracking.completion`).
+# (the completion requirement of `tracking.completion`), budget_rate, budget_allowance_s.
 _BEAT_SCRIPT = """
 local h = KEYS[1]
 if redis.call('EXISTS', h) == 0 then return {'miss'} end
@@ -80,7 +80,14 @@ end
 if not ok then return {'refused', f[1] or '', tostring(now)} end
 local fmt = '%.17g'
 local fur = math.max(tonumber(f[3]) or 0, tonumber(ARGV[5]))
-local wt = (tonumber(f[4]) or 0) + tonumber(ARGV[6])
+local started = f[8] or ''
+if started == '' then started = tostring(now) end
+-- The watch-time budget: media seconds credited in all <= wall time since the first beat
+-- x max rate + one allowance, whatever the views, tabs or claimed speed.
+local wt_old = tonumber(f[4]) or 0
+local budget = (now - tonumber(started)) / 1000 * tonumber(ARGV[18]) + tonumber(ARGV[19])
+local credit = math.min(tonumber(ARGV[6]), math.max(0, budget - wt_old))
+local wt = wt_old + credit
 local beats = (tonumber(f[5]) or 0) + 1
 local n = tonumber(ARGV[10])
 local bk = f[9]
@@ -102,8 +109,6 @@ if done == '' then
     done = tostring(now); newly = 1
   end
 end
-local started = f[8] or ''
-if started == '' then started = tostring(now) end
 local course = f[10] or ''
 if course == '' then course = ARGV[12] end
 redis.call('HSET', h, 'last', tostring(now), 'pos', string.format(fmt, tonumber(ARGV[4])),
@@ -114,7 +119,7 @@ redis.call('EXPIRE', h, tonumber(ARGV[13]))
 if ARGV[14] == '1' then redis.call('ZADD', KEYS[2], 'NX', now, ARGV[15]) end
 return {'ok', tostring(now), tostring(newly), string.format(fmt, tonumber(ARGV[4])),
   string.format(fmt, fur), string.format(fmt, cov), string.format(fmt, wt), done,
-  string.format(fmt, duration)}
+  string.format(fmt, duration), string.format(fmt, credit)}
 """
 
 # KEYS: state.  ARGV: ttl_s, then field, value pairs.  Seeds only a state that is absent.
@@ -323,6 +328,7 @@ def beat_apply(
     duration_s: float,
     buckets: list[int],
     requirement: CompletionRequirement,
+    budget_rate: float,
 ) -> BeatOutcome:
     """Judge and merge one beat in Redis (seeding the state from MongoDB when absent)."""
     member = member_of(user_id, lesson_id)
@@ -347,6 +353,8 @@ def beat_apply(
         member,
         requirement.buckets_needed,
         repr(float(requirement.watch_time_s)),
+        repr(float(budget_rate)),
+        repr(float(settings.PROGRESS_BUDGET_ALLOWANCE_S)),
     ]
     beat = _script("beat", _BEAT_SCRIPT)
     for _attempt in range(2):
@@ -370,6 +378,7 @@ def beat_apply(
                 "watch_time_s": float(texts[6]),
                 "completed_at": _moment(texts[7]),
                 "duration_s": float(texts[8]),
+                "last_credited_s": float(texts[9]),
             },
             completed_now=texts[2] == "1",
         )

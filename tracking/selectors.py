@@ -35,6 +35,9 @@ class ProgressState:
     watch_time_s: float
     completed_at: datetime | None
     duration_s: float = 0.0
+    # Of the last beat's span, the media seconds credited (the watch-time budget may credit
+    # less); None in answers that are not a heartbeat's.
+    credited_s: float | None = None
 
     @property
     def completed(self) -> bool:
@@ -70,6 +73,11 @@ def progress_state_from_document(document: dict[str, Any]) -> ProgressState:
         watch_time_s=round(float(document.get("watch_time_s") or 0.0), 3),
         completed_at=document.get("completed_at"),
         duration_s=float(document.get("duration_s") or 0.0),
+        credited_s=(
+            round(float(document["last_credited_s"]), 3)
+            if document.get("last_credited_s") is not None
+            else None
+        ),
     )
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -170,6 +170,30 @@ def _merge_pipeline(
         completion_requirement(policy=policy, duration_s=beat.duration_s)
     )
     played_to = beat.played_to_s if beat.span_s > 0 else 0.0
+    # The watch-time budget (as in the live script): credited media seconds in all <= wall
+    # seconds since the first beat x max rate + PROGRESS_BUDGET_ALLOWANCE_S.
+    budget = {
+        "$add": [
+            {
+                "$multiply": [
+                    {
+                        "$divide": [
+                            {"$subtract": [now, {"$ifNull": ["$started_at", now]}]},
+                            1000,
+                        ]
+                    },
+                    policy.max_rate,
+                ]
+            },
+            settings.PROGRESS_BUDGET_ALLOWANCE_S,
+        ]
+    }
+    credit = {
+        "$min": [
+            beat.span_s,
+            {"$max": [0.0, {"$subtract": [budget, {"$ifNull": ["$watch_time_s", 0.0]}]}]},
+        ]
+    }
     return [
         {
             "$set": {
@@ -182,7 +206,8 @@ def _merge_pipeline(
                         {"$literal": _touched_buckets(beat)},
                     ]
                 },
-                "watch_time_s": {"$add": [{"$ifNull": ["$watch_time_s", 0.0]}, beat.span_s]},
+                "watch_time_s": {"$add": [{"$ifNull": ["$watch_time_s", 0.0]}, credit]},
+                "last_credited_s": credit,
                 "beats": {"$add": [{"$ifNull": ["$beats", 0]}, 1]},
                 "duration_s": {"$literal": beat.duration_s},
                 "last_beat_at": {"$literal": now},
@@ -356,6 +381,7 @@ def _record_live(
         duration_s=beat.duration_s,
         buckets=_touched_buckets(beat),
         requirement=completion_requirement(policy=lesson.completion, duration_s=beat.duration_s),
+        budget_rate=lesson.completion.max_rate,
     )
     if not outcome.accepted:
         _refuse(
@@ -518,7 +544,7 @@ def progress_mark_complete(
     for _attempt in range(2):
         try:
             collection.update_one(key, pipeline, upsert=True)
-            return _read_state(key)
+            return replace(_read_state(key), credited_s=None)
         except DuplicateKeyError:  # a racing first write: the retry updates its document
             continue
     raise Throttled(1, "Another request for this lesson was just recorded.")

@@ -13,6 +13,9 @@ PROGRESS_FIRST_BEAT_MAX_SPAN_S = env.float("PROGRESS_FIRST_BEAT_MAX_SPAN_S", def
 # Later beats: span <= MAX_PLAYBACK_RATE x wall time since the previous accepted beat + SLACK.
 PROGRESS_MAX_PLAYBACK_RATE = env.float("PROGRESS_MAX_PLAYBACK_RATE", default=2.0)
 PROGRESS_SPAN_SLACK_S = env.float("PROGRESS_SPAN_SLACK_S", default=3.0)
+# The watch-time budget per learner and lesson, across every tab and device: media seconds
+# credited in all <= wall seconds since the first beat x the lesson's max rate + this.
+PROGRESS_BUDGET_ALLOWANCE_S = env.float("PROGRESS_BUDGET_ALLOWANCE_S", default=15.0)
 # Positions may exceed the known duration by this much (players round durations).
 PROGRESS_DURATION_TOLERANCE_S = env.float("PROGRESS_DURATION_TOLERANCE_S", default=1.0)
 # Resume from 0 when the last position is within this share of the end.

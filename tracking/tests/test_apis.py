@@ -43,6 +43,7 @@ def test_heartbeat_answers_the_progress_shape(enrolled, course_and_lessons):
         "completed": False,
         "completed_at": None,
         "duration_s": 100.0,
+        "credited_s": 5.0,
     }
     assert raw_progress()[0]["user_id"] == enrolled.id
 
