@@ -18,6 +18,7 @@ from catalog.tests.factories import published_course
 from devtools.clients import client_for
 from devtools.fixtures import WEBHOOK_SECRET
 from learnstream.audit import AuditEntry
+from playback import mux_client
 from playback.captions_documents import Caption
 from playback.tests.helpers import deliver, event, ready_generation, set_video
 
@@ -54,7 +55,11 @@ def wait_caption(client: APIClient, lesson_id: str, state: str, timeout_s: float
 @pytest.fixture
 def world(mux_sim, ready_assets, live_server, settings):
     """A published course whose first lesson plays simulator asset A; webhooks reach the
-    live server and Mux fetches caption files from it."""
+    live server and Mux fetches caption files from it. Asset A is shared by the whole
+    session: text tracks other tests left on it are deleted first (webhooks still off)."""
+    for track in mux_sim.asset(ready_assets[0]["id"])["tracks"]:
+        if track["type"] == "text":
+            mux_client.text_track_delete(asset_id=ready_assets[0]["id"], track_id=track["id"])
     settings.SITE_URL = live_server.url
     mux_sim.configure(webhook_url=f"{live_server.url}/webhooks/mux")
     instructor = UserFactory(role="instructor")
