@@ -22,31 +22,13 @@ from assessments.documents import QuestionKind
 from assessments.grading import MAX_CHOICES, MAX_QUESTIONS, Grade
 from catalog.selectors import lesson_get_for_instructor
 from learnstream.api_schema import name_nested_serializers, problem
-from learnstream.errors import ValidationError, to_application_error
-from learnstream.serializers import StrictInputSerializer
+from learnstream.serializers import StrictInputSerializer, no_store, validated_naming_field
 
 STAFF_REFUSALS = {
     403: problem("permission_denied (not an instructor or admin)"),
     404: problem("not_found (no such lesson for you, or it has no quiz)"),
     409: problem("conflict (the course is archived)"),
 }
-
-
-def _no_store(response: Response) -> Response:
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    """Validated data, or a 400 whose detail names the first bad field (questions.2.kind)."""
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        error = to_application_error(serializers.ValidationError(serializer.errors))
-        assert isinstance(error, ValidationError)
-        errors = error.errors or {}
-        first = next(iter(errors.items()), ("input", ["Invalid input."]))
-        raise ValidationError(f"{first[0]}: {first[1][0]}", errors=errors)
-    return dict(serializer.validated_data)
 
 
 # ---------------------------------------------------------------- staff
@@ -131,7 +113,7 @@ class InstructorLessonQuizApi(APIView):
     @extend_schema(request=None, responses={200: StaffQuizSerializer, **STAFF_REFUSALS})
     def get(self, request: Request, lesson_id: str) -> Response:
         staff_quiz = selectors.quiz_get_for_staff(user=request.user, lesson_id=lesson_id)
-        return _no_store(Response(StaffQuizSerializer(staff_quiz).data))
+        return no_store(Response(StaffQuizSerializer(staff_quiz).data))
 
     @extend_schema(
         request=QuizInputSerializer,
@@ -143,10 +125,10 @@ class InstructorLessonQuizApi(APIView):
     )
     def put(self, request: Request, lesson_id: str) -> Response:
         lesson_get_for_instructor(user=request.user, lesson_id=lesson_id)  # 404 before 400
-        data = _validated(QuizInputSerializer, request.data)
+        data = validated_naming_field(QuizInputSerializer, request.data)
         services.quiz_put(user=request.user, lesson_id=lesson_id, **data)
         staff_quiz = selectors.quiz_get_for_staff(user=request.user, lesson_id=lesson_id)
-        return _no_store(Response(StaffQuizSerializer(staff_quiz).data))
+        return no_store(Response(StaffQuizSerializer(staff_quiz).data))
 
     @extend_schema(request=None, responses={204: None, **STAFF_REFUSALS})
     def delete(self, request: Request, lesson_id: str) -> Response:
@@ -234,7 +216,7 @@ class LessonQuizApi(APIView):
     )
     def get(self, request: Request, lesson_id: str) -> Response:
         served, standing = selectors.quiz_for_learner(user=request.user, lesson_id=lesson_id)
-        return _no_store(Response(learner_quiz_payload(served, standing)))
+        return no_store(Response(learner_quiz_payload(served, standing)))
 
 
 @extend_schema_serializer(component_name="QuizQuestionResult")
@@ -314,12 +296,12 @@ class LessonQuizAttemptCreateApi(APIView):
     )
     def post(self, request: Request, lesson_id: str) -> Response:
         selectors.quiz_served_for_viewer(user=request.user, lesson_id=lesson_id)  # 404/403
-        data = _validated(self.InputSerializer, request.data)
+        data = validated_naming_field(self.InputSerializer, request.data)
         attempt, grade, served = services.quiz_attempt_submit(
             user=request.user, lesson_id=lesson_id, answers=data["answers"]
         )
         body = attempt_payload(number=attempt.number, grade=grade, served=served)
-        return _no_store(Response(body, status=201))
+        return no_store(Response(body, status=201))
 
 
 # ---------------------------------------------------------------- course completion
@@ -366,7 +348,7 @@ class InstructorCourseCompletionApi(APIView):
     @extend_schema(request=None, responses={200: CompletionRulesSerializer, **STAFF_REFUSALS})
     def get(self, request: Request, course_id: str) -> Response:
         rules = completion.completion_rules_get(user=request.user, course_id=course_id)
-        return _no_store(Response(CompletionRulesSerializer(rules).data))
+        return no_store(Response(CompletionRulesSerializer(rules).data))
 
     @extend_schema(
         request=CompletionRulesInputSerializer,
@@ -378,9 +360,9 @@ class InstructorCourseCompletionApi(APIView):
     )
     def put(self, request: Request, course_id: str) -> Response:
         completion.completion_rules_get(user=request.user, course_id=course_id)  # 404 first
-        data = _validated(CompletionRulesInputSerializer, request.data)
+        data = validated_naming_field(CompletionRulesInputSerializer, request.data)
         rules = completion.completion_rules_set(user=request.user, course_id=course_id, **data)
-        return _no_store(Response(CompletionRulesSerializer(rules).data))
+        return no_store(Response(CompletionRulesSerializer(rules).data))
 
 
 @extend_schema_serializer(component_name="CourseCompletion")
@@ -432,7 +414,7 @@ class CourseCompletionGetApi(APIView):
     )
     def get(self, request: Request, slug: str) -> Response:
         state = completion.course_completion_for_viewer(user=request.user, slug=slug)
-        return _no_store(Response(CourseCompletionSerializer(state).data))
+        return no_store(Response(CourseCompletionSerializer(state).data))
 
 
 # ---------------------------------------------------------------- certificates
@@ -486,7 +468,7 @@ class MyCertificateListApi(APIView):
     @extend_schema(request=None, responses={200: OutputSerializer})
     def get(self, request: Request) -> Response:
         rows = certificates.certificate_list_for_user(user=request.user)
-        return _no_store(Response({"results": [certificate_payload(row) for row in rows]}))
+        return no_store(Response({"results": [certificate_payload(row) for row in rows]}))
 
 
 class CertificateCredentialApi(APIView):
@@ -603,11 +585,11 @@ class InstructorCertificateRevokeApi(APIView):
     )
     def post(self, request: Request, certificate_id: str) -> Response:
         certificates.certificate_get_public(certificate_id=certificate_id)  # 404 first
-        data = _validated(self.InputSerializer, request.data)
+        data = validated_naming_field(self.InputSerializer, request.data)
         certificate = certificates.certificate_revoke(
             user=request.user, certificate_id=certificate_id, reason=data["reason"]
         )
-        return _no_store(Response(certificate_payload(certificate)))
+        return no_store(Response(certificate_payload(certificate)))
 
 
 name_nested_serializers(globals())

@@ -9,6 +9,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from learnstream.errors import ValidationError, to_application_error
+
 
 class StrictInputSerializer(serializers.Serializer):
     def to_internal_value(self, data: Any) -> Any:
@@ -24,3 +26,24 @@ def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def validated_naming_field(
+    serializer_class: type[serializers.Serializer], data: Any
+) -> dict[str, Any]:
+    """As `validated`, but the 400's detail names the first bad field (`file: …`,
+    `questions.2.kind: …`), for forms whose fields a person fixes one at a time."""
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        error = to_application_error(serializers.ValidationError(serializer.errors))
+        errors = (error.errors if isinstance(error, ValidationError) else None) or {}
+        first = next(iter(errors.items()), ("input", ["Invalid input."]))
+        raise ValidationError(f"{first[0]}: {first[1][0]}", errors=errors)
+    return dict(serializer.validated_data)
+
+
+def no_store(response: Any) -> Any:
+    """Mark a response that carries one person's data (captions being edited, answers,
+    results) so no shared cache keeps it."""
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsSignedIn
 from learnstream.errors import ValidationError
+from learnstream.serializers import no_store, validated_naming_field
 from playback.apis import problem
 from playback.captions_documents import CaptionSource, CaptionState
 from playback.captions_selectors import (
@@ -34,20 +35,6 @@ STAFF_REFUSALS = {
     403: problem("permission_denied (not the course's staff)"),
     404: problem("not_found"),
 }
-
-
-def _no_store(response: Response) -> Response:
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _validated(serializer_class: type[serializers.Serializer], data: object) -> dict:
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        errors = {k: [str(m) for m in v] for k, v in serializer.errors.items()}
-        first = next(iter(errors.items()))
-        raise ValidationError(f"{first[0]}: {first[1][0]}", errors=errors)
-    return dict(serializer.validated_data)
 
 
 @extend_schema_serializer(component_name="Caption")
@@ -85,7 +72,7 @@ class LessonCaptionsApi(APIView):
     @extend_schema(request=None, responses={200: CaptionSerializer(many=True), **STAFF_REFUSALS})
     def get(self, request: Request, lesson_id: str) -> Response:
         captions = caption_list_for_staff(user=request.user, lesson_id=lesson_id)
-        return _no_store(Response(CaptionSerializer(captions, many=True).data))
+        return no_store(Response(CaptionSerializer(captions, many=True).data))
 
     @extend_schema(
         request={"multipart/form-data": InputSerializer},
@@ -100,7 +87,7 @@ class LessonCaptionsApi(APIView):
     )
     def post(self, request: Request, lesson_id: str) -> Response:
         caption_lesson_for_staff(user=request.user, lesson_id=lesson_id)  # 404/403 first
-        data = _validated(self.InputSerializer, request.data)
+        data = validated_naming_field(self.InputSerializer, request.data)
         caption = add_caption(
             lesson=lesson_id,
             file_bytes=data["file"].read(),
@@ -110,7 +97,7 @@ class LessonCaptionsApi(APIView):
             actor=request.user,
         )
         body = CaptionSerializer(caption_view(caption)).data
-        return _no_store(Response(body, status=status.HTTP_201_CREATED))
+        return no_store(Response(body, status=status.HTTP_201_CREATED))
 
 
 class LessonCaptionDetailApi(APIView):
@@ -128,7 +115,7 @@ class LessonCaptionDetailApi(APIView):
         caption = caption_detail_for_staff(
             user=request.user, lesson_id=lesson_id, caption_id=caption_id
         )
-        return _no_store(Response(CaptionDetailSerializer(caption).data))
+        return no_store(Response(CaptionDetailSerializer(caption).data))
 
     @extend_schema(
         request=InputSerializer,
@@ -143,7 +130,7 @@ class LessonCaptionDetailApi(APIView):
     )
     def put(self, request: Request, lesson_id: str, caption_id: str) -> Response:
         caption_lesson_for_staff(user=request.user, lesson_id=lesson_id)  # 404/403 first
-        data = _validated(self.InputSerializer, request.data)
+        data = validated_naming_field(self.InputSerializer, request.data)
         if "vtt" not in data and "reviewed" not in data:
             raise ValidationError("Send vtt and/or reviewed.", errors={"vtt": ["Nothing to save."]})
         caption = caption_update(
@@ -153,7 +140,7 @@ class LessonCaptionDetailApi(APIView):
             vtt=data.get("vtt"),
             reviewed=data.get("reviewed"),
         )
-        return _no_store(Response(CaptionDetailSerializer(caption_view(caption)).data))
+        return no_store(Response(CaptionDetailSerializer(caption_view(caption)).data))
 
     @extend_schema(
         request=None,
@@ -191,12 +178,12 @@ class LessonCaptionsGenerateApi(APIView):
     )
     def post(self, request: Request, lesson_id: str) -> Response:
         caption_lesson_for_staff(user=request.user, lesson_id=lesson_id)  # 404/403 first
-        data = _validated(self.InputSerializer, request.data)
+        data = validated_naming_field(self.InputSerializer, request.data)
         caption = caption_generate(
             user=request.user, lesson_id=lesson_id, language=data["language"]
         )
         body = CaptionSerializer(caption_view(caption)).data
-        return _no_store(Response(body, status=status.HTTP_201_CREATED))
+        return no_store(Response(body, status=status.HTTP_201_CREATED))
 
 
 @extend_schema_serializer(component_name="TranscriptCue")
@@ -230,7 +217,7 @@ class LessonTranscriptApi(APIView):
         transcript = lesson_transcript_get(
             user=request.user, lesson_id=lesson_id, language=request.query_params.get("language")
         )
-        return _no_store(Response(self.OutputSerializer(transcript).data))
+        return no_store(Response(self.OutputSerializer(transcript).data))
 
 
 @extend_schema_serializer(component_name="TranscriptSearchResult")
@@ -265,4 +252,4 @@ class CourseTranscriptSearchApi(APIView):
         results = course_transcript_search(
             user=request.user, slug=slug, query=request.query_params.get("q")
         )
-        return _no_store(Response(self.OutputSerializer({"results": results}).data))
+        return no_store(Response(self.OutputSerializer({"results": results}).data))
