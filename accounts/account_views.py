@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import deletion, selectors, services, two_factor, verification
 from accounts.account_forms import AccountDeleteForm, PasswordChangeForm, ProfileForm
+from accounts.account_sections import account_sections_for
 from accounts.roles import require_user_id, sign_in_methods
 from accounts.views import _apply_field_errors
 from learnstream.client_ip import client_ip
@@ -60,6 +61,7 @@ def _page(request: HttpRequest, *, status: int = 200, **forms) -> HttpResponse:
         "delete_form": forms.get("delete_form") or AccountDeleteForm(prefix="delete"),
         "sign_ins": list(selectors.refresh_families_active(user_id=require_user_id(user))),
         "two_factor": _two_factor_context(user),
+        "sections": account_sections_for(user),
     }
     response = render(request, TEMPLATE, context, status=status)
     response["Cache-Control"] = "no-store"

@@ -6,6 +6,7 @@ class AssessmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from assessments import services
+        from assessments import account_section, services
 
         services.register()
+        account_section.register()

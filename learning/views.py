@@ -10,9 +10,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from assessments.certificates import certificate_list_for_user
+from assessments.account_section import certificate_links_for
 from assessments.completion import course_completion_of_detail
-from assessments.credentials import certificate_verify_url
 from catalog import selectors as catalog_selectors
 from learning import selectors as learning_selectors
 
@@ -51,10 +50,7 @@ def course_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def my_learning(request: HttpRequest) -> HttpResponse:
     page = learning_selectors.enrollment_list_for_user(user=request.user, page=1)
-    certificates = [
-        {"row": row, "verify_url": certificate_verify_url(row.id)}
-        for row in certificate_list_for_user(user=request.user)
-    ]
+    certificates = certificate_links_for(request.user)
     return render(
         request,
         "catalog/my_learning.html",

@@ -222,3 +222,17 @@ def test_the_data_export_carries_attempts_and_certificates(world: ApiWorld):
     assert attempt["answers"] == {"q1": "b", "q2": 4}
     [exported] = body["certificates"]
     assert (exported["id"], exported["course_title"]) == (str(certificate.id), "Matrix course")
+
+
+def test_the_learner_finds_their_certificates_on_the_account_page_and_my_learning(
+    world: ApiWorld,
+):
+    browser = Client()
+    browser.force_login(world.users["enrolled"])
+    before = browser.get("/accounts/").content.decode()
+    assert 'id="certificates-heading"' in before and "no certificates yet" in before
+    certificate = _issued(world)
+    for page in ("/accounts/", "/my/"):
+        html = browser.get(page).content.decode()
+        assert f"/certificates/{certificate.id}/" in html, page
+        assert "Matrix course" in html
