@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.admin import AdminSite
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.roles import require_user_id
@@ -42,7 +43,8 @@ def course_analytics(request: HttpRequest, course_id: str, *, site: AdminSite) -
         "course": course,
         "figures": figures,
         "reset_form": reset_form,
-        "csv_url": f"/api/v1/instructor/courses/{course.id}/progress.csv",
+        "csv_url": reverse("instructor-course-progress-csv", args=[course.id]),
+        "gradebook_url": reverse("instructor-course-gradebook", args=[course.id]),
     }
     if figures is not None:
         rows = figures.get("lessons", [])

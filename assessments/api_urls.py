@@ -22,6 +22,11 @@ urlpatterns = [
         name="instructor-course-completion",
     ),
     path(
+        "instructor/courses/<str:course_id>/gradebook.csv",
+        apis.InstructorCourseGradebookApi.as_view(),
+        name="instructor-course-gradebook",
+    ),
+    path(
         "courses/<str:slug>/completion",
         apis.CourseCompletionGetApi.as_view(),
         name="course-completion",

@@ -7,8 +7,11 @@ answer key at all (`answers`, `tolerance`): a key can only reach a learner as th
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -17,11 +20,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsInstructor, IsSignedIn
-from assessments import certificates, completion, credentials, selectors, services
+from assessments import certificates, completion, credentials, gradebook, selectors, services
 from assessments.documents import QuestionKind
 from assessments.grading import MAX_CHOICES, MAX_QUESTIONS, Grade
 from catalog.selectors import lesson_get_for_instructor
 from learnstream.api_schema import name_nested_serializers, problem
+from learnstream.csv_export import csv_lines
 from learnstream.serializers import StrictInputSerializer, no_store, validated_naming_field
 
 STAFF_REFUSALS = {
@@ -593,3 +597,19 @@ class InstructorCertificateRevokeApi(APIView):
 
 
 name_nested_serializers(globals())
+
+
+class InstructorCourseGradebookApi(APIView):
+    """gradebook.csv: a learner per row, a column per required lesson and quiz."""
+
+    permission_classes = [IsInstructor]
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request: Request, course_id: str) -> StreamingHttpResponse:
+        slug, rows = gradebook.gradebook_rows(user=request.user, course_id=course_id)
+        response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+        # Only slug characters in the header (a stored slug may predate the slug rule).
+        stem = re.sub(r"[^a-z0-9-]", "", slug) or "course"
+        response["Content-Disposition"] = f'attachment; filename="{stem}-gradebook.csv"'
+        response["Cache-Control"] = "no-store"
+        return response

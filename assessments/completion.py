@@ -143,7 +143,20 @@ def completion_rules_set(
 # ---------------------------------------------------------------- learners
 
 
-def _completion(*, user_id: int, detail: dict[str, Any], completed: set[str]) -> CourseCompletion:
+@dataclass(frozen=True)
+class Requirements:
+    """What a published course version requires: its lessons and quiz lessons (outline
+    rows of the course detail), and the rules they came from (None: the default)."""
+
+    lessons: list[dict[str, Any]]
+    quizzes: list[dict[str, Any]]
+    rules: CompletionRules | None
+
+
+def course_requirements(*, detail: dict[str, Any]) -> Requirements:
+    """The one reading of the rules: custom lists where staff named them, else every lesson
+    with a video or a quiz and every quiz; a course that would require nothing requires
+    every lesson."""
     course_oid = ObjectId(detail["id"])
     lessons = [lesson for section in detail["sections"] for lesson in section["lessons"]]
     quiz_ids = {
@@ -171,6 +184,15 @@ def _completion(*, user_id: int, detail: dict[str, Any], completed: set[str]) ->
         quiz_rows = [lesson for lesson in lessons if lesson["id"] in quiz_ids]
     if not lesson_rows and not quiz_rows:
         lesson_rows = lessons
+    return Requirements(lessons=lesson_rows, quizzes=quiz_rows, rules=rules)
+
+
+def _completion(*, user_id: int, detail: dict[str, Any], completed: set[str]) -> CourseCompletion:
+    requirements = course_requirements(detail=detail)
+    rules = requirements.rules
+    custom_lessons = rules.required_lesson_ids if rules else None
+    custom_quizzes = rules.required_quiz_lesson_ids if rules else None
+    lesson_rows, quiz_rows = requirements.lessons, requirements.quizzes
     standings = (
         {
             str(row.lesson_id): row

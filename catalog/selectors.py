@@ -359,10 +359,6 @@ def course_detail_public(*, slug: Any) -> dict[str, Any]:
     return catalog_cached("detail", {"slug": slug}, lambda: _public_detail(slug))
 
 
-# Backwards-compatible name from the issue text.
-course_get_for_viewer = course_detail_for_viewer
-
-
 # ---------------------------------------------------------------- instructors
 
 

@@ -18,7 +18,6 @@ Two aggregation pipelines (per learner, per lesson), both matching on the indexe
 
 from __future__ import annotations
 
-import csv
 import statistics
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -32,6 +31,7 @@ from accounts.selectors import user_emails_by_ids
 from catalog.documents import Course, CourseVersion, Lesson
 from catalog.models import Enrollment, EnrollmentStatus
 from learnstream.cache import cache_get, cache_set
+from learnstream.csv_export import csv_cell_safe, csv_lines
 from tracking.documents import LessonProgress
 
 DROPOFF_STEPS = 20  # 5% steps: 21 points from 0% to 100%
@@ -205,11 +205,6 @@ def course_analytics(*, course: Course) -> dict[str, Any]:
     return result
 
 
-def _csv_safe(value: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas: neutralise them."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def progress_csv_rows(*, course: Course) -> Iterator[list[str]]:
     """The header, then one row per learner x lesson (learners: active enrolments and anyone
     with progress, staff excluded), read in chunks of learners so memory stays flat."""
@@ -238,9 +233,9 @@ def progress_csv_rows(*, course: Course) -> Iterator[list[str]]:
                 document = documents.get((user_id, lesson_id))
                 yield [
                     str(user_id),
-                    _csv_safe(emails.get(user_id, "")),
+                    csv_cell_safe(emails.get(user_id, "")),
                     str(lesson_id),
-                    _csv_safe(title),
+                    csv_cell_safe(title),
                     *_csv_progress(document),
                 ]
 
@@ -258,15 +253,8 @@ def _csv_progress(document: dict[str, Any] | None) -> list[str]:
     ]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def progress_csv_stream(*, course: Course) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    for row in progress_csv_rows(course=course):
-        yield writer.writerow(row)
+    return csv_lines(progress_csv_rows(course=course))
 
 
 def course_has_lesson(*, course: Course, lesson_id: ObjectId) -> bool:

@@ -190,6 +190,7 @@ MATRIX: list[Row] = [
     # completion: staff set the rules; enrolled learners and staff read where they stand
     row("GET",    A + "instructor/courses/<str:course_id>/completion",  401,  403,  403,  404,  200,  200),
     row("PUT",    A + "instructor/courses/<str:course_id>/completion",  401,  403,  403,  404,  200,  200, body=_fixed({"required_lesson_ids": None, "required_quiz_lesson_ids": None})),
+    row("GET",    A + "instructor/courses/<str:course_id>/gradebook.csv",  401,  403,  403,  404,  200,  200),
     row("GET",    A + "courses/<str:slug>/completion",   401,  403,  200,  403,  200,  200),
     row("GET",    A + "courses/<str:slug>/completion",   401,  404,  404,  404,  404,  404, target="draft"),
     # certificates: the learner's own list; verification is public (no such certificate
