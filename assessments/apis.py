@@ -435,7 +435,7 @@ class CertificateSerializer(serializers.Serializer):
     course_version = serializers.IntegerField()
     issued_at = serializers.DateTimeField()
     verify_url = serializers.URLField()
-    pdf_url = serializers.URLField(allow_null=True, help_text="Not offered: always null.")
+    pdf_url = serializers.URLField(help_text="The certificate as a printable PDF (public).")
     credential_url = serializers.URLField(help_text="The Open Badges 3.0 credential (VC-JWT).")
     revoked = serializers.BooleanField()
 
@@ -452,7 +452,7 @@ def certificate_payload(certificate: Any) -> dict[str, Any]:
                 "course_version": certificate.course_version,
                 "issued_at": certificate.issued_at,
                 "verify_url": credentials.certificate_verify_url(certificate.id),
-                "pdf_url": None,
+                "pdf_url": credentials.certificate_pdf_url(certificate.id),
                 "credential_url": credentials.certificate_credential_url(certificate.id),
                 "revoked": certificate.revoked_at is not None,
             }

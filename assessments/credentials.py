@@ -18,6 +18,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
+from django.urls import reverse
 
 from assessments.documents import Certificate
 from learnstream.errors import ServiceUnavailable
@@ -33,19 +34,23 @@ def site(path: str) -> str:
 
 
 def issuer_id() -> str:
-    return site("/api/v1/certificates/issuer")
+    return site(reverse("certificate-issuer"))
 
 
 def revocation_list_id() -> str:
-    return site("/api/v1/certificates/revocations")
+    return site(reverse("certificate-revocations"))
 
 
 def certificate_verify_url(certificate_id: Any) -> str:
-    return site(f"/certificates/{certificate_id}/")
+    return site(reverse("certificate-verify", args=[certificate_id]))
+
+
+def certificate_pdf_url(certificate_id: Any) -> str:
+    return site(reverse("certificate-pdf", args=[certificate_id]))
 
 
 def certificate_credential_url(certificate_id: Any) -> str:
-    return site(f"/api/v1/certificates/{certificate_id}/credential")
+    return site(reverse("certificate-credential", args=[certificate_id]))
 
 
 def _private_key() -> Ed25519PrivateKey:
@@ -99,7 +104,7 @@ def issuer_profile() -> dict[str, Any]:
         "type": ["Profile"],
         "name": settings.CERTIFICATE_ISSUER_NAME,
         "url": settings.SITE_URL,
-        "publicKey": site("/api/v1/certificates/issuer/jwks"),
+        "publicKey": site(reverse("certificate-jwks")),
     }
 
 
@@ -109,7 +114,7 @@ def _iso(moment: datetime) -> str:
 
 def open_badge_credential(certificate: Certificate) -> dict[str, Any]:
     """The credential as a JSON object (the VC-JWT's `vc` claim)."""
-    course_url = site(f"/courses/{certificate.course_slug}/")
+    course_url = site(reverse("course-page", args=[certificate.course_slug]))
     return {
         "@context": VC_CONTEXT,
         "id": certificate_verify_url(certificate.id),

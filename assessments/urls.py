@@ -10,4 +10,9 @@ urlpatterns = [
         views.certificate_verify_page,
         name="certificate-verify",
     ),
+    path(
+        "certificates/<str:certificate_id>/certificate.pdf",
+        views.certificate_pdf_download,
+        name="certificate-pdf",
+    ),
 ]

@@ -76,7 +76,7 @@ def test_completing_the_course_issues_exactly_one_certificate(world: ApiWorld):
         "course_version": 1,
         "issued_at": certificate["issued_at"],
         "verify_url": f"https://learn.example/certificates/{certificate_id}/",
-        "pdf_url": None,
+        "pdf_url": f"https://learn.example/certificates/{certificate_id}/certificate.pdf",
         "credential_url": f"https://learn.example/api/v1/certificates/{certificate_id}/credential",
         "revoked": False,
     }
@@ -236,3 +236,22 @@ def test_the_learner_finds_their_certificates_on_the_account_page_and_my_learnin
         html = browser.get(page).content.decode()
         assert f"/certificates/{certificate.id}/" in html, page
         assert "Matrix course" in html
+
+
+def test_the_pdf_is_public_and_says_when_it_was_revoked(world: ApiWorld):
+    certificate = _issued(world)
+    learner = world.users["enrolled"]
+    response = Client().get(f"/certificates/{certificate.id}/certificate.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Cache-Control"] == "no-cache"
+    body = response.content
+    assert body.startswith(b"%PDF-")
+    assert learner.name.encode() in body and b"Matrix course" in body
+    assert f"/certificates/{certificate.id}/".encode() in body  # where to verify it
+    assert b"REVOKED" not in body and learner.email.encode() not in body
+    revoke = f"/api/v1/instructor/certificates/{certificate.id}/revoke"
+    revoked = world.client_for("owner").post(revoke, {"reason": "Exam fraud"}, format="json")
+    assert revoked.status_code == 200
+    body = Client().get(f"/certificates/{certificate.id}/certificate.pdf").content
+    assert b"REVOKED" in body and b"Exam fraud" in body
+    assert Client().get(f"/certificates/{'0' * 24}/certificate.pdf").status_code == 404
