@@ -15,6 +15,7 @@ from admin_site import selectors as admin_selectors
 from admin_site.charts import completion_bars, dropoff_chart
 from admin_site.forms import ProgressResetForm
 from admin_site.site import refusals_as_404, render
+from assessments.analytics import course_quiz_analytics
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
 from tracking import analytics as tracking_analytics
@@ -45,6 +46,7 @@ def course_analytics(request: HttpRequest, course_id: str, *, site: AdminSite) -
         "reset_form": reset_form,
         "csv_url": reverse("instructor-course-progress-csv", args=[course.id]),
         "gradebook_url": reverse("instructor-course-gradebook", args=[course.id]),
+        "quizzes": course_quiz_analytics(user=request.user, course_id=course.id),
     }
     if figures is not None:
         rows = figures.get("lessons", [])

@@ -27,7 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     "assessments": {"learnstream", "accounts", "catalog", "tracking"},
     "mux_simulator": set(),
     # The admin site: Django's admin plus the instructor workspace over every app.
-    "admin_site": {"learnstream", "accounts", "catalog", "playback", "tracking"},
+    "admin_site": {"learnstream", "accounts", "catalog", "playback", "tracking", "assessments"},
     # Compositions of the catalogue with progress (the course page, "my learning").
     "learning": {"learnstream", "accounts", "catalog", "tracking", "assessments"},
     "devtools": {
