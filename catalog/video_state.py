@@ -1,9 +1,9 @@
 """What a lesson's live video looks like from outside playback: one place for the rules, so
-the instructor API, the student outline and the playback helper agree.
+the instructor API, the student outline and the playback selectors agree.
 
 A lesson's video is live data (not part of a published snapshot). An upload in progress is
 the `pending` generation; the lesson keeps playing its `current` one until the pending one
-becomes ready. None of these helpers ever exposes a playback id.
+becomes ready. None of these functions ever exposes a playback id.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ def enrollment_list_for_user(
 def _progress_dict(progress: Any, total_lessons: int) -> dict[str, Any]:
     if progress is None:
         return {"completed_lessons": 0, "total_lessons": total_lessons, "percent": 0.0}
-    # The tracking helper may add fields (e.g. where to continue): pass them through.
+    # Tracking's course progress may carry more fields (e.g. where to continue): pass them on.
     extra = (
         dataclasses.asdict(progress)
         if dataclasses.is_dataclass(progress) and not isinstance(progress, type)
