@@ -450,9 +450,10 @@ def test_reconcile_applies_the_track_state_mux_has_when_its_webhook_was_lost(wor
     assert caption.pending.state == "processing"
 
     assert "Repaired 2 caption track(s)." in run_command("reconcile_videos", "--minutes", "0")
-    caption.reload()
+    caption = Caption.objects.get(id=caption.id)
     lost.reload()
     assert caption.pending is None
+    assert caption.current is not None
     assert (caption.current.state, caption.current.track_id) == ("ready", track["id"])
     assert [cue[2] for cue in caption.cues] == [
         "Welcome to the café lesson",
