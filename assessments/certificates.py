@@ -24,7 +24,7 @@ from accounts.selectors import user_get_signed_in
 from assessments.credentials import certificate_verify_url
 from assessments.documents import Certificate
 from catalog.access import course_is_staff
-from catalog.selectors import course_get_for_instructor
+from catalog.selectors import CourseDetail, course_get_for_instructor
 from learnstream.audit import audit_record
 from learnstream.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from learnstream.ids import is_object_id
@@ -35,11 +35,13 @@ def _now_ms() -> Any:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def certificate_issue(*, user_id: int, detail: dict[str, Any]) -> Certificate:
+def certificate_issue(*, user_id: int, detail: CourseDetail) -> Certificate:
     """The learner's certificate for the course version in `detail` (the catalogue's course
     detail), issued now unless it exists."""
-    course_oid = ObjectId(detail["id"])
-    key = {"user_id": user_id, "course_id": course_oid, "course_version": int(detail["version"])}
+    if detail.version is None:  # a draft has no version to certify
+        raise NotFound("Course not found.")
+    course_oid = ObjectId(detail.id)
+    key = {"user_id": user_id, "course_id": course_oid, "course_version": int(detail.version)}
     existing = Certificate.objects(**key).first()
     if existing is not None:
         return existing
@@ -53,10 +55,10 @@ def certificate_issue(*, user_id: int, detail: dict[str, Any]) -> Certificate:
         inserted = Certificate._get_collection().insert_one(
             {
                 **key,
-                "course_slug": detail["slug"],
-                "course_title": detail["title"],
+                "course_slug": detail.slug,
+                "course_title": detail.title,
                 "learner_name": learner_name or "",
-                "instructor_name": (detail.get("instructor") or {}).get("name") or "",
+                "instructor_name": detail.instructor.name,
                 "issued_at": _now_ms(),
             }
         )
