@@ -630,6 +630,7 @@ def course_draft_detail(*, course: Course) -> CourseDraftDetail:
                 duration_s=lesson_video_duration(lesson),
                 is_preview=bool(lesson.is_preview),
                 has_video=lesson_has_ready_video(lesson),
+                video_coming=lesson_video_coming(lesson),
             ),
         )
         for index, lesson in enumerate(lessons)

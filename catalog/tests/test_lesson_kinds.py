@@ -101,3 +101,17 @@ def test_catalogue_shows_language_names():
 )
 def test_language_name(code, name):
     assert language_name(code) == name
+
+
+def test_admin_draft_preview_labels_lessons_as_the_course_page_does(course_with_lessons):
+    instructor, course, lessons = course_with_lessons
+    client = Client()
+    client.force_login(instructor)
+    response = client.get(f"/admin/catalog/courses/{course.id}/preview/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count("(video coming soon)") == 1
+    coming = html.index(lessons[3].title)
+    assert html.index("(video coming soon)", coming) - coming < 300
+    assert html.count(" · Reading") == 2  # the reading lesson and the errored one
+    assert '<span lang="fr">Français</span>' in html

@@ -3,11 +3,14 @@ moves it, exits non-zero, and writes nothing (not var/, not the foreign server).
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
-import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,11 +21,34 @@ from devtools import mongo_server
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _listener(port: int) -> socket.socket:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", port))
-    sock.listen()
-    return sock
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """A foreign web server that notes every request it receives and answers 200."""
+
+    received: list[str]
+
+    def _any(self) -> None:
+        self.received.append(f"{self.command} {self.path}")
+        self.send_response(200)
+        self.end_headers()
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def _foreign_http_server(port: int) -> Iterator[list[str]]:
+    received: list[str] = []
+    handler = type("Handler", (_Recorder,), {"received": received})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield received
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def _run(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -60,8 +86,9 @@ def _env(ports: dict[str, int]) -> dict[str, str]:
 )
 def test_a_taken_port_stops_the_run_naming_its_variable(tmp_path, taken, variable):
     ports = _ports()
-    with _listener(ports[taken]):
+    with _foreign_http_server(ports[taken]) as received:
         result = _run(tmp_path, _env(ports))
+    assert received == []
     assert result.returncode != 0
     assert str(ports[taken]) in result.stderr and variable in result.stderr
     assert not (tmp_path / "var").exists()
