@@ -73,6 +73,7 @@ def catalog_admin_urls(site: AdminSite) -> list[URLPattern]:
         path(LESSON + "change/", view(views_lessons.lesson_change), name="catalog_lesson_change"),
         path(LESSON + "delete/", view(views_lessons.lesson_delete), name="catalog_lesson_delete"),
         path(LESSON + "move/", view(views_lessons.lesson_move), name="catalog_lesson_move"),
+        path(LESSON + "quiz/", view(views_lessons.lesson_quiz), name="catalog_lesson_quiz"),
         path(LESSON + "upload/", view(views_lessons.lesson_upload), name="catalog_lesson_upload"),
         path(
             LESSON + "upload/cancel/",

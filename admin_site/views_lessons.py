@@ -12,9 +12,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from admin_site import quiz_editor
 from admin_site import selectors as admin_selectors
 from admin_site.forms import LessonForm, add_service_errors
 from admin_site.site import refusals_as_404, render
+from assessments import services as quiz_services
+from assessments.documents import Quiz
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
 from catalog.documents import Course, Lesson
@@ -45,6 +48,7 @@ def _lesson_page(
     lesson: Lesson | None,
     form: LessonForm,
     status: int = 200,
+    editor: quiz_editor.QuizEditor | None = None,
 ) -> HttpResponse:
     context: dict[str, Any] = {
         "title": f"Change lesson: {lesson.title}" if lesson else "Add lesson",
@@ -60,6 +64,9 @@ def _lesson_page(
             admin_selectors.UPLOAD_ABANDONED_AFTER.total_seconds() // 60
         )
         context["caption_languages"] = sorted(GENERATED_LANGUAGES)
+        context["quiz"] = editor or quiz_editor.editor_for_quiz(
+            Quiz.objects(lesson_id=lesson.id).first()
+        )
     return render(site, request, "admin/catalog/lesson_form.html", context, status=status)
 
 
@@ -243,3 +250,40 @@ def lesson_upload_cancel(
     else:
         messages.success(request, "The upload was cancelled. You can upload the video again.")
     return HttpResponseRedirect(_lesson_url(site, course, lesson) + "#video")
+
+
+@require_POST
+@refusals_as_404
+def lesson_quiz(request: HttpRequest, course_id: str, lesson_id: str, *, site: AdminSite) -> Any:
+    """Save or delete the lesson's draft quiz from the editor on the lesson page, through
+    the instructor API's serializer and service (same rules, same audit entry). Learners
+    keep the published quiz until the next publish."""
+    course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
+    lesson = admin_selectors.lesson_for_staff(user=request.user, course=course, lesson_id=lesson_id)
+    back = _lesson_url(site, course, lesson) + "#quiz-editor"
+    if "_delete_quiz" in request.POST:
+        try:
+            quiz_services.quiz_delete(user=request.user, lesson_id=lesson.id)
+        except ApplicationError as error:
+            messages.error(request, str(error.detail))
+        else:
+            messages.success(request, "The quiz was removed from the draft.")
+        return HttpResponseRedirect(back)
+    editor, body = quiz_editor.editor_from_post(request.POST)
+    data, errors = quiz_editor.editor_body_validate(body)
+    if data is not None:
+        try:
+            quiz_services.quiz_put(user=request.user, lesson_id=lesson.id, **data)
+        except ValidationError as error:
+            errors = getattr(error, "errors", None) or [str(error.detail)]
+        except Conflict as error:
+            errors = [str(error.detail)]
+        else:
+            messages.success(request, "The quiz was saved to the draft.")
+            return HttpResponseRedirect(back)
+    quiz_editor.editor_errors_add(editor, errors)
+    editor.rows.append(quiz_editor.blank_row(len(editor.rows)))
+    form = LessonForm(initial=LessonForm.initial_from(lesson))
+    return _lesson_page(
+        request, site=site, course=course, lesson=lesson, form=form, status=400, editor=editor
+    )
