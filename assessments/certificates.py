@@ -4,8 +4,9 @@ revocable by the course's staff with a reason (audited).
 
 Issuing is an insert under the unique (user, course, version) index, so however many
 requests notice the completion at once, one certificate exists. It happens when a passing
-quiz attempt completes the course and whenever the learner's completion is read (the
-course page, GET /courses/{slug}/completion), which covers completions made by watching.
+quiz attempt completes the course, when a lesson newly becomes complete (tracking's
+`LessonCompleted` event, heard by `assessments.completion.on_lesson_completed`), and
+whenever the learner's completion is read (the course page, GET /courses/{slug}/completion).
 """
 
 from __future__ import annotations

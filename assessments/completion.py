@@ -10,6 +10,7 @@ video or a quiz, and every quiz; instructors may name the lessons and quizzes in
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from bson import ObjectId
 from django.utils import timezone
 
 from accounts.roles import Viewer, require_user_id, user_id_of
+from accounts.selectors import user_get_signed_in
 from assessments.certificates import certificate_issue
 from assessments.documents import CompletionRules, Quiz, QuizStanding, QuizVersion
 from catalog.selectors import (
@@ -27,8 +29,9 @@ from catalog.selectors import (
 )
 from catalog.services import lessons_in_outline
 from learnstream.audit import audit_record
-from learnstream.errors import ValidationError
+from learnstream.errors import NotFound, PermissionDenied, TokenInvalid, ValidationError
 from learnstream.ids import is_object_id
+from tracking.events import LessonCompleted, lesson_completed_listener_register
 from tracking.selectors import course_progress_for_viewer
 
 
@@ -277,3 +280,17 @@ def course_completion_of_detail(
     return _completion(
         user_id=user_id, detail=detail, completed=_completed_ids(progress.get("lessons"))
     )
+
+
+def on_lesson_completed(event: LessonCompleted) -> None:
+    """Listener of `tracking.events`: a lesson that newly became complete may complete the
+    course, which issues its certificate (once: `certificate_issue`) and mails the learner,
+    right away rather than on the next read of the completion. A learner no longer enrolled
+    or an account gone meanwhile: nothing to do."""
+    with contextlib.suppress(TokenInvalid, PermissionDenied, NotFound):
+        user = user_get_signed_in(user_id=event.user_id)
+        course_completion_for_viewer(user=user, slug=event.course_slug)
+
+
+def register() -> None:
+    lesson_completed_listener_register("assessments.completion", on_lesson_completed)
