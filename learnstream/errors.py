@@ -71,6 +71,21 @@ class EmailNotVerified(PermissionDenied):
     code, title = "email_not_verified", "Email address not verified"
 
 
+class ViewInvalid(PermissionDenied):
+    """A heartbeat's view_id is not a view this server issued to this learner for this
+    lesson (forged, altered, another learner's or another lesson's)."""
+
+    code, title = "view_invalid", "Invalid viewing session"
+
+
+class ViewExpired(PermissionDenied):
+    code, title = "view_expired", "Viewing session expired"
+
+
+class ViewRequired(ValidationError):
+    code, title = "view_required", "Viewing session required"
+
+
 class NotFound(ApplicationError):
     status, code, title = 404, "not_found", "Not found"
 

@@ -24,6 +24,14 @@ class PlaybackTokensSerializer(serializers.Serializer):
     storyboard = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="PlaybackView")
+class PlaybackViewSerializer(serializers.Serializer):
+    id = serializers.CharField(
+        help_text="Opaque; heartbeats of this playback send it as `view_id` with `seq`."
+    )
+    expires_at = serializers.DateTimeField()
+
+
 @extend_schema_serializer(component_name="PlaybackCaption")
 class PlaybackCaptionSerializer(serializers.Serializer):
     id = serializers.CharField()
@@ -50,6 +58,7 @@ class LessonPlaybackGetApi(APIView):
         expires_at = serializers.DateTimeField()
         resume_position_s = serializers.FloatField()
         captions = PlaybackCaptionSerializer(many=True)
+        view = PlaybackViewSerializer(allow_null=True)
 
     @extend_schema(
         request=None,

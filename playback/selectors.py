@@ -24,6 +24,7 @@ from learnstream.errors import NotFound, PermissionDenied, ServiceUnavailable, V
 from playback import signing
 from playback.captions_selectors import PlaybackCaption, playback_captions
 from tracking.selectors import CourseProgress, course_progress_of_version, progress_resume_position
+from tracking.viewing import view_issue
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ class LessonPlayback:
     expires_at: datetime
     resume_position_s: float
     captions: list[PlaybackCaption] = field(default_factory=list)
+    # The viewing session heartbeats carry (`tracking.viewing`); None for a viewer without
+    # a learner id.
+    view: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,12 @@ def lesson_playback_get(*, user: Viewer, lesson_id: Any) -> LessonPlayback:
         if viewer_id is not None
         else 0.0
     )
+    view = None
+    if viewer_id is not None:
+        view_id, issued = view_issue(user_id=viewer_id, lesson_id=access.facts.lesson_id)
+        view = {"id": view_id, "expires_at": issued.expires_at}
     return LessonPlayback(
+        view=view,
         playback_id=playback_id,
         stream_url=signing.stream_url(playback_id=playback_id, token=tokens.video),
         thumbnail_url=signing.thumbnail_url(playback_id=playback_id, token=tokens.thumbnail),

@@ -29,6 +29,7 @@ from learnstream.ids import object_id_or_404
 from tracking import analytics
 from tracking.selectors import ProgressState, course_progress_for_viewer
 from tracking.services import progress_mark_complete, progress_record_heartbeat, progress_reset
+from tracking.viewing import view_beat_parse
 
 _MAX_BSON_INT = 2**63 - 1
 # Larger ints are left to the serializer (float() of a huge int can overflow).
@@ -116,11 +117,30 @@ class LessonProgressRecordApi(APIView):
         duration_s = FiniteNumberField()
         played_from_s = FiniteNumberField()
         played_to_s = FiniteNumberField()
+        view_id = serializers.CharField(
+            required=False,
+            max_length=256,
+            help_text="The `view.id` of the playback response (send with `seq`).",
+        )
+        seq = serializers.IntegerField(
+            required=False,
+            min_value=1,
+            max_value=2**31 - 1,
+            help_text="1, 2, 3… per view; a repeated (view_id, seq) changes nothing and is "
+            "answered with the current state (`credited_s` 0).",
+        )
 
     @extend_schema(
         request=InputSerializer,
         responses={
             200: ProgressOutputSerializer,
+            400: problem(
+                "validation_error; view_required: beats must carry a view (PROGRESS_REQUIRE_VIEW)"
+            ),
+            403: problem(
+                "view_invalid: a forged view, another learner's or another lesson's; "
+                "view_expired: request playback again"
+            ),
             409: problem("video_not_ready: the lesson's video is not playable, nothing credited"),
             429: problem("throttled: beats too close"),
         },
@@ -139,6 +159,7 @@ class LessonProgressRecordApi(APIView):
             duration_s=values["duration_s"],
             played_from_s=values["played_from_s"],
             played_to_s=values["played_to_s"],
+            view_beat=view_beat_parse(request.data),
         )
         return _progress_response(state)
 

@@ -49,6 +49,7 @@ logger = logging.getLogger(__name__)
 
 _PREFIX = "ls:{progress}:"
 STATE_PREFIX = _PREFIX + "s:"
+SEEN_PREFIX = _PREFIX + "seen:"
 DIRTY_KEY = _PREFIX + "dirty"
 INFLIGHT_KEY = _PREFIX + "inflight"
 
@@ -57,7 +58,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # KEYS: state, dirty.  ARGV: now_ms (-1: Redis clock), gap_ms, first_ok (1/0), position,
 # played_to, span, duration, first_bucket (-1: none), last_bucket, bucket_count,
 # content_buckets, course_id, ttl_s, mark_dirty (1/0), member, buckets_needed, watch_needed
-# (the completion requirement of `tracking.completion`), budget_rate, budget_allowance_s.
+# (the completion requirement of `tracking.completion`), budget_rate, budget_allowance_s,
+# budget_from_ms (the beat's view's issue time; -1: no view), seen tag ('': no view),
+# seen_ttl_s.  KEYS[3]: the (user, lesson)'s seen (view, seq) tags.
 _BEAT_SCRIPT = """
 local h = KEYS[1]
 if redis.call('EXISTS', h) == 0 then return {'miss'} end
@@ -67,7 +70,13 @@ if now < 0 then
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local f = redis.call('HMGET', h, 'last', 'pos', 'fur', 'wt', 'beats', 'cov', 'done',
-  'started', 'bk', 'course')
+  'started', 'bk', 'course', 'bst', 'dur')
+local fmt = '%.17g'
+-- A repeated (view, seq): answered from the state as it is, nothing changes.
+if ARGV[21] ~= '' and redis.call('SISMEMBER', KEYS[3], ARGV[21]) == 1 then
+  return {'dup', tostring(now), '0', f[2] or '0', f[3] or '0', f[6] or '0', f[4] or '0',
+    f[7] or '', f[12] or '0', '0'}
+end
 local last = tonumber(f[1])
 local gap = tonumber(ARGV[2])
 local bound = now - gap
@@ -78,14 +87,20 @@ else
   ok = (last ~= nil) and (last <= bound)
 end
 if not ok then return {'refused', f[1] or '', tostring(now)} end
-local fmt = '%.17g'
 local fur = math.max(tonumber(f[3]) or 0, tonumber(ARGV[5]))
 local started = f[8] or ''
 if started == '' then started = tostring(now) end
--- The watch-time budget: media seconds credited in all <= wall time since the first beat
--- x max rate + one allowance, whatever the views, tabs or claimed speed.
+-- The watch-time budget (the rule of tracking.budget): media seconds credited in all
+-- <= wall time since the budget began x max rate + one allowance, whatever the views, tabs
+-- or claimed speed. It begins at the earliest view a beat has carried ('bst'), or at the
+-- first beat for beats without a view.
+local bst = f[11] or ''
+local vfrom = tonumber(ARGV[20])
+if vfrom >= 0 and (bst == '' or vfrom < tonumber(bst)) then bst = tostring(vfrom) end
+local from = started
+if bst ~= '' then from = bst end
 local wt_old = tonumber(f[4]) or 0
-local budget = (now - tonumber(started)) / 1000 * tonumber(ARGV[18]) + tonumber(ARGV[19])
+local budget = (now - tonumber(from)) / 1000 * tonumber(ARGV[18]) + tonumber(ARGV[19])
 local credit = math.min(tonumber(ARGV[6]), math.max(0, budget - wt_old))
 local wt = wt_old + credit
 local beats = (tonumber(f[5]) or 0) + 1
@@ -114,8 +129,12 @@ if course == '' then course = ARGV[12] end
 redis.call('HSET', h, 'last', tostring(now), 'pos', string.format(fmt, tonumber(ARGV[4])),
   'fur', string.format(fmt, fur), 'wt', string.format(fmt, wt), 'beats', tostring(beats),
   'cov', string.format(fmt, cov), 'done', done, 'started', started, 'bk', bk,
-  'course', course, 'dur', string.format(fmt, duration), 'upd', tostring(now))
+  'course', course, 'dur', string.format(fmt, duration), 'upd', tostring(now), 'bst', bst)
 redis.call('EXPIRE', h, tonumber(ARGV[13]))
+if ARGV[21] ~= '' then
+  redis.call('SADD', KEYS[3], ARGV[21])
+  redis.call('EXPIRE', KEYS[3], tonumber(ARGV[22]))
+end
 if ARGV[14] == '1' then redis.call('ZADD', KEYS[2], 'NX', now, ARGV[15]) end
 return {'ok', tostring(now), tostring(newly), string.format(fmt, tonumber(ARGV[4])),
   string.format(fmt, fur), string.format(fmt, cov), string.format(fmt, wt), done,
@@ -217,6 +236,8 @@ class Snapshot:
     started_at: datetime | None
     updated_at: datetime | None
     completed_at: datetime | None
+    # When the watch-time budget began (the earliest view a beat carried; None: no view).
+    budget_started_at: datetime | None = None
 
     def state_document(self) -> dict[str, Any]:
         """What `tracking.selectors.progress_state_from_document` reads."""
@@ -263,6 +284,7 @@ def snapshot_from_fields(member: str, fields: dict[str, str]) -> Snapshot:
         started_at=_moment(fields.get("started")),
         updated_at=_moment(fields.get("upd")),
         completed_at=_moment(fields.get("done")),
+        budget_started_at=_moment(fields.get("bst")),
     )
 
 
@@ -295,6 +317,7 @@ def _seed_fields(document: dict[str, Any] | None) -> list[str]:
         "started": _ms(document.get("started_at")),
         "upd": _ms(document.get("updated_at")),
         "done": _ms(document.get("completed_at")),
+        "bst": _ms(document.get("budget_started_at")),
     }
     flat: list[str] = []
     for name, value in values.items():
@@ -312,6 +335,8 @@ class BeatOutcome:
     completed_now: bool = False
     # Refused: the last accepted beat's time (None: no beat yet).
     last_beat_at: datetime | None = None
+    # A repeated (view, seq): `state` is the current one and nothing changed.
+    duplicate: bool = False
 
 
 def beat_apply(
@@ -329,6 +354,8 @@ def beat_apply(
     buckets: list[int],
     requirement: CompletionRequirement,
     budget_rate: float,
+    budget_from: datetime | None = None,
+    seen_tag: str | None = None,
 ) -> BeatOutcome:
     """Judge and merge one beat in Redis (seeding the state from MongoDB when absent)."""
     member = member_of(user_id, lesson_id)
@@ -355,10 +382,13 @@ def beat_apply(
         repr(float(requirement.watch_time_s)),
         repr(float(budget_rate)),
         repr(float(settings.PROGRESS_BUDGET_ALLOWANCE_S)),
+        int(_ms(budget_from)) if budget_from is not None else -1,
+        seen_tag or "",
+        settings.PROGRESS_VIEW_TTL_S,
     ]
     beat = _script("beat", _BEAT_SCRIPT)
     for _attempt in range(2):
-        reply = beat(keys=[state_key, DIRTY_KEY], args=args)
+        reply = beat(keys=[state_key, DIRTY_KEY, SEEN_PREFIX + member], args=args)
         kind = reply[0].decode() if isinstance(reply[0], bytes) else reply[0]
         if kind == "miss":
             _seed(state_key, user_id=user_id, lesson_id=lesson_id)
@@ -369,7 +399,8 @@ def beat_apply(
             return BeatOutcome(accepted=False, now=moment, last_beat_at=_moment(reply[1]))
         texts = [item.decode() if isinstance(item, bytes) else str(item) for item in reply]
         return BeatOutcome(
-            accepted=True,
+            accepted=kind == "ok",
+            duplicate=kind == "dup",
             now=moment,
             state={
                 "position_s": float(texts[3]),
@@ -427,6 +458,10 @@ def _merge_update(snapshot: Snapshot) -> list[dict[str, Any]]:
         "updated_at": {"$max": ["$updated_at", {"$literal": snapshot.updated_at}]},
         "started_at": {"$ifNull": ["$started_at", {"$literal": snapshot.started_at}]},
     }
+    if snapshot.budget_started_at is not None:
+        first["budget_started_at"] = {
+            "$min": ["$budget_started_at", {"$literal": snapshot.budget_started_at}]
+        }
     if snapshot.course_id is not None:
         first["course_id"] = {"$ifNull": ["$course_id", {"$literal": snapshot.course_id}]}
     return [

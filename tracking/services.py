@@ -43,9 +43,10 @@ from catalog.completion import CompletionPolicy
 from catalog.selectors import lesson_video_readiness_by_id
 from catalog.video_state import VideoReadiness
 from learnstream.audit import audit_record
-from learnstream.errors import Conflict, Throttled, ValidationError, VideoNotReady
+from learnstream.errors import Conflict, Throttled, ValidationError, VideoNotReady, ViewRequired
 from learnstream.outages import outage_record
-from tracking import progress_buffer
+from tracking import progress_buffer, viewing
+from tracking.budget import budget_credit_expression, budget_start_expression
 from tracking.completion import completion_expression, completion_requirement
 from tracking.documents import LessonProgress
 from tracking.events import LessonCompleted, lesson_completed_emit
@@ -57,7 +58,9 @@ logger = logging.getLogger(__name__)
 # No lesson policy: the site's settings (read when used, so tests may override them).
 _SITE_POLICY = CompletionPolicy()
 # Fields returned by the heartbeat update (the bucket list stays in the database).
-_STATE_PROJECTION = {"buckets": False}
+_STATE_PROJECTION = {"buckets": False, "seen": False}
+# Direct path: how many (view, seq) tags a document remembers for dedupe.
+_SEEN_KEEP = 256
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,8 @@ def _merge_pipeline(
     course_id: ObjectId,
     now: datetime,
     policy: CompletionPolicy = _SITE_POLICY,
+    view: viewing.View | None = None,
+    tag: str | None = None,
 ) -> list[dict[str, Any]]:
     """The update that merges one accepted beat into the stored document.
 
@@ -171,30 +176,11 @@ def _merge_pipeline(
         completion_requirement(policy=policy, duration_s=beat.duration_s)
     )
     played_to = beat.played_to_s if beat.span_s > 0 else 0.0
-    # The watch-time budget (as in the live script): credited media seconds in all <= wall
-    # seconds since the first beat x max rate + PROGRESS_BUDGET_ALLOWANCE_S.
-    budget = {
-        "$add": [
-            {
-                "$multiply": [
-                    {
-                        "$divide": [
-                            {"$subtract": [now, {"$ifNull": ["$started_at", now]}]},
-                            1000,
-                        ]
-                    },
-                    policy.max_rate,
-                ]
-            },
-            settings.PROGRESS_BUDGET_ALLOWANCE_S,
-        ]
-    }
-    credit = {
-        "$min": [
-            beat.span_s,
-            {"$max": [0.0, {"$subtract": [budget, {"$ifNull": ["$watch_time_s", 0.0]}]}]},
-        ]
-    }
+    # The watch-time budget, one rule for every path: tracking.budget.
+    budget_from = budget_start_expression(view.issued_at if view is not None else None)
+    credit = budget_credit_expression(
+        span_s=beat.span_s, now=now, max_rate=policy.max_rate, budget_from=budget_from
+    )
     return [
         {
             "$set": {
@@ -214,6 +200,8 @@ def _merge_pipeline(
                 "last_beat_at": {"$literal": now},
                 "updated_at": {"$literal": now},
                 "started_at": {"$ifNull": ["$started_at", {"$literal": now}]},
+                "budget_started_at": budget_from,
+                **_seen_update(tag),
             }
         },
         {
@@ -245,6 +233,20 @@ def _merge_pipeline(
     ]
 
 
+def _seen_update(tag: str | None) -> dict[str, Any]:
+    """Remember the beat's (view, seq) tag, the newest `_SEEN_KEEP` of them."""
+    if tag is None:
+        return {}
+    return {
+        "seen": {
+            "$slice": [
+                {"$concatArrays": [{"$ifNull": ["$seen", []]}, {"$literal": [tag]}]},
+                -_SEEN_KEEP,
+            ]
+        }
+    }
+
+
 def _beat_filter(
     *,
     user_id: int,
@@ -252,6 +254,7 @@ def _beat_filter(
     beat: Beat,
     now: datetime,
     max_rate: float | None = None,
+    tag: str | None = None,
 ) -> dict:
     bound = now - timedelta(seconds=_needed_gap_s(beat, max_rate or _SITE_POLICY.max_rate))
     last_beat: dict[str, Any]
@@ -262,7 +265,10 @@ def _beat_filter(
         last_beat = {"$not": {"$gt": bound}}
     else:
         last_beat = {"$lte": bound}
-    return {"user_id": user_id, "lesson_id": lesson_id, "last_beat_at": last_beat}
+    query = {"user_id": user_id, "lesson_id": lesson_id, "last_beat_at": last_beat}
+    if tag is not None:
+        query["seen"] = {"$ne": tag}  # a repeated (view, seq) matches nothing
+    return query
 
 
 def _explain_refusal(
@@ -327,12 +333,31 @@ def progress_record_heartbeat(
     played_from_s: float,
     played_to_s: float,
     now: datetime | None = None,
+    # Typed `object` so callers may splat the four beat numbers from a dict[str, float];
+    # anything but a ViewBeat or None is refused.
+    view_beat: object = None,
 ) -> ProgressState:
     """Merge one heartbeat (the caller has checked the viewer may watch the lesson).
 
+    `view_beat` is the beat's viewing session (`tracking.viewing`): the view must be this
+    learner's, of this lesson, unexpired (403 otherwise); a repeated (view, seq) is answered
+    with the current state and changes nothing (`credited_s` 0). Without one the beat is an
+    old client's, refused when PROGRESS_REQUIRE_VIEW is on (400 view_required).
     `now` is injectable so tests can drive the wall-time rules without sleeping.
-    Raises ValidationError, VideoNotReady or Throttled (nothing written in each case).
+    Raises ValidationError, VideoNotReady, Throttled, ViewInvalid or ViewExpired (nothing
+    written in each case).
     """
+    if view_beat is not None and not isinstance(view_beat, viewing.ViewBeat):
+        raise TypeError("view_beat must be a tracking.viewing.ViewBeat")
+    view: viewing.View | None = None
+    tag: str | None = None
+    if view_beat is not None:
+        view = viewing.view_check(
+            view_id=view_beat.view_id, user_id=user_id, lesson_id=lesson.lesson_id, now=now
+        )
+        tag = f"{view.key}:{view_beat.seq}"
+    elif settings.PROGRESS_REQUIRE_VIEW:
+        raise ViewRequired("Heartbeats must carry the view_id and seq of a playback response.")
     if lesson.video == VideoReadiness.NOT_READY:
         # Nothing can be watched: a client's own duration_s must not earn coverage or a
         # completion that would then stand once a real video is ready.
@@ -348,13 +373,21 @@ def progress_record_heartbeat(
     if progress_buffer.enabled():
         try:
             return _record_live(
-                user_id=user_id, lesson=lesson, lesson_id=lesson_id, beat=beat, now=now
+                user_id=user_id,
+                lesson=lesson,
+                lesson_id=lesson_id,
+                beat=beat,
+                now=now,
+                view=view,
+                tag=tag,
             )
         except RedisError as exc:
             if not outage_record(exc):
                 raise
             logger.warning("live progress unavailable: beat written to MongoDB directly")
-    return _record_direct(user_id=user_id, lesson=lesson, lesson_id=lesson_id, beat=beat, now=now)
+    return _record_direct(
+        user_id=user_id, lesson=lesson, lesson_id=lesson_id, beat=beat, now=now, view=view, tag=tag
+    )
 
 
 def _completed_emit(*, user_id: int, lesson: LessonFacts) -> None:
@@ -378,7 +411,14 @@ def _needed_gap_s(beat: Beat, max_rate: float) -> float:
 
 
 def _record_live(
-    *, user_id: int, lesson: LessonFacts, lesson_id: ObjectId, beat: Beat, now: datetime | None
+    *,
+    user_id: int,
+    lesson: LessonFacts,
+    lesson_id: ObjectId,
+    beat: Beat,
+    now: datetime | None,
+    view: viewing.View | None = None,
+    tag: str | None = None,
 ) -> ProgressState:
     """The beat judged and merged in Redis (one script), answered from that state; written
     to MongoDB by the flusher, or right now when it completes the lesson."""
@@ -396,7 +436,12 @@ def _record_live(
         buckets=_touched_buckets(beat),
         requirement=completion_requirement(policy=lesson.completion, duration_s=beat.duration_s),
         budget_rate=lesson.completion.max_rate,
+        budget_from=view.issued_at if view is not None else None,
+        seen_tag=tag,
     )
+    if outcome.duplicate:
+        assert outcome.state is not None
+        return replace(progress_state_from_document(outcome.state), credited_s=0.0)
     if not outcome.accepted:
         _refuse(
             beat=beat,
@@ -419,17 +464,30 @@ def _record_live(
 
 
 def _record_direct(
-    *, user_id: int, lesson: LessonFacts, lesson_id: ObjectId, beat: Beat, now: datetime | None
+    *,
+    user_id: int,
+    lesson: LessonFacts,
+    lesson_id: ObjectId,
+    beat: Beat,
+    now: datetime | None,
+    view: viewing.View | None = None,
+    tag: str | None = None,
 ) -> ProgressState:
-    """The beat as one conditional MongoDB upsert (no shared Redis)."""
+    """The beat as one conditional MongoDB upsert (no shared Redis); the (view, seq) dedupe
+    is in the same update's filter (`seen`), so it is atomic too."""
     moment = _now_ms(now)
     collection = LessonProgress._get_collection()
     pipeline = _merge_pipeline(
-        beat=beat, course_id=ObjectId(lesson.course_id), now=moment, policy=lesson.completion
+        beat=beat,
+        course_id=ObjectId(lesson.course_id),
+        now=moment,
+        policy=lesson.completion,
+        view=view,
+        tag=tag,
     )
     max_rate = lesson.completion.max_rate
     query = _beat_filter(
-        user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment, max_rate=max_rate
+        user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment, max_rate=max_rate, tag=tag
     )
     key = {"user_id": user_id, "lesson_id": lesson_id}
     for _attempt in range(2):
@@ -448,6 +506,8 @@ def _record_direct(
             if state.completed_at is not None and _same_ms(state.completed_at, moment):
                 _completed_emit(user_id=user_id, lesson=lesson)
             return state
+        if tag is not None and collection.find_one({**key, "seen": tag}, {"_id": True}):
+            return replace(_read_state(key), credited_s=0.0)  # a retry: nothing changes
         _explain_refusal(
             user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment, max_rate=max_rate
         )

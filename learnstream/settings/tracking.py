@@ -14,7 +14,8 @@ PROGRESS_FIRST_BEAT_MAX_SPAN_S = env.float("PROGRESS_FIRST_BEAT_MAX_SPAN_S", def
 PROGRESS_MAX_PLAYBACK_RATE = env.float("PROGRESS_MAX_PLAYBACK_RATE", default=2.0)
 PROGRESS_SPAN_SLACK_S = env.float("PROGRESS_SPAN_SLACK_S", default=3.0)
 # The watch-time budget per learner and lesson, across every tab and device: media seconds
-# credited in all <= wall seconds since the first beat x the lesson's max rate + this.
+# credited in all <= wall seconds since the budget began x the lesson's max rate + this
+# (tracking.budget).
 PROGRESS_BUDGET_ALLOWANCE_S = env.float("PROGRESS_BUDGET_ALLOWANCE_S", default=15.0)
 # Positions may exceed the known duration by this much (players round durations).
 PROGRESS_DURATION_TOLERANCE_S = env.float("PROGRESS_DURATION_TOLERANCE_S", default=1.0)
@@ -32,3 +33,9 @@ PROGRESS_FLUSH_BATCH = env.int("PROGRESS_FLUSH_BATCH", default=500)
 PROGRESS_FLUSH_CLAIM_TIMEOUT_S = env.float("PROGRESS_FLUSH_CLAIM_TIMEOUT_S", default=15.0)
 # An idle live state expires after this long (it is re-read from MongoDB when needed).
 PROGRESS_LIVE_STATE_TTL_S = env.int("PROGRESS_LIVE_STATE_TTL_S", default=86400)
+# Viewing sessions: the playback request issues a view (signed, bound to learner + lesson)
+# that heartbeats carry with a sequence number; a view is valid this long after issue.
+PROGRESS_VIEW_TTL_S = env.int("PROGRESS_VIEW_TTL_S", default=6 * 3600)
+# On: a heartbeat without a view is refused (400 view_required). Off: old clients keep
+# working, their budget counted from their first beat.
+PROGRESS_REQUIRE_VIEW = env.bool("PROGRESS_REQUIRE_VIEW", default=False)

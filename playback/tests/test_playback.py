@@ -73,7 +73,11 @@ def test_enrolled_student_gets_signed_playback(mux_sim, lessons, enrolled, ready
         "expires_at",
         "resume_position_s",
         "captions",
+        "view",
     }
+    # A viewing session for the heartbeats, bound to this learner and lesson.
+    assert set(body["view"]) == {"id", "expires_at"}
+    assert body["view"]["id"]
     assert body["captions"] == []  # none uploaded (test_captions covers the ready ones)
     assert body["playback_id"] == playback_id
     tokens = body["tokens"]

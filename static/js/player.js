@@ -98,6 +98,7 @@
 
     let hls = null;
     let playback = null; // last playback response
+    let lastSeq = 0; // the last heartbeat seq of the current view (playback.view)
     let started = false; // has the "started" beat been queued?
     let spanStart = null; // where the open played span began, or null when none is open
     let lastTime = 0; // last position seen while not seeking (a seek moves currentTime first)
@@ -209,6 +210,7 @@
         }
         const [piece, rest] = core.splitToAllowance(entry, core.spanAllowance(rules, lastAcceptedAt, Date.now()));
         if (rest) pending.add(rest, true);
+        lastSeq = core.stampView(piece, playback && playback.view, lastSeq);
         persist(); // the piece in flight is no longer stored: see the header
         const body = core.beatBody(piece);
         let progress;
@@ -478,6 +480,7 @@
       setStatus("Loading video…");
       try {
         playback = await api.request(playbackUrl);
+        lastSeq = 0; // a new view: its beats are numbered from 1
       } catch (err) {
         // 403 permission_denied, 409 video_not_ready, network…: show, don't throw.
         setStatus(err.message);

@@ -45,6 +45,10 @@
   function copyEntry(entry) {
     const out = { from: entry.from, to: entry.to, position: entry.position, duration: entry.duration };
     if (entry.started) out.started = true;
+    if (entry.viewId && entry.seq) {
+      out.viewId = entry.viewId;
+      out.seq = entry.seq;
+    }
     return out;
   }
 
@@ -90,6 +94,9 @@
           first.to = Math.max(first.to, second.to);
           first.position = second.position; // the later report knows where playback is
           first.duration = second.duration || first.duration;
+          // A merged span is a different beat: it is numbered anew when sent.
+          delete first.viewId;
+          delete first.seq;
           if (atFront) entries[0] = first;
           return;
         }
@@ -158,17 +165,38 @@
     head.to = cut;
     delete head.started;
     delete rest.started;
+    delete rest.viewId; // the rest is a beat of its own: it gets its own seq when sent
+    delete rest.seq;
     rest.from = cut;
     return [head, rest];
   }
 
   function beatBody(entry) {
-    return {
+    const body = {
       position_s: round3(entry.position),
       duration_s: round3(entry.duration),
       played_from_s: round3(entry.from),
       played_to_s: round3(entry.to),
     };
+    if (entry.viewId && entry.seq) {
+      body.view_id = entry.viewId;
+      body.seq = entry.seq;
+    }
+    return body;
+  }
+
+  /**
+   * Number a beat for the current viewing session (the playback response's `view`): a beat
+   * keeps its (view, seq) across retries, so a retry the server already recorded changes
+   * nothing; a beat of an earlier view (kept across a reload) is numbered anew. Returns the
+   * last seq used.
+   */
+  function stampView(entry, view, lastSeq) {
+    if (!view || !view.id) return lastSeq;
+    if (entry.viewId === view.id && entry.seq) return lastSeq;
+    entry.viewId = view.id;
+    entry.seq = lastSeq + 1;
+    return entry.seq;
   }
 
   /**
@@ -477,6 +505,7 @@
     spanAllowance,
     splitToAllowance,
     beatBody,
+    stampView,
     failureKind,
     keyAction,
     normaliseSpeed,

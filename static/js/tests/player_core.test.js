@@ -256,3 +256,34 @@ test("a completing beat ticks the lesson, counts it and asks the server what com
   assert.equal(core.percentOf(1, 3), 33.3);
   assert.equal(core.applyBeat(COURSE, "zzz", { completed: true }, 0.05).refetch, true);
 });
+
+test("beats carry the view and a seq that stays the same across retries", () => {
+  const view = { id: "v1.abc", expires_at: "2026-01-01T00:00:00Z" };
+  const entry = { from: 0, to: 4, position: 4, duration: 10 };
+  let last = core.stampView(entry, view, 0);
+  assert.equal(last, 1);
+  assert.deepEqual(core.beatBody(entry), {
+    position_s: 4, duration_s: 10, played_from_s: 0, played_to_s: 4, view_id: "v1.abc", seq: 1,
+  });
+  last = core.stampView(entry, view, last); // a retry keeps its number
+  assert.equal(entry.seq, 1);
+  const next = { from: 4, to: 8, position: 8, duration: 10 };
+  last = core.stampView(next, view, last);
+  assert.equal(next.seq, 2);
+  const [head, rest] = core.splitToAllowance({ ...next, from: 4, to: 20 }, 4);
+  assert.equal(head.seq, 2);
+  assert.equal(rest.seq, undefined);
+  assert.equal(rest.viewId, undefined);
+  // a beat kept from an earlier view (a reload) is numbered for the new one
+  const renumbered = core.stampView(next, { id: "v2.def" }, 0);
+  assert.equal(renumbered, 1);
+  assert.equal(next.viewId, "v2.def");
+});
+
+test("old servers without a view: beats have no view fields", () => {
+  const entry = { from: 0, to: 4, position: 4, duration: 10 };
+  assert.equal(core.stampView(entry, undefined, 0), 0);
+  assert.deepEqual(Object.keys(core.beatBody(entry)).sort(), [
+    "duration_s", "played_from_s", "played_to_s", "position_s",
+  ]);
+});
