@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from django.conf import settings
 from django.db import models
 
 # How a sign-in was proven (the `amr` claim of access tokens, RFC 8176 names).
@@ -36,8 +37,6 @@ def staff_factor_missing(user: Viewer | None) -> bool:
     prove a second factor in this sign-in (session: django-otp's `is_verified`; bearer
     token: `otp` in its `amr`). Such a user has no more power than a student, on every
     surface, until they verify. A user object that cannot say counts as unverified."""
-    from django.conf import settings
-
     if (
         not is_signed_in(user)
         or getattr(user, "role", None) not in settings.ADMIN_REQUIRE_2FA_ROLES
@@ -91,6 +90,8 @@ def require_user_id(user: Viewer | None) -> int:
     """The integer id of a signed-in user; services that act for a user call this."""
     user_id = user_id_of(user)
     if user_id is None:
+        # Imported here: the user model loads this module, and learnstream.errors loads DRF,
+        # whose settings import the authentication classes, which import this module.
         from learnstream.errors import NotAuthenticated
 
         raise NotAuthenticated()

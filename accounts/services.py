@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -219,15 +220,11 @@ def _otp_binding(user: User) -> str:
 
 
 def otp_challenge_issue(*, user: User) -> OtpRequired:
-    from django.core import signing
-
     token = signing.dumps({"u": user.pk, "b": _otp_binding(user)}, salt=_OTP_TOKEN_SALT)
     return OtpRequired(otp_token=token, expires_at=timezone.now() + settings.OTP_SIGN_IN_MAX_AGE)
 
 
 def _otp_challenge_user(otp_token: str, *, lock: bool = False) -> User:
-    from django.core import signing
-
     invalid = TokenInvalid("The otp_token is invalid, expired or already used: sign in again.")
     try:
         payload = signing.loads(

@@ -36,7 +36,7 @@ def lesson_preview(
     course = catalog_selectors.course_get_for_instructor(user=request.user, course_id=course_id)
     lesson = admin_selectors.lesson_for_staff(user=request.user, course=course, lesson_id=lesson_id)
     detail = catalog_selectors.course_draft_detail(course=course)
-    outline = detail["lessons"]
+    outline = detail.lessons
     index = next(i for i, item in enumerate(outline) if item.id == lesson.id)
     return render(
         site,

@@ -6,7 +6,8 @@ class AssessmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from assessments import account_section, services
+        from assessments import account_section, completion, services
 
         services.register()
+        completion.register()
         account_section.register()

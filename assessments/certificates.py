@@ -4,8 +4,9 @@ revocable by the course's staff with a reason (audited).
 
 Issuing is an insert under the unique (user, course, version) index, so however many
 requests notice the completion at once, one certificate exists. It happens when a passing
-quiz attempt completes the course and whenever the learner's completion is read (the
-course page, GET /courses/{slug}/completion), which covers completions made by watching.
+quiz attempt completes the course, when a lesson newly becomes complete (tracking's
+`LessonCompleted` event, heard by `assessments.completion.on_lesson_completed`), and
+whenever the learner's completion is read (the course page, GET /courses/{slug}/completion).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from accounts.selectors import user_get_signed_in
 from assessments.credentials import certificate_verify_url
 from assessments.documents import Certificate
 from catalog.access import course_is_staff
-from catalog.selectors import course_get_for_instructor
+from catalog.selectors import CourseDetail, course_get_for_instructor
 from learnstream.audit import audit_record
 from learnstream.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from learnstream.ids import is_object_id
@@ -34,11 +35,13 @@ def _now_ms() -> Any:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def certificate_issue(*, user_id: int, detail: dict[str, Any]) -> Certificate:
+def certificate_issue(*, user_id: int, detail: CourseDetail) -> Certificate:
     """The learner's certificate for the course version in `detail` (the catalogue's course
     detail), issued now unless it exists."""
-    course_oid = ObjectId(detail["id"])
-    key = {"user_id": user_id, "course_id": course_oid, "course_version": int(detail["version"])}
+    if detail.version is None:  # a draft has no version to certify
+        raise NotFound("Course not found.")
+    course_oid = ObjectId(detail.id)
+    key = {"user_id": user_id, "course_id": course_oid, "course_version": int(detail.version)}
     existing = Certificate.objects(**key).first()
     if existing is not None:
         return existing
@@ -52,10 +55,10 @@ def certificate_issue(*, user_id: int, detail: dict[str, Any]) -> Certificate:
         inserted = Certificate._get_collection().insert_one(
             {
                 **key,
-                "course_slug": detail["slug"],
-                "course_title": detail["title"],
+                "course_slug": detail.slug,
+                "course_title": detail.title,
                 "learner_name": learner_name or "",
-                "instructor_name": (detail.get("instructor") or {}).get("name") or "",
+                "instructor_name": detail.instructor.name,
                 "issued_at": _now_ms(),
             }
         )

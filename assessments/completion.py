@@ -10,6 +10,7 @@ video or a quiz, and every quiz; instructors may name the lessons and quizzes in
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,13 +18,20 @@ from bson import ObjectId
 from django.utils import timezone
 
 from accounts.roles import Viewer, require_user_id, user_id_of
+from accounts.selectors import user_get_signed_in
 from assessments.certificates import certificate_issue
 from assessments.documents import CompletionRules, Quiz, QuizStanding, QuizVersion
-from catalog.selectors import course_detail_for_viewer, course_get_for_instructor
+from catalog.selectors import (
+    CourseDetail,
+    OutlineLesson,
+    course_detail_for_viewer,
+    course_get_for_instructor,
+)
 from catalog.services import lessons_in_outline
 from learnstream.audit import audit_record
-from learnstream.errors import ValidationError
+from learnstream.errors import NotFound, PermissionDenied, TokenInvalid, ValidationError
 from learnstream.ids import is_object_id
+from tracking.events import LessonCompleted, lesson_completed_listener_register
 from tracking.selectors import course_progress_for_viewer
 
 
@@ -148,20 +156,20 @@ class Requirements:
     """What a published course version requires: its lessons and quiz lessons (outline
     rows of the course detail), and the rules they came from (None: the default)."""
 
-    lessons: list[dict[str, Any]]
-    quizzes: list[dict[str, Any]]
+    lessons: list[OutlineLesson]
+    quizzes: list[OutlineLesson]
     rules: CompletionRules | None
 
 
-def course_requirements(*, detail: dict[str, Any]) -> Requirements:
+def course_requirements(*, detail: CourseDetail) -> Requirements:
     """The one reading of the rules: custom lists where staff named them, else every lesson
     with a video or a quiz and every quiz; a course that would require nothing requires
     every lesson."""
-    course_oid = ObjectId(detail["id"])
-    lessons = [lesson for section in detail["sections"] for lesson in section["lessons"]]
+    course_oid = ObjectId(detail.id)
+    lessons = detail.lessons_in_order
     quiz_ids = {
         str(row.lesson_id)
-        for row in QuizVersion.objects(course_id=course_oid, version=detail["version"]).only(
+        for row in QuizVersion.objects(course_id=course_oid, version=detail.version).only(
             "lesson_id"
         )
     }
@@ -170,24 +178,20 @@ def course_requirements(*, detail: dict[str, Any]) -> Requirements:
     custom_quizzes = rules.required_quiz_lesson_ids if rules else None
     if custom_lessons is not None:
         wanted = {str(value) for value in custom_lessons}
-        lesson_rows = [lesson for lesson in lessons if lesson["id"] in wanted]
+        lesson_rows = [lesson for lesson in lessons if lesson.id in wanted]
     else:
-        lesson_rows = [
-            lesson for lesson in lessons if lesson["has_video"] or lesson["id"] in quiz_ids
-        ]
+        lesson_rows = [lesson for lesson in lessons if lesson.has_video or lesson.id in quiz_ids]
     if custom_quizzes is not None:
         wanted = {str(value) for value in custom_quizzes}
-        quiz_rows = [
-            lesson for lesson in lessons if lesson["id"] in wanted and lesson["id"] in quiz_ids
-        ]
+        quiz_rows = [lesson for lesson in lessons if lesson.id in wanted and lesson.id in quiz_ids]
     else:
-        quiz_rows = [lesson for lesson in lessons if lesson["id"] in quiz_ids]
+        quiz_rows = [lesson for lesson in lessons if lesson.id in quiz_ids]
     if not lesson_rows and not quiz_rows:
         lesson_rows = lessons
     return Requirements(lessons=lesson_rows, quizzes=quiz_rows, rules=rules)
 
 
-def _completion(*, user_id: int, detail: dict[str, Any], completed: set[str]) -> CourseCompletion:
+def _completion(*, user_id: int, detail: CourseDetail, completed: set[str]) -> CourseCompletion:
     requirements = course_requirements(detail=detail)
     rules = requirements.rules
     custom_lessons = rules.required_lesson_ids if rules else None
@@ -197,23 +201,23 @@ def _completion(*, user_id: int, detail: dict[str, Any], completed: set[str]) ->
         {
             str(row.lesson_id): row
             for row in QuizStanding.objects(
-                user_id=user_id, lesson_id__in=[ObjectId(row["id"]) for row in quiz_rows]
+                user_id=user_id, lesson_id__in=[ObjectId(row.id) for row in quiz_rows]
             ).only("lesson_id", "passed_at", "best_percent", "attempts")
         }
         if quiz_rows
         else {}
     )
     required_lessons = [
-        RequiredLesson(id=row["id"], title=row["title"], completed=row["id"] in completed)
+        RequiredLesson(id=row.id, title=row.title, completed=row.id in completed)
         for row in lesson_rows
     ]
     required_quizzes = []
     for row in quiz_rows:
-        standing = standings.get(row["id"])
+        standing = standings.get(row.id)
         required_quizzes.append(
             RequiredQuiz(
-                lesson_id=row["id"],
-                title=row["title"],
+                lesson_id=row.id,
+                title=row.title,
                 passed=bool(standing and standing.passed_at is not None),
                 best_score_percent=(
                     float(standing.best_percent) if standing and standing.attempts else None
@@ -265,14 +269,28 @@ def _completed_ids(lessons: Any) -> set[str]:
 
 
 def course_completion_of_detail(
-    *, user: Viewer, detail: dict[str, Any], progress: dict[str, Any]
+    *, user: Viewer, detail: CourseDetail, progress: dict[str, Any]
 ) -> CourseCompletion | None:
     """For a page that holds the course detail and the learner's course progress already
     (the course page): three more reads at most (the rules, the version's quizzes, the
     learner's standing on them)."""
     user_id = user_id_of(user)
-    if user_id is None or not is_object_id(detail.get("id")):
+    if user_id is None or not is_object_id(detail.id):
         return None
     return _completion(
         user_id=user_id, detail=detail, completed=_completed_ids(progress.get("lessons"))
     )
+
+
+def on_lesson_completed(event: LessonCompleted) -> None:
+    """Listener of `tracking.events`: a lesson that newly became complete may complete the
+    course, which issues its certificate (once: `certificate_issue`) and mails the learner,
+    right away rather than on the next read of the completion. A learner no longer enrolled
+    or an account gone meanwhile: nothing to do."""
+    with contextlib.suppress(TokenInvalid, PermissionDenied, NotFound):
+        user = user_get_signed_in(user_id=event.user_id)
+        course_completion_for_viewer(user=user, slug=event.course_slug)
+
+
+def register() -> None:
+    lesson_completed_listener_register("assessments.completion", on_lesson_completed)

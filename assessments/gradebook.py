@@ -19,7 +19,7 @@ from assessments.completion import course_requirements
 from assessments.documents import QuizStanding
 from catalog.documents import CourseStatus
 from catalog.models import Enrollment, EnrollmentStatus
-from catalog.selectors import course_detail_public, course_get_for_instructor
+from catalog.selectors import CourseDetail, course_detail_public, course_get_for_instructor
 from learnstream.csv_export import csv_cell_safe
 from tracking.documents import LessonProgress
 
@@ -35,7 +35,7 @@ def gradebook_rows(*, user: Viewer, course_id: Any) -> tuple[str, Iterator[list[
     return course.slug, _rows(course=course, detail=detail)
 
 
-def _rows(*, course: Any, detail: dict[str, Any] | None) -> Iterator[list[str]]:
+def _rows(*, course: Any, detail: CourseDetail | None) -> Iterator[list[str]]:
     if detail is None:  # a draft or archived course: no published version requires anything
         yield ["user_id", "email", "course_complete"]
         return
@@ -44,9 +44,9 @@ def _rows(*, course: Any, detail: dict[str, Any] | None) -> Iterator[list[str]]:
     yield [
         "user_id",
         "email",
-        *(csv_cell_safe(f"lesson: {row['title']} (completed at)") for row in lessons),
+        *(csv_cell_safe(f"lesson: {row.title} (completed at)") for row in lessons),
         *(
-            csv_cell_safe(f"quiz: {row['title']} ({part})")
+            csv_cell_safe(f"quiz: {row.title} ({part})")
             for row in quizzes
             for part in ("best %", "passed")
         ),
@@ -61,8 +61,8 @@ def _rows(*, course: Any, detail: dict[str, Any] | None) -> Iterator[list[str]]:
         )
         - staff
     )
-    lesson_oids = [ObjectId(row["id"]) for row in lessons]
-    quiz_oids = [ObjectId(row["id"]) for row in quizzes]
+    lesson_oids = [ObjectId(row.id) for row in lessons]
+    quiz_oids = [ObjectId(row.id) for row in quizzes]
     for start in range(0, len(learner_ids), _CHUNK):
         chunk = learner_ids[start : start + _CHUNK]
         emails = user_emails_by_ids(user_ids=chunk)
@@ -87,11 +87,11 @@ def _rows(*, course: Any, detail: dict[str, Any] | None) -> Iterator[list[str]]:
             cells = [str(user_id), csv_cell_safe(emails.get(user_id, ""))]
             done = True
             for row in lessons:
-                at = completed.get((user_id, row["id"]))
+                at = completed.get((user_id, row.id))
                 done = done and at is not None
                 cells.append(at.isoformat() if at else "")
             for row in quizzes:
-                standing = standings.get((user_id, row["id"]))
+                standing = standings.get((user_id, row.id))
                 passed = bool(standing and standing.passed_at is not None)
                 done = done and passed
                 best = f"{standing.best_percent:g}" if standing and standing.attempts else ""

@@ -8,6 +8,7 @@ method still follows validate → service → serialize.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from django.http import HttpResponse
@@ -167,9 +168,9 @@ class CourseDetailApi(APIView):
 
         def encode_public() -> tuple[str, bytes]:
             public = selectors.course_detail_public(slug=slug)
-            data = dict(self.OutputSerializer({**public, "enrollment": None}).data)
+            data = dict(self.OutputSerializer(replace(public, enrollment=None)).data)
             del data["enrollment"]
-            return public["id"], JSONRenderer().render(data)
+            return public.id, JSONRenderer().render(data)
 
         course_id, body = catalog_cached("detail-json", {"slug": slug}, encode_public)
         enrollment = selectors.enrollment_summary(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -27,8 +28,6 @@ def _generation() -> str:
     generation = cache_get(_GENERATION_KEY)
     if generation is None:
         # Never reuse an old generation after the key was evicted: start from the clock.
-        import time
-
         generation = str(time.time_ns())
         cache_set(_GENERATION_KEY, generation, timeout=None)  # type: ignore[arg-type]
     return str(generation)
@@ -49,6 +48,4 @@ def catalog_cached(kind: str, params: dict[str, Any], compute: Callable[[], T]) 
 
 
 def catalog_cache_bump() -> None:
-    import time
-
     cache_set(_GENERATION_KEY, str(time.time_ns()), timeout=None)  # type: ignore[arg-type]

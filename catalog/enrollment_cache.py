@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from learnstream.cache import cache_delete_many, cache_get, cache_set
 
 ENROLLMENT_TTL_S = 300
@@ -40,8 +42,6 @@ def enrollment_is_active(*, user_id: int | None, course_id: str) -> bool:
 def enrollment_cache_invalidate(*, user_id: int, course_id: str) -> None:
     """Call inside the transaction that changes the row: the entry is dropped now and again
     once the change commits, so a reader racing the commit cannot keep a stale answer."""
-    from django.db import transaction
-
     keys = [_key(user_id, course_id)]
     cache_delete_many(keys)
     transaction.on_commit(lambda: cache_delete_many(keys))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from learnstream.errors import ValidationError
+from learnstream.ids import is_object_id
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,6 @@ def cursor_decode(value: str) -> Cursor:
         key, id_, direction = json.loads(raw)
     except (binascii.Error, ValueError, TypeError, RecursionError) as exc:
         raise _invalid() from exc
-    from learnstream.ids import is_object_id
 
     if not (isinstance(key, str) and is_object_id(id_) and direction in ("n", "p")):
         raise _invalid()

@@ -7,7 +7,8 @@ Every selector issues a fixed number of queries whatever the number of courses o
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
@@ -262,22 +263,91 @@ def course_get_enrollable_or_enrolled(*, slug: Any) -> Course:
     return course
 
 
-def course_outline_sections(lessons: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Group lessons (already ordered by position) by section, sections in order of first
-    appearance."""
-    sections: dict[str, list[dict[str, Any]]] = {}
-    for lesson in lessons:
-        sections.setdefault(lesson["section"], []).append(lesson)
-    return [
-        {
-            "title": title,
-            "lessons": [{k: v for k, v in item.items() if k != "section"} for item in items],
-        }
-        for title, items in sections.items()
-    ]
+@dataclass(frozen=True)
+class OutlineLesson:
+    """A lesson in a course outline: never its playback id."""
+
+    id: str
+    title: str
+    position: int
+    duration_s: float
+    is_preview: bool
+    has_video: bool  # a ready video plays now
+    video_coming: bool = False  # none plays yet, but one is being uploaded or processed
 
 
-def _public_detail(slug: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class OutlineSection:
+    title: str
+    lessons: tuple[OutlineLesson, ...]
+
+
+@dataclass(frozen=True)
+class InstructorRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class EnrollmentSummary:
+    status: str
+    enrolled_at: datetime
+
+
+@dataclass(frozen=True)
+class CourseDetail:
+    """A course as students see it: the published version's fields and outline with live
+    video facts. The viewer-independent part is cached (pickled), so every field is plain
+    data; `enrollment` is the viewer's own and never cached."""
+
+    id: str
+    slug: str
+    title: str
+    subtitle: str
+    description_html: str
+    level: str
+    language: str
+    tags: tuple[str, ...]
+    cover_url: str
+    instructor: InstructorRef
+    lesson_count: int
+    duration_s: float
+    sections: tuple[OutlineSection, ...]
+    version: int | None = None  # None: the draft (a staff preview)
+    published_at: datetime | None = None
+    instructor_ids: tuple[int, ...] = ()
+    enrollment: EnrollmentSummary | None = None
+
+    @property
+    def lessons_in_order(self) -> list[OutlineLesson]:
+        return [lesson for section in self.sections for lesson in section.lessons]
+
+
+@dataclass(frozen=True)
+class CourseDraftDetail(CourseDetail):
+    """The draft in the shape of the public course page, with its lesson documents."""
+
+    lessons: tuple[Lesson, ...] = ()
+
+
+def course_outline_sections(
+    lessons: list[tuple[str, OutlineLesson]],
+) -> tuple[OutlineSection, ...]:
+    """Group (section, lesson) pairs (already ordered by position) by section, sections in
+    order of first appearance."""
+    sections: dict[str, list[OutlineLesson]] = {}
+    for section, lesson in lessons:
+        sections.setdefault(section, []).append(lesson)
+    return tuple(
+        OutlineSection(title=title, lessons=tuple(items)) for title, items in sections.items()
+    )
+
+
+def _instructor_ref(owner_id: int) -> InstructorRef:
+    return InstructorRef(**_instructor(owner_id, _user_names({owner_id})))
+
+
+def _public_detail(slug: str) -> CourseDetail:
     course = course_get_published_by_slug(slug=slug)
     snapshot = CourseVersion.objects(course_id=course.id, version=course.version).first()
     if snapshot is None:  # the pointer is written after the snapshot, so this is a bug
@@ -297,37 +367,34 @@ def _public_detail(slug: str) -> dict[str, Any]:
     lessons = []
     for item in ordered:
         lesson = live.get(item.lesson_id)
-        lessons.append(
-            {
-                "id": str(item.lesson_id),
-                "title": item.title,
-                "section": item.section or "",
-                "position": item.position,
-                "duration_s": lesson_video_duration(lesson) if lesson else 0.0,
-                "is_preview": bool(item.is_preview),
-                "has_video": bool(lesson and lesson_has_ready_video(lesson)),
-                "video_coming": bool(lesson and lesson_video_coming(lesson)),
-            }
+        outline = OutlineLesson(
+            id=str(item.lesson_id),
+            title=item.title,
+            position=item.position,
+            duration_s=lesson_video_duration(lesson) if lesson else 0.0,
+            is_preview=bool(item.is_preview),
+            has_video=bool(lesson and lesson_has_ready_video(lesson)),
+            video_coming=bool(lesson and lesson_video_coming(lesson)),
         )
-    names = _user_names({course.owner_id})
-    return {
-        "id": str(course.id),
-        "slug": course.slug,
-        "title": snapshot.title,
-        "subtitle": snapshot.subtitle or "",
-        "description_html": snapshot.description_html or "",
-        "level": snapshot.level,
-        "language": snapshot.language,
-        "tags": list(snapshot.tags),
-        "cover_url": snapshot.cover_url or "",
-        "version": snapshot.version,
-        "published_at": snapshot.published_at,
-        "instructor": _instructor(course.owner_id, names),
-        "instructor_ids": course.instructor_ids(),
-        "lesson_count": len(lessons),
-        "duration_s": sum(lesson["duration_s"] for lesson in lessons),
-        "sections": course_outline_sections(lessons),
-    }
+        lessons.append((item.section or "", outline))
+    return CourseDetail(
+        id=str(course.id),
+        slug=course.slug,
+        title=snapshot.title,
+        subtitle=snapshot.subtitle or "",
+        description_html=snapshot.description_html or "",
+        level=snapshot.level,
+        language=snapshot.language,
+        tags=tuple(snapshot.tags),
+        cover_url=snapshot.cover_url or "",
+        version=snapshot.version,
+        published_at=snapshot.published_at,
+        instructor=_instructor_ref(course.owner_id),
+        instructor_ids=tuple(course.instructor_ids()),
+        lesson_count=len(lessons),
+        duration_s=sum(outline.duration_s for _, outline in lessons),
+        sections=course_outline_sections(lessons),
+    )
 
 
 def enrollment_get(*, user: Viewer, course_id: str) -> Enrollment | None:
@@ -337,26 +404,26 @@ def enrollment_get(*, user: Viewer, course_id: str) -> Enrollment | None:
     return Enrollment.objects.filter(user_id=user_id, course_id=course_id).first()
 
 
-def enrollment_summary(enrollment: Enrollment | None) -> dict[str, Any] | None:
+def enrollment_summary(enrollment: Enrollment | None) -> EnrollmentSummary | None:
     if enrollment is None:
         return None
-    return {"status": enrollment.status, "enrolled_at": enrollment.enrolled_at}
+    return EnrollmentSummary(status=enrollment.status, enrolled_at=enrollment.enrolled_at)
 
 
-def course_detail_for_viewer(*, user: Viewer, slug: Any) -> dict[str, Any]:
+def course_detail_for_viewer(*, user: Viewer, slug: Any) -> CourseDetail:
     """The published course as a student sees it: the latest version's outline with live
     video facts (has_video, video_coming, duration; never a playback id) and the viewer's enrolment
     (`null` or `{status, enrolled_at}`). The public part is cached."""
-    detail = dict(course_detail_public(slug=slug))
-    detail["enrollment"] = enrollment_summary(enrollment_get(user=user, course_id=detail["id"]))
-    return detail
+    detail = course_detail_public(slug=slug)
+    enrollment = enrollment_summary(enrollment_get(user=user, course_id=detail.id))
+    return replace(detail, enrollment=enrollment)
 
 
-def course_detail_public(*, slug: Any) -> dict[str, Any]:
+def course_detail_public(*, slug: Any) -> CourseDetail:
     """The part of the course detail that is the same for every viewer (cached)."""
     if slug_errors(slug):
         raise NotFound("Course not found.")
-    return catalog_cached("detail", {"slug": slug}, lambda: _public_detail(slug))
+    return catalog_cached("course-detail", {"slug": slug}, lambda: _public_detail(slug))
 
 
 # ---------------------------------------------------------------- instructors
@@ -549,36 +616,37 @@ def catalog_titles(*, course_ids: set[str], lesson_ids: set[str]) -> dict[str, s
 # ---------------------------------------------------------------- the draft, as students see it
 
 
-def course_draft_detail(*, course: Course) -> dict[str, Any]:
+def course_draft_detail(*, course: Course) -> CourseDraftDetail:
     """The draft of `course` in the shape of the public course page (`_public_detail`), for
     its staff's preview: what students would see if it were published now."""
     lessons = list(Lesson.objects(course_id=course.id, removed_at=None).order_by("position"))
     items = [
-        {
-            "id": str(lesson.id),
-            "title": lesson.title,
-            "section": lesson.section or "",
-            "position": index,
-            "duration_s": lesson_video_duration(lesson),
-            "is_preview": bool(lesson.is_preview),
-            "has_video": lesson_has_ready_video(lesson),
-        }
+        (
+            lesson.section or "",
+            OutlineLesson(
+                id=str(lesson.id),
+                title=lesson.title,
+                position=index,
+                duration_s=lesson_video_duration(lesson),
+                is_preview=bool(lesson.is_preview),
+                has_video=lesson_has_ready_video(lesson),
+            ),
+        )
         for index, lesson in enumerate(lessons)
     ]
-    names = _user_names({course.owner_id})
-    return {
-        "id": str(course.id),
-        "slug": course.slug,
-        "title": course.title,
-        "subtitle": course.subtitle or "",
-        "description_html": stored_or_rendered(course.description_html, course.description),
-        "level": course.level,
-        "language": course.language,
-        "tags": list(course.tags),
-        "cover_url": course.cover_url or "",
-        "instructor": _instructor(course.owner_id, names),
-        "lesson_count": len(items),
-        "duration_s": sum(item["duration_s"] for item in items),
-        "sections": course_outline_sections(items),
-        "lessons": lessons,
-    }
+    return CourseDraftDetail(
+        id=str(course.id),
+        slug=course.slug,
+        title=course.title,
+        subtitle=course.subtitle or "",
+        description_html=stored_or_rendered(course.description_html, course.description),
+        level=course.level,
+        language=course.language,
+        tags=tuple(course.tags),
+        cover_url=course.cover_url or "",
+        instructor=_instructor_ref(course.owner_id),
+        lesson_count=len(items),
+        duration_s=sum(item.duration_s for _, item in items),
+        sections=course_outline_sections(items),
+        lessons=tuple(lessons),
+    )

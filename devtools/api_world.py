@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -58,7 +59,7 @@ class ApiWorld:
         """A real token pair from POST /api/v1/auth/token (cached per user for one test)."""
         if user.id not in self._pairs:
             response = APIClient().post(
-                "/api/v1/auth/token", {"email": user.email, "password": PASSWORD}, format="json"
+                reverse("api-token"), {"email": user.email, "password": PASSWORD}, format="json"
             )
             assert response.status_code == 200, response.content
             self._pairs[user.id] = response.json()

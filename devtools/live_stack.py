@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import requests
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from playback.selectors import lesson_video_status_get
@@ -50,7 +51,7 @@ def upload_ready_video(*, instructor: Any, lesson_id: str, clip: bytes) -> Any:
     """Give a lesson a ready video through the real path; needs `connect_simulator` first."""
     client = APIClient()
     client.force_authenticate(user=instructor)
-    response = client.post(f"/api/v1/instructor/lessons/{lesson_id}/upload")
+    response = client.post(reverse("instructor-lesson-upload", args=[lesson_id]))
     assert response.status_code == 201, response.content
     put_in_chunks(response.json()["url"], clip)
     return wait_for_video_state(user=instructor, lesson_id=lesson_id, state="ready")

@@ -19,11 +19,11 @@ from learning import selectors as learning_selectors
 @require_GET
 def course_page(request: HttpRequest, slug: str) -> HttpResponse:
     course = catalog_selectors.course_detail_for_viewer(user=request.user, slug=slug)
-    enrollment = course["enrollment"]
-    enrolled = bool(enrollment and enrollment["status"] == "active")
+    enrollment = course.enrollment
+    enrolled = bool(enrollment and enrollment.status == "active")
     progress = (
         learning_selectors.course_progress_of_viewer(
-            user=request.user, course_id=course["id"], total_lessons=course["lesson_count"]
+            user=request.user, course_id=course.id, total_lessons=course.lesson_count
         )
         if enrolled
         else None

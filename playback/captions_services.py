@@ -341,6 +341,29 @@ def caption_delete(*, user: Viewer, lesson_id: Any, caption_id: Any) -> None:
     )
 
 
+def _generated_label(language: str) -> str:
+    return f"{language} (automatic)"
+
+
+def _generated_caption_doc(
+    *, facts: LessonFacts, language: str, generation: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """A new generated caption: no cues yet, not reviewed, waiting on `generation`."""
+    return {
+        "lesson_id": ObjectId(facts.lesson_id),
+        "course_id": ObjectId(facts.course_id),
+        "language": language,
+        "label": _generated_label(language),
+        "closed_captions": False,
+        "source": CaptionSource.GENERATED,
+        "reviewed": False,
+        "pending": generation,
+        "cues": [],
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def caption_generate(*, user: Viewer, lesson_id: Any, language: str) -> Caption:
     """Ask Mux for automatic captions of the lesson's ready video. They arrive as
     `source: "generated"`, not reviewed."""
@@ -356,20 +379,8 @@ def caption_generate(*, user: Viewer, lesson_id: Any, language: str) -> Caption:
         raise Conflict("The lesson's video has no audio track to transcribe.")
     now = timezone.now()
     generation = {**_new_generation(vtt="", asset_id=video["asset_id"], now=now), "error": None}
-    label = f"{language} (automatic)"
-    doc = {
-        "lesson_id": lesson_oid,
-        "course_id": ObjectId(facts.course_id),
-        "language": language,
-        "label": label,
-        "closed_captions": False,
-        "source": CaptionSource.GENERATED,
-        "reviewed": False,
-        "pending": generation,
-        "cues": [],
-        "created_at": now,
-        "updated_at": now,
-    }
+    label = _generated_label(language)
+    doc = _generated_caption_doc(facts=facts, language=language, generation=generation, now=now)
     try:
         caption_oid = _captions().insert_one(doc).inserted_id
     except DuplicateKeyError as exc:
@@ -436,20 +447,8 @@ def upload_captions_request(*, facts: LessonFacts, language: Any) -> UploadCapti
     lesson_oid = ObjectId(facts.lesson_id)
     now = timezone.now()
     generation = {**_new_generation(vtt="", asset_id=None, now=now), "upload_id": None}
-    label = f"{language} (automatic)"
-    doc = {
-        "lesson_id": lesson_oid,
-        "course_id": ObjectId(facts.course_id),
-        "language": language,
-        "label": label,
-        "closed_captions": False,
-        "source": CaptionSource.GENERATED,
-        "reviewed": False,
-        "pending": generation,
-        "cues": [],
-        "created_at": now,
-        "updated_at": now,
-    }
+    label = _generated_label(language)
+    doc = _generated_caption_doc(facts=facts, language=language, generation=generation, now=now)
     try:
         caption_oid = _captions().insert_one(doc).inserted_id
     except DuplicateKeyError as exc:

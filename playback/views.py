@@ -41,7 +41,7 @@ def lesson_page(request: HttpRequest, slug: str, lesson_id: str) -> HttpResponse
     context = {
         "page": page,
         "playback_url": reverse("lesson-playback", args=[page.lesson_id]),
-        "progress_url": f"/api/v1/lessons/{page.lesson_id}/progress",
+        "progress_url": reverse("lesson-progress", args=[page.lesson_id]),
         "login_url": login_url,
         # Sign in again in another tab without leaving the lesson; it lands back on the
         # lesson, whose player then saves what was held while signed out.

@@ -48,6 +48,7 @@ from learnstream.outages import outage_record
 from tracking import progress_buffer
 from tracking.completion import completion_expression, completion_requirement
 from tracking.documents import LessonProgress
+from tracking.events import LessonCompleted, lesson_completed_emit
 from tracking.metrics import heartbeat_outcomes
 from tracking.selectors import ProgressState, progress_state_from_document
 
@@ -356,6 +357,19 @@ def progress_record_heartbeat(
     return _record_direct(user_id=user_id, lesson=lesson, lesson_id=lesson_id, beat=beat, now=now)
 
 
+def _completed_emit(*, user_id: int, lesson: LessonFacts) -> None:
+    """Tell the layers above that the lesson newly became complete (only then: a beat that
+    completes nothing pays nothing for it)."""
+    lesson_completed_emit(
+        LessonCompleted(
+            user_id=user_id,
+            lesson_id=lesson.lesson_id,
+            course_id=lesson.course_id,
+            course_slug=lesson.course_slug,
+        )
+    )
+
+
 def _needed_gap_s(beat: Beat, max_rate: float) -> float:
     """How long after the last accepted beat this one may come: the rate limit and the span
     rule in one bound, `max(interval, (span - slack) / max_rate)`; `max_rate` is the
@@ -399,6 +413,8 @@ def _record_live(
     else:
         progress_buffer.flusher.ensure_running()
     assert outcome.state is not None
+    if outcome.completed_now:
+        _completed_emit(user_id=user_id, lesson=lesson)
     return progress_state_from_document(outcome.state)
 
 
@@ -427,11 +443,22 @@ def _record_direct(
             # first beat inserted it a moment ago.
             written = False
         if written:
-            return _read_state(key)
+            state = _read_state(key)
+            # `completed_at` is set once, to this beat's moment when this beat completed it.
+            if state.completed_at is not None and _same_ms(state.completed_at, moment):
+                _completed_emit(user_id=user_id, lesson=lesson)
+            return state
         _explain_refusal(
             user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment, max_rate=max_rate
         )
     raise Throttled(1, "Another heartbeat for this lesson was just recorded.")
+
+
+def _same_ms(stored: datetime, moment: datetime) -> bool:
+    """MongoDB gives dates back naive (UTC) and to the millisecond."""
+    if timezone.is_naive(stored):
+        stored = timezone.make_aware(stored, UTC)
+    return abs((stored - moment).total_seconds()) < 0.001
 
 
 def _read_state(key: dict[str, Any]) -> ProgressState:
@@ -544,7 +571,10 @@ def progress_mark_complete(
     for _attempt in range(2):
         try:
             collection.update_one(key, pipeline, upsert=True)
-            return replace(_read_state(key), credited_s=None)
+            state = _read_state(key)
+            if state.completed_at is not None and _same_ms(state.completed_at, moment):
+                _completed_emit(user_id=user_id, lesson=lesson)
+            return replace(state, credited_s=None)
         except DuplicateKeyError:  # a racing first write: the retry updates its document
             continue
     raise Throttled(1, "Another request for this lesson was just recorded.")

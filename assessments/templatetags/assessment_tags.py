@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.urls import reverse
 
 from assessments.apis import learner_quiz_payload
 from assessments.selectors import quiz_served_for_access, quiz_standing_get
@@ -39,6 +40,6 @@ def lesson_quiz(
     return {
         "quiz": quiz,
         "in_video": len(in_video),
-        "attempts_url": f"/api/v1/lessons/{quiz['lesson_id']}/quiz/attempts",
+        "attempts_url": reverse("lesson-quiz-attempts", args=[quiz["lesson_id"]]),
         "used_up": quiz["attempts_left"] == 0,
     }

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 def outline_titles(slug):
     detail = course_detail_for_viewer(user=AnonymousUser(), slug=slug)
-    return [lesson["title"] for section in detail["sections"] for lesson in section["lessons"]]
+    return [lesson.title for section in detail.sections for lesson in section.lessons]
 
 
 def make_course(owner, *lessons, **fields):
@@ -41,7 +41,7 @@ def test_draft_edits_are_invisible_until_publish(instructor):
     assert version.version == 1
     course_update(course=course, title="Renamed", subtitle="New subtitle")
     lesson_create(course=course, title="Three")
-    assert course_detail_for_viewer(user=AnonymousUser(), slug=course.slug)["title"] == (
+    assert course_detail_for_viewer(user=AnonymousUser(), slug=course.slug).title == (
         "Data Science 101"
     )
     assert outline_titles(course.slug) == ["One", "Two"]
@@ -51,7 +51,7 @@ def test_draft_edits_are_invisible_until_publish(instructor):
     assert second.version == 2
     assert Course.objects.get(id=course.id).version == 2
     detail = course_detail_for_viewer(user=AnonymousUser(), slug=course.slug)
-    assert (detail["title"], detail["subtitle"], detail["version"]) == (
+    assert (detail.title, detail.subtitle, detail.version) == (
         "Renamed",
         "New subtitle",
         2,
@@ -75,11 +75,11 @@ def test_restore_brings_back_old_content_as_new_version_and_keeps_lesson_ids(ins
 
     assert (restored.version, restored.restored_from) == (3, 1)
     detail = course_detail_for_viewer(user=AnonymousUser(), slug=course.slug)
-    assert (detail["title"], detail["version"]) == ("Data Science 101", 3)
-    ids = [lesson["id"] for section in detail["sections"] for lesson in section["lessons"]]
+    assert (detail.title, detail.version) == ("Data Science 101", 3)
+    ids = [lesson.id for section in detail.sections for lesson in section.lessons]
     assert ids == [str(one.id), str(two.id)]
     assert outline_titles(course.slug) == ["One", "Two"]
-    assert detail["sections"][0]["lessons"][0]["is_preview"] is False
+    assert detail.sections[0].lessons[0].is_preview is False
     # The draft follows: two is back, three (not in v1) left the draft but still exists.
     assert Lesson.objects.get(id=two.id).removed_at is None
     assert Lesson.objects.get(id=three.id).removed_at is not None
@@ -176,8 +176,8 @@ def test_lesson_video_state_and_refreshed_duration(instructor):
     course_refresh_published_stats(course_id=course.id)
     assert Course.objects.get(id=course.id).published.duration_s == 61.5
     detail = course_detail_for_viewer(user=AnonymousUser(), slug=course.slug)
-    lessons = detail["sections"][0]["lessons"]
-    assert [(item["has_video"], item["duration_s"]) for item in lessons] == [
+    lessons = detail.sections[0].lessons
+    assert [(item.has_video, item.duration_s) for item in lessons] == [
         (True, 61.5),
         (False, 0.0),
     ]

@@ -2,7 +2,9 @@
 
 `learnstream` (the project: settings, error contract, middleware) depends on no app;
 `accounts` <- `catalog` <- `playback`, `tracking`. The Mux simulator and the development tools
-stand apart: the simulator imports nothing of the project, `devtools` may use anything.
+stand apart: the simulator imports nothing of the project; `devtools`, the benchmark and the
+scripts may use anything. Within an app, domain modules (services, selectors, documents,
+models) never import its web layer (APIs, views, admin, URLs, template tags).
 The graph is read from the source (every `import` statement, at module level or inside a
 function) of the non-test code, so a new back edge fails here with the line that adds it.
 """
@@ -42,7 +44,25 @@ ALLOWED: dict[str, set[str]] = {
         "mux_simulator",
     },
 }
+# The load benchmark and the local-run script drive the whole product from outside.
+ALLOWED["bench"] = {*ALLOWED["devtools"], "devtools"}
+ALLOWED["scripts"] = {*ALLOWED["devtools"], "devtools"}
 PROJECT = set(ALLOWED)
+
+# Inside an app: the web layer (routes, views, APIs, admin, template tags) calls the domain
+# (services, selectors) which reads and writes documents and models; never the other way.
+_WEB = ("apis", "views", "admin", "urls", "api_urls", "webhook_urls", "templatetags")
+_DOMAIN = ("services", "selectors", "documents", "models")
+
+
+def _layer(module: str) -> str | None:
+    for part in module.split(".")[1:]:
+        if part in _WEB or part.endswith(("_apis", "_views")) or part.startswith("views_"):
+            return "web"
+        if part in _DOMAIN or part.endswith(tuple(f"_{name}" for name in _DOMAIN)):
+            return "domain"
+    return None
+
 
 # Single modules allowed one more edge, each with its reason.
 MODULE_EXCEPTIONS: dict[str, set[str]] = {
@@ -111,6 +131,8 @@ def _graph(root: Path = ROOT) -> tuple[list[str], dict[str, set[str]]]:
         for name, line, top, is_module in _imports(path, module):
             other = name.split(".")[0]
             if is_module and other != own and other not in allowed:
+                back_edges.append(f"{path.relative_to(root).as_posix()}:{line} -> {name}")
+            if is_module and _layer(module) == "domain" and _layer(name) == "web":
                 back_edges.append(f"{path.relative_to(root).as_posix()}:{line} -> {name}")
             if top:
                 # "from a.b import c" names module a.b.c when it exists, else a.b.
@@ -191,12 +213,14 @@ def test_the_guard_sees_module_and_function_level_back_edges(tmp_path):
             "catalog/tests/test_x.py": "import playback.services\n",
             "tracking/__init__.py": "",
             "tracking/selectors.py": "from catalog import selectors\n",
+            "tracking/services.py": "def record():\n    from tracking.apis import Api\n",
         },
     )
     back_edges, graph = _graph(root)
     assert back_edges == [
         "catalog/selectors.py:1 -> tracking.selectors",
         "catalog/views.py:2 -> playback.services",
+        "tracking/services.py:2 -> tracking.apis",
     ]
     assert _cycles(graph) == [["catalog.selectors", "tracking.selectors"]]
 

@@ -4,16 +4,19 @@ the signed WebVTT and the HLS subtitle rendition serve it."""
 
 from __future__ import annotations
 
+import io
 import time
 
 import pytest
 import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from catalog.documents import Lesson
-from catalog.services import enrollment_create
+from catalog.services import course_archive, enrollment_create
 from catalog.tests.factories import published_course
 from devtools.clients import client_for
 from devtools.fixtures import WEBHOOK_SECRET
@@ -39,6 +42,12 @@ def upload(client: APIClient, lesson_id: str, content: bytes, **fields):
     return client.post(
         f"/api/v1/instructor/lessons/{lesson_id}/captions", data=data, format="multipart"
     )
+
+
+def run_command(command: str, *args: str) -> str:
+    out = io.StringIO()
+    call_command(command, *args, stdout=out)
+    return out.getvalue()
 
 
 def wait_caption(client: APIClient, lesson_id: str, state: str, timeout_s: float = 20) -> dict:
@@ -310,8 +319,6 @@ def _track(caption: Caption, rev: str, track_id: str = "trk-1") -> dict:
 
 @pytest.mark.django_db
 def test_track_events_replayed_or_out_of_order_move_state_forward_only(world, client):
-    from django.utils import timezone
-
     now = timezone.now()
     caption = Caption(
         lesson_id=world["lesson"].id,
@@ -373,8 +380,6 @@ def test_transcript_downloads_as_text_and_webvtt_for_viewers_only(world, client)
 
 @pytest.mark.django_db
 def test_captions_of_an_archived_course_cannot_change(world):
-    from catalog.services import course_archive
-
     lesson_id = str(world["lesson"].id)
     caption = _ready_caption(world, "Kept as it was")
     course_archive(course=world["course"], user=world["instructor"])
@@ -394,3 +399,68 @@ def test_captions_of_an_archived_course_cannot_change(world):
     assert len(world["sim"].webhooks()) == before
     # Reading them still works.
     assert teacher.get(url).status_code == 200
+
+
+def _wait_track_at_mux(world, asset_id: str, status: str, timeout_s: float = 20) -> dict:
+    deadline = time.monotonic() + timeout_s
+    texts: list = []
+    while time.monotonic() < deadline:
+        texts = [t for t in world["sim"].asset(asset_id)["tracks"] if t["type"] == "text"]
+        if texts and texts[0]["status"] == status:
+            return texts[0]
+        time.sleep(0.1)
+    raise AssertionError(f"no text track became {status} at Mux: {texts}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reconcile_applies_the_track_state_mux_has_when_its_webhook_was_lost(world, ready_assets):
+    """`reconcile_videos` asks Mux (the simulator, through mux-python) for the asset's tracks:
+    a caption still processing whose track is ready there becomes ready, one whose track Mux
+    does not have becomes errored, and a recent one is left for its webhook."""
+    world["sim"].configure(deliver_webhooks=False)
+    teacher = client_for(world["instructor"])
+    lesson_id = str(world["lesson"].id)
+    created = upload(teacher, lesson_id, SRT.encode())
+    assert created.status_code == 201, created.content
+    track = _wait_track_at_mux(world, ready_assets[0]["id"], "ready")
+    caption = Caption.objects.get(id=created.json()["id"])
+    assert caption.pending.state == "processing" and caption.current is None  # nothing arrived
+
+    now = timezone.now()
+    lost = Caption(
+        lesson_id=world["lesson"].id,
+        course_id=world["course"].id,
+        language="fr",
+        label="Français",
+        pending={
+            "rev": "r1",
+            "asset_id": ready_assets[0]["id"],
+            "track_id": "no-such-track",
+            "state": "processing",
+            "vtt": "WEBVTT\n\n00:00.000 --> 00:01.000\nSalut\n",
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    lost.save()
+
+    # Within the threshold nothing is touched: the webhook may still come.
+    assert "Repaired 0 caption track(s)." in run_command("reconcile_videos", "--minutes", "10")
+    caption.reload()
+    assert caption.pending.state == "processing"
+
+    assert "Repaired 2 caption track(s)." in run_command("reconcile_videos", "--minutes", "0")
+    caption = Caption.objects.get(id=caption.id)
+    lost.reload()
+    assert caption.pending is None
+    assert caption.current is not None
+    assert (caption.current.state, caption.current.track_id) == ("ready", track["id"])
+    assert [cue[2] for cue in caption.cues] == [
+        "Welcome to the café lesson",
+        "Photosynthesis turns light into sugar",
+    ]
+    assert lost.current is None
+    assert lost.pending.state == "errored"
+    assert lost.pending.error == "Mux has no such text track: upload the caption again."
+    # Once final, a second run has nothing left to repair.
+    assert "Repaired 0 caption track(s)." in run_command("reconcile_videos", "--minutes", "0")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
@@ -55,6 +56,16 @@ def test_captions_show_on_the_video_and_transcript_lines_seek(
             context.add_cookies([cookie])
             page = context.new_page()
             page.on("pageerror", lambda exc: errors.append(str(exc)))
+            # The course page's search links each hit to its lesson at that second.
+            page.goto(reverse("course-page", args=[course.slug]))
+            page.fill("[data-course-search-form] input[name=q]", "photosynthesis")
+            page.click("[data-course-search-form] button[type=submit]")
+            hit = page.locator("[data-course-search-results] li a").first
+            hit.wait_for(timeout=10_000)
+            assert hit.get_attribute("href") == (
+                reverse("lesson-page", args=[course.slug, str(lesson.id)]) + "?t=1"
+            )
+
             page.goto(f"/courses/{course.slug}/lessons/{lesson.id}/")
             page.wait_for_selector("[data-transcript-cues] li button", timeout=20_000)
             lines = page.locator("[data-transcript-cues] li button")

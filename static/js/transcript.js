@@ -147,7 +147,7 @@
           const li = document.createElement("li");
           const link = document.createElement("a");
           const seconds = Math.floor(hit.start_s);
-          link.href = `${section.dataset.lessonBase}${hit.lesson_id}/?t=${seconds}`;
+          link.href = `${section.dataset.lessonUrl.replace("__lesson__", hit.lesson_id)}?t=${seconds}`;
           link.textContent = `${hit.lesson_title} at ${clock(hit.start_s)}`;
           const quote = document.createElement("span");
           quote.className = "muted";
