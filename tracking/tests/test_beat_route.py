@@ -4,6 +4,7 @@ session, as the player and the browser send them; refusals keep the DRF view's c
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from django.test import Client
@@ -58,6 +59,7 @@ def test_bearer_beat_is_recorded_with_the_progress_shape(student, lesson_id):
 
 def test_revoked_and_bad_tokens_are_401_with_a_challenge(student, lesson_id):
     token, _exp = access_token_mint(user=student)
+    time.sleep(0.01)  # the stamp is in ms: a token of the same ms would still be valid
     access_tokens_revoke(user_id=student.id)
     for header in (f"Bearer {token}", "Bearer not-a-token"):
         response = _post(Client(), lesson_id, HTTP_AUTHORIZATION=header)
