@@ -12,10 +12,16 @@ need:
   `MUX_CSP_EXTRA_SOURCES` (real Mux uploads and renditions use other `*.mux.com` hosts and
   Google storage).
 
-No inline scripts anywhere. Inline `style="…"` attributes (progress bars) are allowed by
-`style-src-attr`; `<style>` elements are not, except on the Swagger UI page (its template
-has one), which gets its own relaxed `style-src`, and two kinds of page whose templates are
-Django's own, allowed by the hash of each exact inline block rather than `'unsafe-inline'`:
+No inline scripts anywhere, and no inline styles: our templates carry no `style="…"`
+attribute (progress bars are `<progress>` elements, admin layout rules are classes in
+static/css/admin.css) and our scripts style elements through the CSSOM (`el.style.x = …`,
+which CSP does not govern), never by writing a `style` attribute. So the policy has no
+`style-src-attr`: attributes fall back to `style-src`, whose hashes do not cover them
+(that would need `'unsafe-hashes'`). Django's admin needs no exception for attributes
+either: its templates have no `style` attribute and its scripts, too, use the CSSOM.
+`<style>` elements are not allowed, except on the Swagger UI page (its template has one),
+which gets its own relaxed `style-src`, and two kinds of page whose templates are Django's
+own, allowed by the hash of each exact inline block rather than `'unsafe-inline'`:
 
 - the admin's pages (`style-src` gets the hashes of the `<style>` blocks in Django's admin
   templates, e.g. the change list's column rule when a list has no actions); our own admin
@@ -119,7 +125,6 @@ def _policy(
         "default-src 'self'",
         " ".join(("script-src 'self'", *script_hashes)),
         " ".join(("style-src 'self'", *styles)),
-        "style-src-attr 'unsafe-inline'",
         f"img-src 'self' data: {media}".rstrip(),
         f"media-src 'self' blob: {media}".rstrip(),
         f"connect-src 'self' {connect}".rstrip(),

@@ -196,7 +196,6 @@ def test_lesson_page_csp_allows_the_player_and_mux_and_nothing_else(client, sett
         "default-src": "'self'",
         "script-src": "'self'",
         "style-src": "'self'",
-        "style-src-attr": "'unsafe-inline'",
         "img-src": f"'self' data: {mux}",
         "media-src": f"'self' blob: {mux}",
         "connect-src": f"'self' {mux}",

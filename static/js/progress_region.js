@@ -112,9 +112,8 @@
       const bar = box.querySelector("[data-progress-bar]");
       if (bar) {
         const percent = Math.round(data.percent);
-        bar.setAttribute("aria-valuenow", String(percent));
-        const fill = bar.querySelector("span");
-        if (fill) fill.style.width = `${percent}%`;
+        bar.value = percent;
+        bar.textContent = `${percent}%`;
       }
       renderContinue(data);
       renderOutline(data);
