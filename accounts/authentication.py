@@ -4,8 +4,11 @@ revoked token stops working within seconds, not at its expiry."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from django.http import HttpRequest
+from rest_framework.authentication import SessionAuthentication
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 
@@ -81,3 +84,25 @@ class StatelessJWTAuthentication(JWTStatelessUserAuthentication):
         if access_token_revoked(user_id=user_id, issued_ms=issued_ms):
             raise _invalid("The access token was revoked: sign in again.")
         return StatelessUser(id=user_id, role=role, amr=amr)
+
+
+@cache
+def _bearer() -> StatelessJWTAuthentication:
+    # Made on first use: its constructor looks up the user model (apps must be ready).
+    return StatelessJWTAuthentication()
+
+
+def api_request_user(request: HttpRequest) -> Any | None:
+    """The signed-in user of an API request handled outside DRF, by the rules of the API's
+    authentication classes (settings REST_FRAMEWORK): a bearer token first (the same
+    StatelessJWTAuthentication, so signature, expiry, issuer, audience and the "not before"
+    stamp all apply), else the session user after DRF's own CSRF check. None when neither
+    signs the request in; a bad token or a failed CSRF check raise what DRF would raise."""
+    found = _bearer().authenticate(request)  # type: ignore[arg-type]  # reads META only
+    if found is not None:
+        return found[0]
+    user = getattr(request, "user", None)
+    if user is None or not user.is_active:
+        return None
+    SessionAuthentication().enforce_csrf(request)  # type: ignore[arg-type]
+    return user

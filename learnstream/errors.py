@@ -21,6 +21,7 @@ from learnstream.outages import outage_record
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+BEARER_CHALLENGE = 'Bearer realm="api"'  # WWW-Authenticate of every 401
 
 
 class ApplicationError(Exception):
@@ -243,11 +244,26 @@ def to_application_error(exc: Exception) -> ApplicationError | None:
     return None
 
 
-def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+def _contract_error(exc: Exception) -> ApplicationError:
+    """The contract's error for any exception a view raised (unknown ones: a logged 500)."""
     error = to_application_error(exc)
     if error is None:
         logger.exception("Unhandled API error", exc_info=exc)
         error = ServerError("An unexpected error occurred.")
+    return error
+
+
+def view_error_response(exc: Exception) -> JsonResponse:
+    """What `api_exception_handler` answers, for API views written without DRF."""
+    error = _contract_error(exc)
+    response = problem_response(error)
+    if error.status == 401:
+        response["WWW-Authenticate"] = BEARER_CHALLENGE
+    return response
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    error = _contract_error(exc)
     set_rollback()
     response = Response(
         error_body(error),
@@ -259,7 +275,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if error.status == 401 and request is not None:
         view = context.get("view")
         authenticate_header = view.get_authenticate_header(request) if view else None
-        response["WWW-Authenticate"] = authenticate_header or 'Bearer realm="api"'
+        response["WWW-Authenticate"] = authenticate_header or BEARER_CHALLENGE
     return response
 
 

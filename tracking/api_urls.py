@@ -2,12 +2,12 @@
 
 from django.urls import path
 
-from tracking import apis
+from tracking import apis, beat_api
 
 urlpatterns = [
     path(
         "lessons/<str:lesson_id>/progress",
-        apis.LessonProgressRecordApi.as_view(),
+        beat_api.lesson_progress_record,
         name="lesson-progress",
     ),
     path(

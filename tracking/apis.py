@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsInstructor, IsSignedIn
 from accounts.roles import require_user_id
-from catalog.access import lesson_get_watchable
+from catalog.access import LessonFacts, lesson_get_watchable
 from catalog.selectors import course_get_for_instructor
 from learnstream.api_schema import name_nested_serializers, problem
 from learnstream.errors import NotFound
@@ -152,16 +152,27 @@ class LessonProgressRecordApi(APIView):
             serializer = self.InputSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             values = dict(serializer.validated_data)
-        state = progress_record_heartbeat(
-            user_id=require_user_id(request.user),
-            lesson=access.facts,
-            position_s=values["position_s"],
-            duration_s=values["duration_s"],
-            played_from_s=values["played_from_s"],
-            played_to_s=values["played_to_s"],
-            view_beat=view_beat_parse(request.data),
+        return Response(
+            record_beat(user=request.user, facts=access.facts, values=values, body=request.data)
         )
-        return _progress_response(state)
+
+
+def record_beat(
+    *, user: Any, facts: LessonFacts, values: dict[str, Any], body: object
+) -> dict[str, Any]:
+    """Record a read beat on a lesson the user may watch; the response body. Shared by the
+    DRF view and the bare heartbeat route (tracking.beat_api). `body` is the parsed JSON
+    body, whose `view_id`/`seq` (if any) name the viewing session."""
+    state = progress_record_heartbeat(
+        user_id=require_user_id(user),
+        lesson=facts,
+        position_s=values["position_s"],
+        duration_s=values["duration_s"],
+        played_from_s=values["played_from_s"],
+        played_to_s=values["played_to_s"],
+        view_beat=view_beat_parse(body),
+    )
+    return progress_payload(state)
 
 
 _BEAT_FIELDS = ("position_s", "duration_s", "played_from_s", "played_to_s")
