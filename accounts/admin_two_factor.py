@@ -29,6 +29,7 @@ from django.utils.cache import add_never_cache_headers
 from accounts import services
 from accounts.redirects import safe_next
 from accounts.two_factor import admin_requires_verified_session, totp_device_confirmed
+from accounts.views import session_sign_in
 from learnstream.client_ip import client_ip
 from learnstream.errors import InvalidCredentials, Throttled, ValidationError
 
@@ -59,8 +60,6 @@ class AdminSignInForm(AdminAuthenticationForm):
 
 class AdminSignInView(LoginView):
     def form_valid(self, form: AdminSignInForm) -> HttpResponse:  # type: ignore[override]
-        from accounts.views import session_sign_in
-
         return session_sign_in(self.request, form.get_user(), self.get_success_url())
 
 

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.deletion import user_delete_self
 from accounts.permissions import IsSignedIn
 from accounts.roles import require_user_id, sign_in_methods
 from accounts.selectors import user_get_signed_in
@@ -272,8 +273,6 @@ class MeApi(APIView):
         "(accounts.deletion). Refused with 409 `conflict` while it owns courses.",
     )
     def delete(self, request: Request) -> Response:
-        from accounts.deletion import user_delete_self
-
         user_id = require_user_id(request.user)
         data = self.DeleteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -34,6 +34,8 @@ from accounts.tokens import (
     refresh_token_mint,
     refresh_token_read,
 )
+from accounts.two_factor import otp_verify, totp_device_confirmed
+from accounts.verification import email_verification_send
 from learnstream.errors import (
     ApplicationError,
     InvalidCredentials,
@@ -129,7 +131,6 @@ def user_register(*, email: str, password: str, name: str, ip: str) -> User:
 def _verification_mail_after_commit(user_id: int) -> None:
     """Mail a verification link once the row is committed (never for a rolled-back
     account); a mail failure is logged, never undoes the registration or the change."""
-    from accounts.verification import email_verification_send
 
     transaction.on_commit(lambda: email_verification_send(user_id=user_id), robust=True)
 
@@ -244,7 +245,6 @@ def _otp_challenge_user(otp_token: str, *, lock: bool = False) -> User:
 
 def factor_required(*, user: User) -> bool:
     """Every sign-in of a user with a confirmed authenticator needs its code."""
-    from accounts.two_factor import totp_device_confirmed
 
     return totp_device_confirmed(user=user) is not None
 
@@ -262,7 +262,6 @@ def otp_token_obtain(*, otp_token: str, code: str, client: ClientInfo) -> TokenP
     """Second step of an API sign-in: the otp_token from `OtpRequired` and a TOTP code or an
     unused recovery code → the token pair, whose access tokens say `amr: [pwd, otp]`. Wrong
     codes count against the per-user limit (429)."""
-    from accounts.two_factor import otp_verify
 
     user = _otp_challenge_user(otp_token)
     otp_verify(user=user, token=code)

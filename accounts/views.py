@@ -19,6 +19,7 @@ from accounts import services
 from accounts.forms import LoginForm, OtpCodeForm, RegisterForm
 from accounts.models import User
 from accounts.redirects import safe_next
+from accounts.two_factor import otp_verify
 from learnstream.client_ip import client_ip
 from learnstream.errors import InvalidCredentials, Throttled, ValidationError
 
@@ -109,7 +110,6 @@ class LoginCodeView(View):
         context: dict[str, Any] = {"form": form, "next": next_url}
         if not form.is_valid():
             return render(request, self.template, context, status=400)
-        from accounts.two_factor import otp_verify
 
         try:
             device = otp_verify(user=user, token=form.cleaned_data["token"])

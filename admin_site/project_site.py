@@ -25,6 +25,8 @@ class LearnStreamAdminSite(TwoFactorAdminSiteMixin, admin.AdminSite):
     index_title = "Instructor workspace"
 
     def get_urls(self) -> list[Any]:
+        # Imported here: Django builds the default admin site while apps load, before the
+        # models these views import are ready.
         from admin_site.urls import catalog_admin_urls
 
         # Ours first: Django's own catch-all app_index pattern (`<app_label>/`) must not
@@ -32,6 +34,7 @@ class LearnStreamAdminSite(TwoFactorAdminSiteMixin, admin.AdminSite):
         return [*catalog_admin_urls(self), *super().get_urls()]
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:
+        # Imported here for the same reason as get_urls.
         from admin_site.site import merge_catalog_entries
 
         app_list = super().get_app_list(request, app_label)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from catalog.models import Enrollment, EnrollmentStatus
 from learnstream.cache import cache_delete_many, cache_get, cache_set
 
 ENROLLMENT_TTL_S = 300
@@ -30,7 +31,6 @@ def enrollment_is_active(*, user_id: int | None, course_id: str) -> bool:
     answer = enrollment_from_cached(cache_get(key))
     if answer is not None:
         return answer
-    from catalog.models import Enrollment, EnrollmentStatus
 
     active = Enrollment.objects.filter(
         user_id=user_id, course_id=course_id, status=EnrollmentStatus.ACTIVE

@@ -14,6 +14,7 @@ from typing import Any
 from bson import ObjectId
 from django.conf import settings
 
+from accounts.models import User
 from accounts.roles import Viewer, is_admin, require_user_id, user_id_of
 from catalog.access import course_is_staff
 from catalog.catalog_cache import catalog_cached
@@ -48,7 +49,6 @@ def _user_names(user_ids: set[int]) -> dict[int, str]:
     table: names live only there, and denormalising them into MongoDB would go stale.)"""
     if not user_ids:
         return {}
-    from accounts.models import User
 
     return dict(User.objects.filter(id__in=user_ids).values_list("id", "name"))
 

@@ -17,6 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.roles import Role
+from accounts.tests.factories import UserFactory
+from assessments.services import quiz_put
+from catalog.lesson_video import LessonVideo, VideoGeneration, VideoState
+from catalog.services import course_publish, enrollment_create
+from catalog.tests.factories import CourseFactory, LessonFactory
+
 PASSWORD = "correct-horse-battery-9"
 VIDEO_DURATION_S = 60.0
 
@@ -75,8 +82,6 @@ class ApiWorld:
 
 
 def _ready_video(playback_id: str) -> Any:
-    from catalog.lesson_video import LessonVideo, VideoGeneration, VideoState
-
     now = timezone.now()
     return LessonVideo(
         current=VideoGeneration(
@@ -93,12 +98,6 @@ def _ready_video(playback_id: str) -> Any:
 
 
 def api_world_build() -> ApiWorld:
-    from accounts.roles import Role
-    from accounts.tests.factories import UserFactory
-    from assessments.services import quiz_put
-    from catalog.services import course_publish, enrollment_create
-    from catalog.tests.factories import CourseFactory, LessonFactory
-
     users = {
         "student": UserFactory(role=Role.STUDENT),
         "enrolled": UserFactory(role=Role.STUDENT),

@@ -11,6 +11,9 @@ import requests
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from devtools.demo_media import lesson_media
+from playback.captions_selectors import caption_list_for_staff
+from playback.captions_services import add_caption
 from playback.selectors import lesson_video_status_get
 
 
@@ -63,9 +66,6 @@ def upload_demo_lesson(
     """A demo-like lesson through the real paths: a generated slide video with sound
     (devtools.demo_media) uploaded until ready, and its English WebVTT captions added
     through the caption service until Mux serves them. Returns the DemoMedia."""
-    from devtools.demo_media import lesson_media
-    from playback.captions_selectors import caption_list_for_staff
-    from playback.captions_services import add_caption
 
     media = lesson_media(
         cache_dir=folder,

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from pymongo import monitoring
 
+from learnstream import mongo
+
 # Handshakes, sessions and index management are not queries the code under test chose.
 IGNORED = frozenset(
     {
@@ -79,7 +81,6 @@ def install() -> None:
         if _installed:
             return
         monitoring.register(_listener)
-        from learnstream import mongo
 
         mongo.connect()
         _installed = True

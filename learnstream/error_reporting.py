@@ -7,6 +7,7 @@ from learnstream.settings.env import env
 
 
 def sentry_init() -> None:
+    # Imported only when a DSN is configured: sentry_sdk hooks into Django when it loads.
     import sentry_sdk
     from sentry_sdk.integrations.django import DjangoIntegration
 

@@ -16,6 +16,8 @@ import uuid
 from collections.abc import Iterator
 
 from django.core.cache import cache
+from django_redis import get_redis_connection
+from redis.exceptions import LockError
 
 from learnstream.cache import cache_uses_redis
 
@@ -26,9 +28,6 @@ KEY_PREFIX = "ls:lock:"
 def cross_process_lock(name: str, *, ttl_s: int) -> Iterator[bool]:
     key = f"{KEY_PREFIX}{name}"
     if cache_uses_redis():
-        from django_redis import get_redis_connection
-        from redis.exceptions import LockError
-
         lock = get_redis_connection("default").lock(key, timeout=ttl_s, blocking=False)
         held = bool(lock.acquire(blocking=False))
         try:

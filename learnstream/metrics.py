@@ -99,6 +99,7 @@ def maintenance_step_count(*, step: str, outcome: str) -> None:
 
 def _registry() -> CollectorRegistry:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Only multi-process deployments (gunicorn with PROMETHEUS_MULTIPROC_DIR) need it.
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 import mongoengine
+from mongoengine.base import _document_registry
 
 # Modules that declare documents. mongoengine only knows a class once its module has been
 # imported, and a fresh `manage.py mongo_indexes` process imports none of these by itself
@@ -21,7 +22,6 @@ DOCUMENT_MODULES = (
 
 
 def all_documents() -> list[type[mongoengine.Document]]:
-    from mongoengine.base import _document_registry
 
     for module in DOCUMENT_MODULES:
         importlib.import_module(module)

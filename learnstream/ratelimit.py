@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django_redis import get_redis_connection
 
 from learnstream.cache import cache_uses_redis
 from learnstream.errors import Throttled
@@ -99,7 +100,6 @@ _local = _LocalWindows()
 def _redis_script():
     # Registering is local (it only computes the SHA1); the call uses EVALSHA and loads the
     # script once per server. Not cached globally: the connection may change (tests).
-    from django_redis import get_redis_connection
 
     return get_redis_connection("default").register_script(_INCR_SCRIPT)
 
@@ -155,8 +155,6 @@ def rate_limit_reset(key: str) -> None:
     _local.reset(full_key)
     if cache_uses_redis():
         try:
-            from django_redis import get_redis_connection
-
             get_redis_connection("default").delete(full_key)
         except Exception as exc:
             if not outage_record(exc):

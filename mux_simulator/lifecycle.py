@@ -246,6 +246,7 @@ def complete_upload(sim: Simulator, upload_id: str) -> dict | None:
     sim.webhooks.emit("video.asset.created", "asset", asset_view)
     subtitles = [s for i in settings.get("inputs", []) for s in i.get("generated_subtitles", [])]
     if subtitles:
+        # Imported here: the tracks module imports ApiError from this one.
         from .tracks import generated_tracks_request
 
         # Listed on the asset (preparing) at once, as Mux does; settled once it is ready.
@@ -351,6 +352,7 @@ def process_asset(sim: Simulator, asset_id: str) -> None:
     # The source is not needed once transcoded; Mux keeps no master unless asked.
     Path(asset["_source"]).unlink(missing_ok=True)
     sim.webhooks.emit(event, "asset", view)
+    # Imported here, as above.
     from .tracks import generated_tracks_settle
 
     # Automatic captions requested with the upload: Mux would transcribe now.

@@ -47,6 +47,7 @@ from learnstream.ids import is_object_id, object_id_or_404
 from playback import captions_format, mux_client
 from playback import signing as playback_signing
 from playback.captions_documents import Caption, CaptionSource, CaptionState
+from playback.captions_search import search_index_invalidate
 
 logger = logging.getLogger(__name__)
 
@@ -593,7 +594,6 @@ def _promote(*, caption_oid: ObjectId, rev: str, track_id: str) -> bool:
 
 def transcripts_changed(*, course_id: Any) -> None:
     """Bump the course's transcript stamp: course search rebuilds its index on next use."""
-    from playback.captions_search import search_index_invalidate
 
     search_index_invalidate(course_id=str(course_id))
 

@@ -27,8 +27,10 @@ Keys share one hash tag, so on Redis Cluster the scripts' keys are on one slot.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import math
+import os
 import threading
 import uuid
 from dataclasses import dataclass
@@ -37,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 from django.conf import settings
+from django_redis import get_redis_connection
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -196,7 +199,6 @@ _scripts_lock = threading.Lock()
 
 
 def redis_client() -> Any:
-    from django_redis import get_redis_connection
 
     return get_redis_connection("default")
 
@@ -614,8 +616,6 @@ class _Flusher:
         self._stop = threading.Event()
 
     def ensure_running(self) -> None:
-        import os
-
         if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
             return
         with self._lock:
@@ -625,7 +625,6 @@ class _Flusher:
             self._stop = threading.Event()
             self._thread = threading.Thread(target=self._run, name="progress-flusher", daemon=True)
             self._thread.start()
-            import atexit
 
             atexit.register(self.stop)
 

@@ -8,7 +8,10 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.models import User
 from catalog.demo_content import DEMO_COURSES, DEMO_PASSWORD, DEMO_USERS, Reading
+from catalog.documents import Course
+from catalog.services import course_create, course_publish, lesson_create
 
 
 class Command(BaseCommand):
@@ -23,8 +26,6 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _users(self) -> dict[str, Any]:
-        from accounts.models import User
-
         users = {}
         for email, name, role in DEMO_USERS:
             user = User.objects.filter(email__iexact=email).first()
@@ -37,9 +38,6 @@ class Command(BaseCommand):
         return users
 
     def _courses(self, *, owner: Any) -> None:
-        from catalog.documents import Course
-        from catalog.services import course_create, course_publish, lesson_create
-
         for spec in DEMO_COURSES:
             if Course.objects(slug=spec["slug"]).only("id").first() is not None:
                 continue

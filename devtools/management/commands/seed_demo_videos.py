@@ -26,6 +26,7 @@ from catalog.documents import Course, Lesson
 from catalog.video_state import lesson_has_ready_video
 from devtools.demo_media import lesson_media
 from playback.captions_documents import Caption
+from playback.captions_services import add_caption
 from playback.selectors import lesson_video_status_get
 from playback.services import video_upload_create
 
@@ -155,7 +156,6 @@ def demo_lessons_to_seed() -> list[str]:
 def attach_demo_captions(*, instructor: Any, lesson_id: str, language: str, vtt: Path) -> None:
     """The one place demo captions enter the product: the caption service an instructor's
     upload uses (it sends them to Mux as a text track once the video is ready)."""
-    from playback.captions_services import add_caption
 
     add_caption(
         lesson=lesson_id,
