@@ -212,7 +212,8 @@ def test_the_check_catches_what_it_must(live_server):
         page.evaluate(
             """() => { const main = document.querySelector('main');
                        main.insertAdjacentHTML('beforeend',
-                         '<img src="/static/none.png"><p style="color:#aaa">faint text</p>'); }"""
+                         '<img src="/static/none.png"><p id="faint">faint text</p>');
+                       document.getElementById('faint').style.color = '#aaa'; }"""
         )
         found = {violation["id"] for violation in axe_violations(page)}
     assert {"image-alt", "color-contrast"} <= found
