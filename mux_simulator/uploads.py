@@ -3,6 +3,11 @@
 Each chunk carries `Content-Range: bytes start-end/total` with an inclusive end. Between
 chunks we answer 308 with a `Range` header and no `Location`: an XHR follows a 308 that has
 one, which would turn the next chunk into a request to the wrong place.
+
+Every answer, empty ones too, says it is `text/plain`, as the storage behind Mux's upload URLs
+does. A browser parses a body with no Content-Type as XML when a script reads `responseXML`
+(UpChunk does): an empty body becomes Chromium's parse-error document, whose styled
+`<parsererror>` element the page's CSP reports as a blocked inline style.
 """
 
 from __future__ import annotations
@@ -103,9 +108,9 @@ def receive(sim: Simulator, request: Request) -> Response:
             current["_received"], current["_total"] = end + 1, total
 
         if end + 1 < total:
-            return Response(308, headers={**cors, "Range": f"bytes=0-{end}"})
+            return text_response(308, "", {**cors, "Range": f"bytes=0-{end}"})
         lifecycle.complete_upload(sim, upload_id)
-        return Response(200, headers=cors)
+        return text_response(200, "", cors)
 
 
 ID = r"(?P<id>[A-Za-z0-9_-]+)"

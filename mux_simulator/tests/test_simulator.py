@@ -270,6 +270,8 @@ def test_chunked_upload_transcodes_to_ready_with_signed_webhooks(sim, sink, clip
         assert "Location" not in r.headers
         assert r.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:8000"
         assert r.headers["Access-Control-Expose-Headers"] == "Range"
+        # A browser would parse an untyped body as XML for UpChunk's responseXML read.
+        assert r.headers["Content-Type"] == "text/plain; charset=utf-8"
     assert responses[0].headers["Range"] == f"bytes=0-{chunk - 1}"
     assert responses[1].headers["Range"] == f"bytes=0-{2 * chunk - 1}"
 
