@@ -13,7 +13,7 @@ from accounts.tests.factories import UserFactory
 from assessments.documents import Quiz
 from assessments.services import quiz_put
 from catalog.tests.factories import CourseFactory, LessonFactory
-from devtools.browser import Journey, browser_marks, chromium
+from devtools.browser import Journey, browser_marks, chromium, video_js
 from devtools.live_stack import connect_simulator, upload_ready_video
 from learnstream.tests.test_accessibility import _session_cookie, axe_violations
 from learnstream.tests.test_admin_csp import LISTEN_SCRIPT
@@ -63,6 +63,18 @@ def test_keyboard_instructor_writes_an_in_video_question_from_the_preview_time(
         assert page.input_value("#q-0-at_s") == "1.2"  # the saved question, shown again
         assert axe_violations(page) == []
         journey.shot(page, "editor-saved")
+
+        page.get_by_role("button", name="Add question", exact=True).focus()
+        page.keyboard.press("Enter")  # a row added in the page has its own time button
+        added_time = page.locator("[data-quiz-use-time='q-1-at_s']")
+        assert added_time.is_visible()
+        page.wait_for_function(video_js("v.readyState >= 1"))
+        page.evaluate(video_js("(v.currentTime = 0.6)"))
+        page.wait_for_function(video_js("Math.abs(v.currentTime - 0.6) < 0.05"))
+        added_time.focus()
+        page.keyboard.press("Enter")
+        assert page.input_value("#q-1-at_s") == "0.6"
+        assert page.evaluate("() => document.activeElement.id") == "q-1-at_s"
     assert journey.errors == []
 
     quiz = Quiz.objects.get(lesson_id=lesson.id)
@@ -217,6 +229,15 @@ def test_keyboard_instructor_adds_reorders_and_removes_questions_in_one_go(live_
         )
         assert _csp_then_axe(page, console, csp) == []
         journey.shot(page, "reordered")
+
+        add.focus()  # a question added and taken out again: focus returns to "Add question"
+        page.keyboard.press("Enter")
+        _announced(page, "Question 4 added. 4 questions.")
+        page.get_by_role("button", name="Remove question 4", exact=True).focus()
+        page.keyboard.press("Enter")
+        _announced(page, "Question 4 removed. 3 questions.")
+        assert _focused(page)["text"] == "Add question"
+        assert _prompts(page) == shown
 
         page.locator("input[name=_save_quiz]").focus()
         with page.expect_navigation():

@@ -84,3 +84,13 @@ test("a new choice opens an empty last line, with the caret on it", () => {
   assert.deepEqual(editor.withNewChoiceLine("Paris\n\n  "), { value: "Paris\n", caret: 6 });
   assert.deepEqual(editor.withNewChoiceLine(""), { value: "", caret: 0 });
 });
+
+test("enhancing again (after a row is added) binds each button once", () => {
+  global.Event = class { constructor(name) { this.type = name; } };
+  const { root, button } = fakeRoot({ currentTime: 3 });
+  let bindings = 0;
+  button.addEventListener = () => { bindings += 1; };
+  editor.enhance(root);
+  editor.enhance(root);
+  assert.equal(bindings, 1);
+});
