@@ -166,27 +166,36 @@ def test_keyboard_instructor_adds_reorders_and_removes_questions_in_one_go(live_
         assert page.locator("[data-quiz-question]").count() == 1  # the served blank row gone
         assert page.locator("#q-0-order").is_hidden()
 
-        add.focus()  # question 2: single choice, its choices one "Add a choice" at a time
+        add.focus()  # question 2: short answer
         page.keyboard.press("Enter")
-        assert _focused(page)["id"] == "q-1-prompt"
         _announced(page, "Question 2 added. 2 questions.")
-        page.keyboard.type("Capital of France?")
-        page.keyboard.press("Tab")
-        page.keyboard.type("Paris")
-        page.keyboard.press("Tab")
-        assert _focused(page)["text"] == "Add a choice to question 2"
-        page.keyboard.press("Enter")
-        assert _focused(page)["id"] == "q-1-choices"
-        page.keyboard.type("Lyon")
-        assert page.input_value("#q-1-choices") == "Paris\nLyon"
-        page.keyboard.press("Tab")
-        page.keyboard.press("Tab")
-        page.keyboard.type("Paris")
+        _write_question(page, 1, "Say hello", "short_answer", "hello")
+        assert page.locator("#q-1-choice-0").is_hidden()  # no choices for this kind
         _tab_to_add_question(page)
 
-        page.keyboard.press("Enter")  # question 3: short answer
-        _write_question(page, 2, "Say hello", "short_answer", "hello")
-        assert page.locator("#q-2-choices").is_hidden()
+        page.keyboard.press("Enter")  # question 3: single choice, one field a choice
+        _announced(page, "Question 3 added. 3 questions.")
+        assert _focused(page)["id"] == "q-2-prompt"
+        page.keyboard.type("Capital of France?")
+        page.keyboard.press("Tab")
+        assert _focused(page)["id"] == "q-2-choice-0"
+        page.keyboard.type("Paris")
+        page.keyboard.press("Enter")  # on to the next, empty choice: the quiz is not saved
+        assert _focused(page)["id"] == "q-2-choice-1"
+        page.keyboard.type("Lyon")
+        page.keyboard.press("Enter")  # no empty choice left: Enter adds one
+        _announced(page, "Choice 3 added to question 3.")
+        assert _focused(page)["id"] == "q-2-choice-2"
+        page.keyboard.type("Marseille")
+        page.keyboard.press("Tab")
+        assert _focused(page)["text"] == "Remove choice 3 of question 3"
+        page.keyboard.press("Enter")
+        _announced(page, "Choice 3 removed from question 3.")
+        assert _focused(page)["text"] == "Add a choice to question 3"  # no choice after it
+        assert page.input_value("#q-2-choices") == "Paris\nLyon"  # what the server reads
+        page.keyboard.press("Tab")
+        assert _focused(page)["id"] == "q-2-answers"
+        page.keyboard.type("Paris")
         _tab_to_add_question(page)
 
         page.keyboard.press("Enter")  # question 4: numeric, with a tolerance
@@ -209,8 +218,8 @@ def test_keyboard_instructor_adds_reorders_and_removes_questions_in_one_go(live_
         assert _prompts(page) == [
             "The sky is blue.",
             "Pi to two places?",
-            "Capital of France?",
             "Say hello",
+            "Capital of France?",
         ]
         assert page.input_value("#q-1-answers") == "3.14"  # the fields moved with their row
 
@@ -218,9 +227,11 @@ def test_keyboard_instructor_adds_reorders_and_removes_questions_in_one_go(live_
         page.keyboard.press("Enter")
         _announced(page, "Question 3 removed. 3 questions.")
         assert _focused(page)["id"] == "q-2-prompt"  # the next question, now question 3
-        assert page.input_value("#q-2-prompt") == "Say hello"
+        assert page.input_value("#q-2-prompt") == "Capital of France?"
+        assert page.locator("#q-2-choice-1").input_value() == "Lyon"  # renumbered with it
+        assert page.get_by_role("button", name="Remove choice 2 of question 3").is_visible()
         shown = _prompts(page)
-        assert shown == ["The sky is blue.", "Pi to two places?", "Say hello"]
+        assert shown == ["The sky is blue.", "Pi to two places?", "Capital of France?"]
         assert page.input_value("input[name=q-count]") == "3"
         assert [page.input_value(f"#q-{i}-order") for i in range(3)] == ["1", "2", "3"]
         assert (
@@ -251,6 +262,7 @@ def test_keyboard_instructor_adds_reorders_and_removes_questions_in_one_go(live_
 
     quiz = Quiz.objects.get(lesson_id=lesson.id)
     assert [q.prompt for q in quiz.questions] == shown
-    assert [q.kind for q in quiz.questions] == ["true_false", "numeric", "short_answer"]
+    assert [q.kind for q in quiz.questions] == ["true_false", "numeric", "single"]
+    assert (quiz.questions[2].choices, quiz.questions[2].answers) == (["Paris", "Lyon"], ["Paris"])
     assert quiz.questions[0].qid == existing
     assert (quiz.questions[1].answers, quiz.questions[1].tolerance) == ([3.14], 0.01)
