@@ -2,6 +2,11 @@
 rows become the instructor API's quiz body, checked by the API's own serializer and saved by
 `assessments.services.quiz_put` — the one place the quiz rules live. Errors come back keyed
 `questions.<index>.<field>` and are shown beside that question's field.
+
+Each row carries its position (`q-<n>-order`, 1 first): the questions are saved in that
+order, so the editor's "move up/down" buttons (or, without JS, the typed positions) decide
+the quiz's order. `quiz_editor.js` adds, removes and reorders rows in the page, cloning the
+`__prefix__` template row and keeping `q-count` and the row numbers in step.
 """
 
 from __future__ import annotations
@@ -14,7 +19,19 @@ from django.http import QueryDict
 from assessments.apis import QuizInputSerializer
 from assessments.documents import QuestionKind, Quiz
 
-FIELDS = ("id", "kind", "prompt", "choices", "answers", "tolerance", "points", "feedback", "at_s")
+FIELDS = (
+    "id",
+    "kind",
+    "prompt",
+    "choices",
+    "answers",
+    "tolerance",
+    "points",
+    "feedback",
+    "at_s",
+    "order",
+)
+TEMPLATE_PREFIX = "__prefix__"  # the row the page's script clones; never submitted
 KIND_LABELS = {
     QuestionKind.SINGLE: "Single choice",
     QuestionKind.MULTIPLE: "Multiple choice",
@@ -30,10 +47,16 @@ class QuestionRow:
     index: int
     values: dict[str, str]
     errors: dict[str, list[str]] = field(default_factory=dict)
+    template: bool = False
 
     @property
     def number(self) -> int:
         return self.index + 1
+
+    @property
+    def prefix(self) -> str:
+        """The `<prefix>` of its fields' names, `q-<prefix>-<field>`."""
+        return TEMPLATE_PREFIX if self.template else str(self.index)
 
 
 @dataclass
@@ -50,10 +73,21 @@ class QuizEditor:
     def has_errors(self) -> bool:
         return bool(self.errors) or any(row.errors for row in self.rows)
 
+    @property
+    def template_row(self) -> QuestionRow:
+        """The blank row the page's script clones for "Add question"."""
+        row = blank_row(len(self.rows))
+        row.template = True
+        return row
+
+    @property
+    def max_rows(self) -> int:
+        return MAX_ROWS
+
 
 def blank_row(index: int) -> QuestionRow:
     values = dict.fromkeys(FIELDS, "")
-    values.update(kind=QuestionKind.SINGLE, points="1")
+    values.update(kind=QuestionKind.SINGLE, points="1", order=str(index + 1))
     return QuestionRow(index=index, values=values)
 
 
@@ -79,6 +113,7 @@ def editor_for_quiz(quiz: Quiz | None) -> QuizEditor:
             "points": str(question.points),
             "feedback": question.feedback or "",
             "at_s": "" if question.at_s is None else f"{question.at_s:g}",
+            "order": str(index + 1),
         }
         rows.append(QuestionRow(index=index, values=values))
     rows.append(blank_row(len(rows)))
@@ -113,9 +148,19 @@ def _answers(kind: str, text: str) -> list[Any]:
     return values
 
 
+def _position(text: str, place: int) -> tuple[int, int]:
+    """A row's sort key: its typed position, then its place in the form (a position that is
+    not a whole number keeps the row where it stands)."""
+    try:
+        return int(text), place
+    except ValueError:
+        return place + 1, place
+
+
 def editor_from_post(data: QueryDict) -> tuple[QuizEditor, dict[str, Any]]:
     """The submitted form (to show again) and the API body it stands for. A row without a
-    prompt, or ticked "remove", is left out; kept rows are renumbered."""
+    prompt, or ticked "remove", is left out; kept rows are put in their `order` and
+    renumbered."""
     try:
         count = min(int(data.get("q-count", "0")), MAX_ROWS)
     except ValueError:
@@ -126,13 +171,16 @@ def editor_from_post(data: QueryDict) -> tuple[QuizEditor, dict[str, Any]]:
         max_attempts=data.get("max_attempts", "").strip(),
         show_answers=data.get("show_answers") == "on",
     )
+    kept = []
+    for place in range(count):
+        values = {name: data.get(f"q-{place}-{name}", "").strip() for name in FIELDS}
+        if values["prompt"] and data.get(f"q-{place}-remove") != "on":
+            kept.append((_position(values["order"], place), values))
+    kept.sort(key=lambda pair: pair[0])
     questions = []
-    for position in range(count):
-        values = {name: data.get(f"q-{position}-{name}", "").strip() for name in FIELDS}
-        if not values["prompt"] or data.get(f"q-{position}-remove") == "on":
-            continue
-        row = QuestionRow(index=len(editor.rows), values=values)
-        editor.rows.append(row)
+    for values in (values for _key, values in kept):
+        values["order"] = str(len(editor.rows) + 1)
+        editor.rows.append(QuestionRow(index=len(editor.rows), values=values))
         question: dict[str, Any] = {
             "kind": values["kind"],
             "prompt": values["prompt"],

@@ -83,12 +83,28 @@ class ViewExpired(PermissionDenied):
     code, title = "view_expired", "Viewing session expired"
 
 
+class GrantInvalid(PermissionDenied):
+    """An offline grant this server did not issue, or another learner's or lesson's."""
+
+    code, title = "grant_invalid", "Invalid offline grant"
+
+
+class GrantExpired(PermissionDenied):
+    code, title = "grant_expired", "Offline grant expired"
+
+
 class ViewRequired(ValidationError):
     code, title = "view_required", "Viewing session required"
 
 
 class NotFound(ApplicationError):
     status, code, title = 404, "not_found", "Not found"
+
+
+class DownloadsDisabled(NotFound):
+    """Offline downloads are switched off on this deployment (MUX_DOWNLOADS)."""
+
+    code, title = "downloads_disabled", "Downloads are not available"
 
 
 class MethodNotAllowed(ApplicationError):
@@ -105,6 +121,18 @@ class Conflict(ApplicationError):
 
 class VideoNotReady(ApplicationError):
     status, code, title = 409, "video_not_ready", "The video is not ready"
+
+
+class DownloadPreparing(ApplicationError):
+    """The lesson's MP4 is being made: retry after `Retry-After` seconds."""
+
+    status, code, title = 409, "download_preparing", "The download is being prepared"
+
+
+class SyncConflict(Conflict):
+    """A batch id already used for a different batch, or one still being applied."""
+
+    code, title = "batch_conflict", "Batch id already used"
 
 
 class Throttled(ApplicationError):

@@ -87,6 +87,12 @@ def normalize_asset_settings(settings: object) -> dict:
     for flag in ("test", "normalize_audio", "per_title_encode"):
         if isinstance(settings.get(flag), bool):
             out[flag] = settings[flag]
+    # Imported here: the renditions module imports ApiError from this one.
+    from .renditions import requested
+
+    static = requested(settings)
+    if static:
+        out["static_renditions"] = static
     subtitles = _generated_subtitles(settings)
     if subtitles:
         out["inputs"] = [{"generated_subtitles": subtitles}]
@@ -233,6 +239,9 @@ def complete_upload(sim: Simulator, upload_id: str) -> dict | None:
                 asset[field] = settings[field]
         if upload.get("test") or settings.get("test"):
             asset["test"] = True
+        from .renditions import attach  # imported here, as above
+
+        attach(asset, settings.get("static_renditions", []))
         for playback in asset["playback_ids"]:
             data["playback_ids"][playback["id"]] = {
                 "asset_id": asset_id,
@@ -357,6 +366,10 @@ def process_asset(sim: Simulator, asset_id: str) -> None:
 
     # Automatic captions requested with the upload: Mux would transcribe now.
     generated_tracks_settle(sim, asset_id)
+    if facts is not None:
+        from .renditions import build_pending  # imported here, as above
+
+        build_pending(sim, asset_id)  # MP4 renditions asked for with the upload
 
 
 def delete_asset(sim: Simulator, asset_id: str) -> None:

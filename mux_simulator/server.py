@@ -105,6 +105,10 @@ class Simulator:
     def schedule_transcode(self, asset_id: str) -> None:
         self._executor.submit(lifecycle.process_asset, self, asset_id)
 
+    def submit(self, job: Callable[..., object], *args: object) -> None:
+        """Run a media job (e.g. a static rendition) on the transcode worker."""
+        self._executor.submit(job, *args)
+
     def check_api_auth(self, header: str | None) -> bool:
         if not header or not header.startswith("Basic "):
             return False
@@ -202,9 +206,16 @@ class Route:
 
 def _routes() -> list[Route]:
     # Imported here: those modules import Request/Response from this one.
-    from . import api, control, media, tracks, uploads
+    from . import api, control, media, renditions, tracks, uploads
 
-    table = [*api.ROUTES, *tracks.ROUTES, *uploads.ROUTES, *media.ROUTES, *control.ROUTES]
+    table = [
+        *api.ROUTES,
+        *tracks.ROUTES,
+        *renditions.ROUTES,
+        *uploads.ROUTES,
+        *media.ROUTES,
+        *control.ROUTES,
+    ]
     return [Route(m, re.compile(f"^{p}$"), h, k) for m, p, h, k in table]
 
 

@@ -174,6 +174,19 @@ class Transcoder:
             "storyboard": storyboard,
         }
 
+    def remux_mp4(self, playlist: Path, target: Path) -> None:
+        """An MP4 of the HLS rendition (stream copy, no re-encoding), faststart for download."""
+        partial = target.with_suffix(".part.mp4")
+        result = self._run(
+            ["-y", "-i", str(playlist), "-c", "copy", "-bsf:a", "aac_adtstoasc",
+             "-movflags", "+faststart", str(partial)]
+        )  # fmt: skip
+        if result.returncode != 0 or not partial.exists():
+            partial.unlink(missing_ok=True)
+            tail = result.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+            raise TranscodeError("MP4 remux failed: " + " / ".join(tail))
+        partial.replace(target)
+
     def _thumbnail(self, source: Path, target: Path, duration: float) -> None:
         # Mux's default thumbnail is the middle frame.
         at = max(0.0, duration / 2)

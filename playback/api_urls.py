@@ -2,13 +2,18 @@
 
 from django.urls import path
 
-from playback import apis, captions_apis
+from playback import apis, captions_apis, download_apis
 
 urlpatterns = [
     path(
         "lessons/<str:lesson_id>/playback",
         apis.LessonPlaybackGetApi.as_view(),
         name="lesson-playback",
+    ),
+    path(
+        "lessons/<str:lesson_id>/download",
+        download_apis.LessonDownloadCreateApi.as_view(),
+        name="lesson-download",
     ),
     path(
         "instructor/lessons/<str:lesson_id>/upload",

@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# The static rendition offline viewing downloads: the asset's highest resolution as one MP4.
+DOWNLOAD_RESOLUTION = "highest"
+
 
 @dataclass(frozen=True)
 class DirectUpload:
@@ -60,6 +63,17 @@ class Asset:
     passthrough: str | None
     errors: list[str]
     tracks: tuple[Track, ...] = ()
+    static_renditions: tuple[StaticRendition, ...] = ()
+
+
+@dataclass(frozen=True)
+class StaticRendition:
+    """An MP4 (or M4A) file of an asset, for download (`name` e.g. `highest.mp4`)."""
+
+    id: str | None
+    name: str | None
+    resolution: str | None
+    status: str | None
 
 
 @dataclass(frozen=True)
@@ -172,6 +186,16 @@ def _asset_from(data: Any) -> Asset:
         passthrough=data.passthrough,
         errors=[str(m) for m in ((data.errors.messages or []) if data.errors else [])],
         tracks=tuple(_track_from(t) for t in (data.tracks or [])),
+        static_renditions=tuple(
+            _static_rendition_from(f)
+            for f in ((data.static_renditions.files or []) if data.static_renditions else [])
+        ),
+    )
+
+
+def _static_rendition_from(data: Any) -> StaticRendition:
+    return StaticRendition(
+        id=data.id, name=data.name, resolution=data.resolution, status=data.status
     )
 
 
@@ -230,6 +254,10 @@ def direct_upload_create(
         asset_settings["video_quality"] = settings.MUX_VIDEO_QUALITY
     if settings.MUX_MAX_RESOLUTION_TIER:
         asset_settings["max_resolution_tier"] = settings.MUX_MAX_RESOLUTION_TIER
+    if settings.MUX_DOWNLOADS:  # an MP4 for offline viewing (playback.downloads)
+        asset_settings["static_renditions"] = [
+            mux_python.CreateStaticRenditionRequest(resolution=DOWNLOAD_RESOLUTION)
+        ]
     request = mux_python.CreateUploadRequest(
         new_asset_settings=mux_python.CreateAssetRequest(
             playback_policies=[mux_python.PlaybackPolicy.SIGNED],
@@ -264,6 +292,20 @@ def asset_get(*, asset_id: str) -> Asset:
 def asset_delete(*, asset_id: str) -> None:
     api = mux_python.AssetsApi(_client())
     _call("delete_asset", api.delete_asset, asset_id, not_found_ok=True)
+
+
+def static_rendition_create(*, asset_id: str, resolution: str) -> StaticRendition:
+    """Ask Mux to make a static rendition (an MP4) of an existing asset."""
+    request = mux_python.CreateStaticRenditionRequest(resolution=resolution)
+    api = mux_python.AssetsApi(_client())
+    response = _call(
+        "create_asset_static_rendition",
+        api.create_asset_static_rendition,
+        asset_id,
+        request,
+        not_found_ok=True,
+    )
+    return _static_rendition_from(response.data)
 
 
 def signing_key_create() -> SigningKey:

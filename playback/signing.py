@@ -140,3 +140,8 @@ def thumbnail_url(*, playback_id: str, token: str) -> str:
 def storyboard_url(*, playback_id: str, token: str) -> str:
     """Mux's storyboard WebVTT: one sprite tile per time range, for scrubber previews."""
     return f"{settings.MUX_IMAGE_BASE_URL}/{playback_id}/storyboard.vtt?token={token}"
+
+
+def static_rendition_url(*, playback_id: str, name: str, token: str) -> str:
+    """A static rendition (MP4) of a signed playback id, checked against a video (`v`) token."""
+    return f"{settings.MUX_STREAM_BASE_URL}/{playback_id}/{name}?token={token}"

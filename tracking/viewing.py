@@ -43,40 +43,76 @@ class ViewBeat:
     seq: int
 
 
-def _mac(payload: bytes) -> str:
-    key = hashlib.sha256(b"learnstream.progress.view:" + settings.SECRET_KEY.encode()).digest()
+_VIEW_PURPOSE = "learnstream.progress.view"
+
+
+def _mac(payload: bytes, purpose: str) -> str:
+    key = hashlib.sha256(f"{purpose}:".encode() + settings.SECRET_KEY.encode()).digest()
     return hmac.new(key, payload, hashlib.sha256).hexdigest()[:32]
 
 
-def view_issue(*, user_id: int, lesson_id: str, now: datetime | None = None) -> tuple[str, View]:
-    """A new view of the lesson for the learner (the playback request)."""
-    moment = now or timezone.now()
-    issued_ms = int(moment.timestamp() * 1000)
+@dataclass(frozen=True)
+class SignedId:
+    """What a signed id (a view, an offline grant) names: learner, lesson, issue time and a
+    random nonce."""
+
+    user_id: str
+    lesson_id: str
+    issued_at: datetime
+    nonce: str
+
+
+def signed_id_make(
+    *, purpose: str, user_id: int, lesson_id: str, now: datetime
+) -> tuple[str, SignedId]:
+    """`<payload>.<mac>` for the learner and lesson, issued `now` (to the millisecond); the
+    key is derived from SECRET_KEY and `purpose`, so an id of one kind never passes as
+    another."""
+    issued_ms = int(now.timestamp() * 1000)
     nonce = secrets.token_hex(8)
     payload = f"{int(user_id)}:{lesson_id}:{issued_ms}:{nonce}".encode()
     text = base64.urlsafe_b64encode(payload).decode().rstrip("=")
     issued = datetime.fromtimestamp(issued_ms / 1000, tz=UTC)
-    return f"{text}.{_mac(payload)}", View(
-        key=nonce,
-        issued_at=issued,
-        expires_at=issued + timedelta(seconds=settings.PROGRESS_VIEW_TTL_S),
+    return f"{text}.{_mac(payload, purpose)}", SignedId(
+        user_id=str(int(user_id)), lesson_id=str(lesson_id), issued_at=issued, nonce=nonce
+    )
+
+
+def signed_id_open(*, purpose: str, signed: str) -> SignedId | None:
+    """What `signed` names if this server signed it for `purpose`; None otherwise."""
+    text, _, mac = signed.partition(".")
+    try:
+        payload = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError):
+        return None
+    if not mac or not hmac.compare_digest(_mac(payload, purpose).encode(), mac.encode()):
+        return None
+    user_text, lesson_text, issued_text, nonce = payload.decode().split(":")
+    issued = datetime.fromtimestamp(int(issued_text) / 1000, tz=UTC)
+    return SignedId(user_id=user_text, lesson_id=lesson_text, issued_at=issued, nonce=nonce)
+
+
+def view_issue(*, user_id: int, lesson_id: str, now: datetime | None = None) -> tuple[str, View]:
+    """A new view of the lesson for the learner (the playback request)."""
+    view_id, signed = signed_id_make(
+        purpose=_VIEW_PURPOSE, user_id=user_id, lesson_id=lesson_id, now=now or timezone.now()
+    )
+    return view_id, View(
+        key=signed.nonce,
+        issued_at=signed.issued_at,
+        expires_at=signed.issued_at + timedelta(seconds=settings.PROGRESS_VIEW_TTL_S),
     )
 
 
 def view_check(*, view_id: str, user_id: int, lesson_id: str, now: datetime | None) -> View:
     """The view behind `view_id` if it was issued to this learner for this lesson and has not
     expired; ViewInvalid / ViewExpired otherwise."""
-    text, _, mac = view_id.partition(".")
-    try:
-        payload = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (ValueError, TypeError):
-        raise ViewInvalid("This view_id was not issued by this server.") from None
-    if not mac or not hmac.compare_digest(_mac(payload).encode(), mac.encode()):
+    signed = signed_id_open(purpose=_VIEW_PURPOSE, signed=view_id)
+    if signed is None:
         raise ViewInvalid("This view_id was not issued by this server.")
-    user_text, lesson_text, issued_text, nonce = payload.decode().split(":")
-    if user_text != str(int(user_id)) or lesson_text != str(lesson_id):
+    if signed.user_id != str(int(user_id)) or signed.lesson_id != str(lesson_id):
         raise ViewInvalid("This view belongs to another learner or another lesson.")
-    issued = datetime.fromtimestamp(int(issued_text) / 1000, tz=UTC)
+    issued, nonce = signed.issued_at, signed.nonce
     expires = issued + timedelta(seconds=settings.PROGRESS_VIEW_TTL_S)
     moment = now or timezone.now()
     if moment >= expires:

@@ -1,6 +1,7 @@
 """The quiz editor on the admin lesson page, through the Django test client: every kind of
-question saved, edited, removed and deleted; errors beside the question's field; other
-instructors refused; the published quiz unchanged until the next publish."""
+question saved, edited, removed and deleted; several new questions saved at once in the
+order of their positions; errors beside the question's field; other instructors refused;
+the published quiz unchanged until the next publish."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def test_the_editor_saves_every_kind_edits_and_deletes(instructor, lesson_of):
     client = _login(instructor)
     page_url, quiz_url = _urls(course, lesson)
     page = client.get(page_url).content.decode()
-    assert 'id="quiz-editor"' in page and "<legend>Add a question</legend>" in page
+    assert 'id="quiz-editor"' in page and "<legend data-quiz-legend>Add a question</legend>" in page
     assert '<label for="q-0-prompt">Question:</label>' in page
 
     response = client.post(quiz_url, _every_kind())
@@ -86,7 +87,7 @@ def test_the_editor_saves_every_kind_edits_and_deletes(instructor, lesson_of):
     assert AuditEntry.objects.filter(action="quiz.update", target_id=str(lesson.id)).count() == 1
 
     page = client.get(page_url).content.decode()  # shown again as stored, plus a blank row
-    assert "<legend>Question 5</legend>" in page and 'value="3.14"' not in page
+    assert "<legend data-quiz-legend>Question 5</legend>" in page and 'value="3.14"' not in page
     assert "Capital of France?</textarea>" in page
 
     ids = [q.qid for q in quiz.questions]
@@ -167,3 +168,74 @@ def test_an_editor_save_after_publish_waits_for_the_next_publish(instructor, les
     course_publish(course=course, user=instructor)
     republished = QuizVersion.objects.get(lesson_id=lesson.id, version=2)
     assert [q.prompt for q in republished.questions] == ["Changed"]
+
+
+def test_the_page_carries_the_row_template_and_the_positions(instructor, lesson_of):
+    course, lesson = lesson_of
+    page_url, _quiz_url = _urls(course, lesson)
+    page = _login(instructor).get(page_url).content.decode()
+    template = page[page.index("<template data-quiz-template>") : page.index("</template>")]
+    assert 'name="q-__prefix__-prompt"' in template and 'name="q-__prefix__-order"' in template
+    assert 'name="q-0-order" value="1"' in page  # the served blank row is question 1
+    assert "data-quiz-add hidden" not in page and "data-quiz-add-row hidden" in page  # JS shows
+    assert 'data-quiz-max="50"' in page
+    assert " style=" not in page[page.index('id="quiz-editor"') :]  # the CSP forbids them
+
+
+def test_several_new_questions_are_saved_at_once_in_their_order(instructor, lesson_of):
+    course, lesson = lesson_of
+    client = _login(instructor)
+    page_url, quiz_url = _urls(course, lesson)
+    three = {
+        "q-count": "4",
+        **_question(0, kind="true_false", prompt="Third", answers="true", order="3"),
+        **_question(1, kind="short_answer", prompt="First", answers="yes", order="1"),
+        **_question(2, kind="single", prompt="", order="2"),  # blank: left out
+        **_question(3, kind="numeric", prompt="Second", answers="2", order="2"),
+    }
+    assert client.post(quiz_url, three).status_code == 302
+    quiz = Quiz.objects.get(lesson_id=lesson.id)
+    assert [q.prompt for q in quiz.questions] == ["First", "Second", "Third"]
+    assert AuditEntry.objects.filter(action="quiz.update", target_id=str(lesson.id)).count() == 1
+
+    page = client.get(page_url).content.decode()  # shown in the saved order, numbered 1, 2, 3
+    assert page.index(">First</textarea>") < page.index(">Second</textarea>")
+    assert page.index(">Second</textarea>") < page.index(">Third</textarea>")
+    assert 'name="q-2-order" value="3"' in page
+
+    ids = {q.prompt: q.qid for q in quiz.questions}
+    moved = {  # the last moved first (as "Move up" twice leaves it); a position that is
+        # not a whole number keeps its row in place
+        "q-count": "3",
+        **_question(0, id=ids["First"], kind="short_answer", prompt="First", answers="yes"),
+        **_question(1, id=ids["Second"], kind="numeric", prompt="Second", answers="2"),
+        **_question(2, id=ids["Third"], kind="true_false", prompt="Third", answers="true"),
+    }
+    moved.update({"q-0-order": "2", "q-1-order": "two", "q-2-order": "1"})
+    assert client.post(quiz_url, moved).status_code == 302
+    quiz.reload()
+    assert [q.prompt for q in quiz.questions] == ["Third", "First", "Second"]
+    assert [q.qid for q in quiz.questions] == [ids["Third"], ids["First"], ids["Second"]]
+
+
+def test_an_invalid_reordered_quiz_names_the_question_by_its_new_place(instructor, lesson_of):
+    course, lesson = lesson_of
+    client = _login(instructor)
+    _page_url, quiz_url = _urls(course, lesson)
+    assert client.post(quiz_url, _every_kind()).status_code == 302
+    before = Quiz.objects.get(lesson_id=lesson.id)
+    bad = {
+        "q-count": "3",
+        **_question(0, kind="single", prompt="Fine", choices="a\nb", answers="a", order="2"),
+        **_question(1, kind="single", prompt="No key", choices="a\nb", answers="c", order="1"),
+        **_question(2, kind="true_false", prompt="Also fine", answers="false", order="3"),
+    }
+    response = client.post(quiz_url, bad)
+    assert response.status_code == 400
+    html = response.content.decode()
+    fields = dict(re.findall(r'<ul class="errorlist" id="(q-\d-\w+)-error"><li>([^<]+)</li>', html))
+    assert list(fields) == ["q-0-answers"] and fields["q-0-answers"].startswith("Question 1")
+    assert html.index("No key</textarea>") < html.index("Fine</textarea>")  # shown as ordered
+    after = Quiz.objects.get(lesson_id=lesson.id)  # nothing half-saved
+    assert [q.prompt for q in after.questions] == [q.prompt for q in before.questions]
+    assert after.revision == before.revision

@@ -46,3 +46,8 @@ MUX_ASSET_GRACE_DAYS = env.int("MUX_ASSET_GRACE_DAYS", default=7)
 # default. Must be reachable from Mux (the public origin in production).
 MUX_CAPTION_SOURCE_BASE_URL = env.str("MUX_CAPTION_SOURCE_BASE_URL", default="").rstrip("/")
 MUX_CAPTION_SOURCE_MAX_AGE_S = env.int("MUX_CAPTION_SOURCE_MAX_AGE_S", default=86400)
+# Offline viewing: learners who may watch a lesson can download its video as a signed MP4
+# (a Mux static rendition) with an offline grant for syncing what they watched
+# (POST /api/v1/lessons/{id}/download). Off: that route answers 404 downloads_disabled, and
+# new uploads ask Mux for no MP4.
+MUX_DOWNLOADS = env.bool("MUX_DOWNLOADS", default=False)

@@ -39,3 +39,6 @@ PROGRESS_VIEW_TTL_S = env.int("PROGRESS_VIEW_TTL_S", default=6 * 3600)
 # On: a heartbeat without a view is refused (400 view_required). Off: old clients keep
 # working, their budget counted from their first beat.
 PROGRESS_REQUIRE_VIEW = env.bool("PROGRESS_REQUIRE_VIEW", default=False)
+# Offline viewing (tracking.offline_grants, tracking.offline_sync): a download's grant covers
+# spans watched up to this long after it was issued.
+PROGRESS_OFFLINE_GRANT_TTL_S = env.int("PROGRESS_OFFLINE_GRANT_TTL_S", default=72 * 3600)

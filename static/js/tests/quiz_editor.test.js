@@ -41,3 +41,56 @@ test("without a preview player the button stays hidden", () => {
   editor.enhance(root);
   assert.equal(button.hidden, true);
 });
+
+test("a row's field names, ids and references are renumbered, template rows included", () => {
+  assert.equal(editor.renumberValue("q-__prefix__-prompt", 3), "q-3-prompt");
+  assert.equal(editor.renumberValue("q-12-at_s", 0), "q-0-at_s");
+  assert.equal(
+    editor.renumberValue("q-2-answers-help q-2-answers-error", 1),
+    "q-1-answers-help q-1-answers-error"
+  );
+  assert.equal(editor.renumberValue("quiz-pass-percent", 4), "quiz-pass-percent");
+  assert.equal(editor.renumberValue("faq-1-x", 4), "faq-1-x");
+});
+
+test("a row moves one place up or down, never past either end", () => {
+  assert.equal(editor.moveTarget(3, 1, "up"), 0);
+  assert.equal(editor.moveTarget(3, 1, "down"), 2);
+  assert.equal(editor.moveTarget(3, 0, "up"), -1);
+  assert.equal(editor.moveTarget(3, 2, "down"), -1);
+  assert.equal(editor.moveTarget(1, 0, "down"), -1);
+});
+
+test("each button names the question it acts on", () => {
+  assert.deepEqual(editor.rowLabels(2), {
+    legend: "Question 2",
+    up: "Move question 2 up",
+    down: "Move question 2 down",
+    remove: "Remove question 2",
+    addChoice: "Add a choice to question 2",
+  });
+});
+
+test("choices belong to choice questions, tolerance to numeric ones", () => {
+  assert.deepEqual(editor.kindUses("single"), { choices: true, numeric: false });
+  assert.deepEqual(editor.kindUses("multiple"), { choices: true, numeric: false });
+  assert.deepEqual(editor.kindUses("true_false"), { choices: false, numeric: false });
+  assert.deepEqual(editor.kindUses("short_answer"), { choices: false, numeric: false });
+  assert.deepEqual(editor.kindUses("numeric"), { choices: false, numeric: true });
+});
+
+test("a new choice opens an empty last line, with the caret on it", () => {
+  assert.deepEqual(editor.withNewChoiceLine("Paris\nLyon"), { value: "Paris\nLyon\n", caret: 11 });
+  assert.deepEqual(editor.withNewChoiceLine("Paris\n\n  "), { value: "Paris\n", caret: 6 });
+  assert.deepEqual(editor.withNewChoiceLine(""), { value: "", caret: 0 });
+});
+
+test("enhancing again (after a row is added) binds each button once", () => {
+  global.Event = class { constructor(name) { this.type = name; } };
+  const { root, button } = fakeRoot({ currentTime: 3 });
+  let bindings = 0;
+  button.addEventListener = () => { bindings += 1; };
+  editor.enhance(root);
+  editor.enhance(root);
+  assert.equal(bindings, 1);
+});
