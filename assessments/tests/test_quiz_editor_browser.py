@@ -3,7 +3,8 @@ the lesson page with the editor; an instructor using only the keyboard writes an
 question whose time comes from the preview player's current position; and one adds three
 questions in one go, reorders and removes them with the editor's buttons, and saves the
 quiz in the order shown, with focus and announcements following each step and no
-Content-Security-Policy violation on the way."""
+Content-Security-Policy violation on the way; and an invalid question added in the page
+comes back with its error named by its new place, nothing saved."""
 
 from __future__ import annotations
 
@@ -106,6 +107,30 @@ def _prompts(page) -> list[str]:
     )
 
 
+def _lesson_with_a_question(slug: str, question: dict) -> tuple:
+    """An instructor, a lesson of their course whose draft quiz has `question`, and the
+    lesson's admin page."""
+    instructor = UserFactory(role="instructor")
+    course = CourseFactory(owner_id=instructor.id, slug=slug)
+    lesson = LessonFactory(course_id=course.id, position=0, title="Quiz rows")
+    quiz_put(user=instructor, lesson_id=lesson.id, questions=[question])
+    return instructor, lesson, f"/admin/catalog/courses/{course.id}/lessons/{lesson.id}/change/"
+
+
+def _editor_page(journey, browser, live_server, instructor, console: list[str], path: str):
+    """`path` signed in as `instructor`, recording CSP violations (window.__csp) and the
+    console's CSP errors (into `console`) from the start."""
+    page = journey.new_page(browser, live_server.url)
+    page.context.add_init_script(script=LISTEN_SCRIPT)
+    page.on(
+        "console",
+        lambda msg: console.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    page.context.add_cookies([_session_cookie(live_server, instructor)])
+    page.goto(path)
+    return page
+
+
 def _csp_then_axe(page, console: list[str], found: list[str]) -> list[dict]:
     """The page's CSP violations so far (into `found`), then axe's findings. axe itself
     adds a <style> element, which the policy blocks: what it reports is not the page's."""
@@ -139,13 +164,8 @@ def _tab_to_add_question(page) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_keyboard_instructor_adds_reorders_and_removes_questions_in_one_go(live_server):
-    instructor = UserFactory(role="instructor")
-    course = CourseFactory(owner_id=instructor.id, slug="editor-rows")
-    lesson = LessonFactory(course_id=course.id, position=0, title="Three at once")
-    quiz_put(
-        user=instructor,
-        lesson_id=lesson.id,
-        questions=[{"kind": "true_false", "prompt": "The sky is blue.", "answers": [True]}],
+    instructor, lesson, path = _lesson_with_a_question(
+        "editor-rows", {"kind": "true_false", "prompt": "The sky is blue.", "answers": [True]}
     )
     existing = Quiz.objects.get(lesson_id=lesson.id).questions[0].qid
 
@@ -153,14 +173,7 @@ def test_keyboard_instructor_adds_reorders_and_removes_questions_in_one_go(live_
     console: list[str] = []
     csp: list[str] = []
     with chromium() as browser:
-        page = journey.new_page(browser, live_server.url)
-        page.context.add_init_script(script=LISTEN_SCRIPT)
-        page.on(
-            "console",
-            lambda msg: console.append(msg.text) if "Content Security Policy" in msg.text else None,
-        )
-        page.context.add_cookies([_session_cookie(live_server, instructor)])
-        page.goto(f"/admin/catalog/courses/{course.id}/lessons/{lesson.id}/change/")
+        page = _editor_page(journey, browser, live_server, instructor, console, path)
         add = page.get_by_role("button", name="Add question", exact=True)
         add.wait_for(state="visible")
         assert page.locator("[data-quiz-question]").count() == 1  # the served blank row gone
@@ -266,3 +279,43 @@ def test_keyboard_instructor_adds_reorders_and_removes_questions_in_one_go(live_
     assert (quiz.questions[2].choices, quiz.questions[2].answers) == (["Paris", "Lyon"], ["Paris"])
     assert quiz.questions[0].qid == existing
     assert (quiz.questions[1].answers, quiz.questions[1].tolerance) == ([3.14], 0.01)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_invalid_question_added_in_the_page_comes_back_with_its_error(live_server):
+    instructor, lesson, path = _lesson_with_a_question(
+        "editor-errors", {"kind": "short_answer", "prompt": "Say hi", "answers": ["hi"]}
+    )
+    journey = Journey("quiz-editor-errors")
+    console: list[str] = []
+    csp: list[str] = []
+    with chromium() as browser:
+        page = _editor_page(journey, browser, live_server, instructor, console, path)
+        page.get_by_role("button", name="Add question", exact=True).focus()
+        page.keyboard.press("Enter")
+        page.keyboard.type("Pick b")
+        page.keyboard.press("Tab")
+        page.keyboard.type("a")
+        page.keyboard.press("Enter")
+        page.keyboard.type("b")
+        page.focus("#q-1-answers")
+        page.keyboard.type("c")  # not one of the choices
+        page.get_by_role("button", name="Move question 2 up", exact=True).focus()
+        page.keyboard.press("Enter")
+        page.locator("input[name=_save_quiz]").focus()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        page.locator(".errornote").wait_for()
+        error = page.locator("#q-0-answers-error")  # named by its new place, first
+        assert error.inner_text().startswith("Question 1")
+        assert page.get_attribute("#q-0-answers", "aria-describedby") == (
+            "q-0-answers-help q-0-answers-error"
+        )
+        assert page.input_value("#q-0-choice-0") == "a" and page.input_value("#q-0-choice-1") == "b"
+        assert page.locator("[data-quiz-question]").count() == 2  # no blank row with JS
+        assert _csp_then_axe(page, console, csp) == []
+        journey.shot(page, "error-shown")
+    assert journey.errors == []
+    assert csp == [], "\n".join(csp)
+    (question,) = Quiz.objects.get(lesson_id=lesson.id).questions  # nothing half-saved
+    assert question.prompt == "Say hi"
