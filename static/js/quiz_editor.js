@@ -111,7 +111,7 @@
 
     function announce(text) {
       status.textContent = "";
-      // A fresh text node each time, so the same words twice are announced twice.
+      // Emptied, then filled a moment later: the same words twice are still read twice.
       window.setTimeout(function () {
         status.textContent = text;
       }, 50);
