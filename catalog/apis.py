@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsInstructor, IsSignedIn
+from accounts.roles import user_id_of
 from catalog import selectors, services
 from catalog.api_fields import document_fields, input_field, output_field
 from catalog.catalog_cache import catalog_cached
@@ -36,6 +37,7 @@ from catalog.documents import (
     ReadingMode,
     stored_value,
 )
+from catalog.enrollment_cache import enrollment_rendered_cached
 from catalog.video_state import lesson_video_duration, lesson_video_state
 from learnstream.api_pages import list_of, list_response, numbered_links
 from learnstream.api_schema import name_nested_serializers, problem
@@ -178,14 +180,22 @@ class CourseDetailApi(APIView):
             del data["enrollment"]
             return public.id, JSONRenderer().render(data)
 
+        def encode_enrollment() -> bytes:
+            enrollment = selectors.enrollment_summary(
+                selectors.enrollment_get(user=request.user, course_id=course_id)
+            )
+            if enrollment is None:
+                return b"null"
+            return JSONRenderer().render(EnrollmentSummarySerializer(enrollment).data)
+
         course_id, body = catalog_cached("detail-json", {"slug": slug}, encode_public)
-        enrollment = selectors.enrollment_summary(
-            selectors.enrollment_get(user=request.user, course_id=course_id)
-        )
+        viewer_id = user_id_of(request.user)
         tail = (
-            JSONRenderer().render(EnrollmentSummarySerializer(enrollment).data)
-            if enrollment
-            else b"null"
+            b"null"
+            if viewer_id is None
+            else enrollment_rendered_cached(
+                user_id=viewer_id, course_id=course_id, render=encode_enrollment
+            )
         )
         return _json_response(body[:-1] + b',"enrollment":' + tail + b"}")
 
