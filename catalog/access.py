@@ -66,6 +66,8 @@ class LessonAccess:
     facts: LessonFacts
     is_course_staff: bool
     can_watch: bool
+    # The cache entries the caller asked to have read along (`also`): missing keys are absent.
+    also: dict[str, Any] = field(default_factory=dict)
 
 
 def _facts_key(lesson_id: str) -> str:
@@ -125,19 +127,28 @@ def lesson_facts_get(*, lesson_id: Any) -> LessonFacts:
     return _facts_cached_or_loaded(lesson_oid, cache_get(_facts_key(str(lesson_oid))))
 
 
-def _facts_and_enrolment(lesson_oid: ObjectId, user_id: int | None) -> tuple[LessonFacts, Any]:
-    """The lesson's facts and, when the lesson's course is known from an earlier request,
-    the viewer's cached enrolment entry (None if not fetched or not cached): one MGET."""
+def _facts_and_enrolment(
+    lesson_oid: ObjectId, user_id: int | None, also: tuple[str, ...] = ()
+) -> tuple[LessonFacts, Any, dict[str, Any]]:
+    """The lesson's facts, when the lesson's course is known from an earlier request the
+    viewer's cached enrolment entry (None if not fetched or not cached), and the entries
+    of `also`: one MGET."""
     lesson_key = str(lesson_oid)
     course_hint = _COURSE_HINTS.get(lesson_key)
-    if user_id is None or course_hint is None:
-        return lesson_facts_get(lesson_id=lesson_oid), None
-    facts_key, enrolment_key = _facts_key(lesson_key), enrollment_cache_key(user_id, course_hint)
-    found = cache_get_many([facts_key, enrolment_key])
+    if not also and (user_id is None or course_hint is None):
+        return lesson_facts_get(lesson_id=lesson_oid), None, {}
+    facts_key = _facts_key(lesson_key)
+    enrolment_key = (
+        enrollment_cache_key(user_id, course_hint)
+        if user_id is not None and course_hint is not None
+        else None
+    )
+    found = cache_get_many([facts_key, *([enrolment_key] if enrolment_key else []), *also])
     facts = _facts_cached_or_loaded(lesson_oid, found.get(facts_key))
-    if facts.course_id != course_hint:
-        return facts, None
-    return facts, found.get(enrolment_key)
+    extra = {key: found[key] for key in also if key in found}
+    if enrolment_key is None or facts.course_id != course_hint:
+        return facts, None, extra
+    return facts, found.get(enrolment_key), extra
 
 
 def lesson_facts_invalidate(*, lesson_ids: list[Any]) -> None:
@@ -150,20 +161,23 @@ def course_is_staff(*, user: Viewer, instructor_ids: tuple[int, ...] | list[int]
     return is_admin(user) or (has_staff_powers(user) and user_id_of(user) in instructor_ids)
 
 
-def lesson_get_for_viewer(*, user: Viewer, lesson_id: Any) -> LessonAccess:
-    """Raises NotFound when the viewer may not even know the lesson exists."""
+def lesson_get_for_viewer(
+    *, user: Viewer, lesson_id: Any, also: tuple[str, ...] = ()
+) -> LessonAccess:
+    """Raises NotFound when the viewer may not even know the lesson exists. `also`: cache
+    keys the caller reads next, fetched in the same round trip (`LessonAccess.also`)."""
     lesson_oid = object_id_or_404(lesson_id, "Lesson")
     user_id = user_id_of(user)
-    facts, enrolment_entry = _facts_and_enrolment(lesson_oid, user_id)
+    facts, enrolment_entry, extra = _facts_and_enrolment(lesson_oid, user_id, also)
     if course_is_staff(user=user, instructor_ids=facts.instructor_ids):
-        return LessonAccess(facts=facts, is_course_staff=True, can_watch=True)
+        return LessonAccess(facts=facts, is_course_staff=True, can_watch=True, also=extra)
     if not (facts.course_published and facts.in_published_version):
         raise NotFound("Lesson not found.")
     can_watch = is_signed_in(user) and (
         facts.is_preview
         or _is_enrolled(user_id=user_id, course_id=facts.course_id, entry=enrolment_entry)
     )
-    return LessonAccess(facts=facts, is_course_staff=False, can_watch=can_watch)
+    return LessonAccess(facts=facts, is_course_staff=False, can_watch=can_watch, also=extra)
 
 
 def _is_enrolled(*, user_id: int | None, course_id: str, entry: Any) -> bool:
@@ -173,9 +187,11 @@ def _is_enrolled(*, user_id: int | None, course_id: str, entry: Any) -> bool:
     return enrollment_is_active(user_id=user_id, course_id=course_id)
 
 
-def lesson_get_watchable(*, user: Viewer, lesson_id: Any) -> LessonAccess:
+def lesson_get_watchable(
+    *, user: Viewer, lesson_id: Any, also: tuple[str, ...] = ()
+) -> LessonAccess:
     """Raises NotFound, then PermissionDenied (enrol first) — the contract's order."""
-    access = lesson_get_for_viewer(user=user, lesson_id=lesson_id)
+    access = lesson_get_for_viewer(user=user, lesson_id=lesson_id, also=also)
     if not access.can_watch:
         raise PermissionDenied("Enrol in this course to watch this lesson.")
     return access

@@ -1,6 +1,9 @@
-"""The enrolment check every access decision uses, cached and invalidated on change."""
+"""The enrolment check every access decision uses, and the viewer's enrolment as the course
+detail renders it, cached and invalidated on change."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.db import transaction
 
@@ -17,6 +20,10 @@ def enrollment_cache_key(user_id: int, course_id: str) -> str:
 
 
 _key = enrollment_cache_key
+
+
+def _rendered_key(user_id: int, course_id: str) -> str:
+    return f"enrolment-rendered:v1:{user_id}:{course_id}"
 
 
 def enrollment_from_cached(value: object) -> bool | None:
@@ -39,9 +46,23 @@ def enrollment_is_active(*, user_id: int | None, course_id: str) -> bool:
     return active
 
 
+def enrollment_rendered_cached(
+    *, user_id: int, course_id: str, render: Callable[[], bytes]
+) -> bytes:
+    """The learner's enrolment in the course (or its absence) as `render` encodes it, cached
+    until the enrolment changes (`enrollment_cache_invalidate` drops it with the check)."""
+    key = _rendered_key(user_id, course_id)
+    cached = cache_get(key)
+    if isinstance(cached, bytes):
+        return cached
+    rendered = render()
+    cache_set(key, rendered, timeout=ENROLLMENT_TTL_S)
+    return rendered
+
+
 def enrollment_cache_invalidate(*, user_id: int, course_id: str) -> None:
     """Call inside the transaction that changes the row: the entry is dropped now and again
     once the change commits, so a reader racing the commit cannot keep a stale answer."""
-    keys = [_key(user_id, course_id)]
+    keys = [_key(user_id, course_id), _rendered_key(user_id, course_id)]
     cache_delete_many(keys)
     transaction.on_commit(lambda: cache_delete_many(keys))

@@ -52,6 +52,11 @@ def cache_set(key: str, value: Any, timeout: int) -> None:
     _tolerating_outage("set", lambda: cache.set(key, value, timeout=timeout), None)
 
 
+def cache_add(key: str, value: Any, timeout: int) -> bool:
+    """Set `key` only if it is absent; True if this call set it (False on an outage)."""
+    return bool(_tolerating_outage("add", lambda: cache.add(key, value, timeout=timeout), False))
+
+
 def cache_delete_many(keys: list[str]) -> None:
     if keys:
         _tolerating_outage("delete", lambda: cache.delete_many(keys), None)

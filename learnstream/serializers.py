@@ -5,6 +5,7 @@ one and hands back its data (a 400 through DRF's exception handler otherwise).""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from rest_framework import serializers
@@ -47,3 +48,13 @@ def no_store(response: Any) -> Any:
     results) so no shared cache keeps it."""
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """What DRF's DateTimeField renders under USE_TZ/UTC (MongoDB hands back naive UTC), for
+    responses built without a serializer on hot paths."""
+    if moment is None:
+        return None
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    text = aware.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -24,6 +24,7 @@ from playback.captions_services import (
     caption_lesson_for_staff,
     caption_track_url,
 )
+from playback.playback_source import CaptionTrack
 
 
 @dataclass(frozen=True)
@@ -83,34 +84,19 @@ def caption_detail_for_staff(*, user: Viewer, lesson_id: Any, caption_id: Any) -
 
 
 def playback_captions(
-    *, lesson_oid: ObjectId, asset_id: str, playback_id: str, token: str
+    *, tracks: tuple[CaptionTrack, ...], playback_id: str, token: str
 ) -> list[PlaybackCaption]:
-    """The ready text tracks of the asset students play, each with a signed WebVTT URL that
-    works as long as the video token."""
-    rows = (
-        Caption._get_collection()
-        .find(
-            {
-                "lesson_id": lesson_oid,
-                "current.state": CaptionState.READY,
-                "current.asset_id": asset_id,
-            },
-            {"language": 1, "label": 1, "closed_captions": 1, "current.track_id": 1},
-        )
-        .sort("language", 1)
-    )
+    """The ready text tracks of the asset students play (`playback_source`), each with a
+    signed WebVTT URL that works as long as the video token."""
     return [
         PlaybackCaption(
-            id=str(row["_id"]),
-            language=row["language"],
-            label=row["label"],
-            closed_captions=bool(row.get("closed_captions")),
-            url=caption_track_url(
-                playback_id=playback_id, track_id=row["current"]["track_id"], token=token
-            ),
+            id=track.id,
+            language=track.language,
+            label=track.label,
+            closed_captions=track.closed_captions,
+            url=caption_track_url(playback_id=playback_id, track_id=track.track_id, token=token),
         )
-        for row in rows
-        if row["current"].get("track_id")
+        for track in tracks
     ]
 
 

@@ -48,6 +48,7 @@ from playback import captions_format, mux_client
 from playback import signing as playback_signing
 from playback.captions_documents import Caption, CaptionSource, CaptionState
 from playback.captions_search import search_index_invalidate
+from playback.playback_source import playback_source_changed
 
 logger = logging.getLogger(__name__)
 
@@ -333,6 +334,7 @@ def caption_delete(*, user: Viewer, lesson_id: Any, caption_id: Any) -> None:
                     asset_id=generation.asset_id, track_id=generation.track_id
                 )
     _captions().delete_one({"_id": caption.id})
+    captions_changed(course_id=facts.course_id, lesson_oid=caption.lesson_id)
     lesson_audit(
         actor=user,
         action="caption.delete",
@@ -586,15 +588,17 @@ def _promote(*, caption_oid: ObjectId, rev: str, track_id: str) -> bool:
     }
     if _captions().update_one(query, update).modified_count != 1:
         return False
-    transcripts_changed(course_id=doc["course_id"])
+    captions_changed(course_id=doc["course_id"], lesson_oid=doc["lesson_id"])
     if replaced and replaced.get("track_id") != track_id and replaced.get("state") != C.DELETED:
         _retire_track(replaced)
     return True
 
 
-def transcripts_changed(*, course_id: Any) -> None:
-    """Bump the course's transcript stamp: course search rebuilds its index on next use."""
-
+def captions_changed(*, course_id: Any, lesson_oid: ObjectId) -> None:
+    """Call after a write that changes the captions students get (a version became ready,
+    a served one was deleted): playback requests stop serving the lesson's cached tracks,
+    and course search rebuilds its index on next use."""
+    playback_source_changed(lesson_oid=lesson_oid)
     search_index_invalidate(course_id=str(course_id))
 
 
@@ -616,6 +620,11 @@ def track_event_process(*, event_type: str, data: dict[str, Any]) -> bool:
                 {"$set": {f"{slot}.track_id": track_id}},
             )
             changed |= result.modified_count == 1
+            if slot == "current" and result.modified_count == 1:
+                # A served version without a track id serves nothing until it has one.
+                doc = _captions().find_one({"_id": caption_oid}, {"course_id": 1, "lesson_id": 1})
+                if doc:
+                    captions_changed(course_id=doc["course_id"], lesson_oid=doc["lesson_id"])
         changed |= _learn_asset(caption_oid=caption_oid, rev=rev, data=data)
         return changed
     if event_type in ("video.asset.track.ready", "video.asset.track.errored"):
@@ -637,9 +646,9 @@ def track_event_process(*, event_type: str, data: dict[str, Any]) -> bool:
         for slot in ("pending", "current"):
             changed |= _move(caption_oid=caption_oid, slot=slot, rev=rev, to=C.DELETED, changes={})
         if changed:
-            doc = _captions().find_one({"_id": caption_oid}, {"course_id": 1})
+            doc = _captions().find_one({"_id": caption_oid}, {"course_id": 1, "lesson_id": 1})
             if doc:
-                transcripts_changed(course_id=doc["course_id"])
+                captions_changed(course_id=doc["course_id"], lesson_oid=doc["lesson_id"])
         return changed
     return False
 

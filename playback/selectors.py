@@ -21,8 +21,10 @@ from catalog.video_state import (
     lesson_video_state,
 )
 from learnstream.errors import NotFound, PermissionDenied, ServiceUnavailable, VideoNotReady
+from learnstream.ids import object_id_or_404
 from playback import signing
 from playback.captions_selectors import PlaybackCaption, playback_captions
+from playback.playback_source import playback_source_get, playback_source_keys
 from tracking.selectors import CourseProgress, course_progress_of_version, progress_resume_position
 from tracking.viewing import view_issue
 
@@ -63,14 +65,15 @@ def _lesson_video(lesson_oid: ObjectId) -> Lesson:
 
 def lesson_playback_get(*, user: Viewer, lesson_id: Any) -> LessonPlayback:
     """Signed playback for a viewer who may watch: 404, then 403 (no token), then 409."""
-    access = lesson_get_watchable(user=user, lesson_id=lesson_id)
-    lesson = _lesson_video(ObjectId(access.facts.lesson_id))
-    if not lesson_has_ready_video(lesson):
+    lesson_oid = object_id_or_404(lesson_id, "Lesson")
+    # What students play is read in the access check's cache round trip.
+    keys = playback_source_keys(lesson_id=str(lesson_oid))
+    access = lesson_get_watchable(user=user, lesson_id=lesson_oid, also=keys)
+    source = playback_source_get(lesson_id=access.facts.lesson_id, cached=access.also)
+    if source is None:
         raise VideoNotReady("This lesson has no playable video yet.")
-    playback_id: str = lesson.video.current.playback_id
-    tokens = signing.playback_tokens_issue(
-        playback_id=playback_id, duration_s=lesson_video_duration(lesson)
-    )
+    playback_id = source.playback_id
+    tokens = signing.playback_tokens_issue(playback_id=playback_id, duration_s=source.duration_s)
     viewer_id = user_id_of(user)
     resume = (
         progress_resume_position(user_id=viewer_id, lesson_id=access.facts.lesson_id)
@@ -91,10 +94,7 @@ def lesson_playback_get(*, user: Viewer, lesson_id: Any) -> LessonPlayback:
         expires_at=tokens.expires_at,
         resume_position_s=float(resume),
         captions=playback_captions(
-            lesson_oid=lesson.id,
-            asset_id=lesson.video.current.asset_id,
-            playback_id=playback_id,
-            token=tokens.video,
+            tracks=source.captions, playback_id=playback_id, token=tokens.video
         ),
     )
 

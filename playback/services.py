@@ -49,6 +49,7 @@ from playback.captions_services import (
     upload_captions_withdraw,
 )
 from playback.models import WebhookEvent
+from playback.playback_source import playback_source_changed
 
 logger = logging.getLogger(__name__)
 
@@ -505,9 +506,11 @@ def _asset_deleted(*, lesson_oid: ObjectId, asset_id: str, now: datetime) -> boo
 
 
 def lesson_video_changed(*, lesson_oid: ObjectId) -> None:
-    """The playable video (and so the lesson's duration) changed: drop the cached lesson
-    facts, and let the catalogue recompute the published duration and retire its cached
-    listings (has_video and durations show there)."""
+    """The playable video (and so the lesson's duration) changed: retire what playback
+    requests serve from the cache, drop the cached lesson facts, and let the catalogue
+    recompute the published duration and retire its cached listings (has_video and
+    durations show there)."""
+    playback_source_changed(lesson_oid=lesson_oid)
     lesson_facts_invalidate(lesson_ids=[lesson_oid])
     doc = _lessons().find_one({"_id": lesson_oid}, {"course_id": 1})
     if doc is not None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -26,6 +25,7 @@ from catalog.selectors import course_get_for_instructor
 from learnstream.api_schema import name_nested_serializers, problem
 from learnstream.errors import NotFound
 from learnstream.ids import object_id_or_404
+from learnstream.serializers import iso_utc
 from tracking import analytics
 from tracking.selectors import ProgressState, course_progress_for_viewer
 from tracking.services import progress_mark_complete, progress_record_heartbeat, progress_reset
@@ -78,15 +78,6 @@ class ProgressOutputSerializer(serializers.Serializer):
     )
 
 
-def _iso_utc(moment: datetime | None) -> str | None:
-    """What DRF's DateTimeField renders under USE_TZ/UTC (MongoDB hands back naive UTC)."""
-    if moment is None:
-        return None
-    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    text = aware.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 def progress_payload(state: ProgressState) -> dict[str, Any]:
     """ProgressOutputSerializer's output, built directly: the heartbeat is the hottest path
     and a DRF serializer (field deep-copies per instance) costs more than the dict it makes.
@@ -97,7 +88,7 @@ def progress_payload(state: ProgressState) -> dict[str, Any]:
         "coverage": float(state.coverage),
         "watch_time_s": float(state.watch_time_s),
         "completed": state.completed,
-        "completed_at": _iso_utc(state.completed_at),
+        "completed_at": iso_utc(state.completed_at),
         "duration_s": float(state.duration_s),
         "credited_s": None if state.credited_s is None else float(state.credited_s),
     }

@@ -53,6 +53,11 @@ logger = logging.getLogger(__name__)
 _PREFIX = "ls:{progress}:"
 STATE_PREFIX = _PREFIX + "s:"
 SEEN_PREFIX = _PREFIX + "seen:"
+NOTHING_PREFIX = _PREFIX + "none:"
+# How long "this learner has no progress on this lesson" is remembered for the resume read:
+# far shorter than a live state, so only a progress document written while Redis was
+# unreachable (beats then go to MongoDB directly) can outlast it, and for no longer than this.
+NOTHING_SAVED_TTL_S = 300
 DIRTY_KEY = _PREFIX + "dirty"
 INFLIGHT_KEY = _PREFIX + "inflight"
 
@@ -144,9 +149,11 @@ return {'ok', tostring(now), tostring(newly), string.format(fmt, tonumber(ARGV[4
   string.format(fmt, duration), string.format(fmt, credit)}
 """
 
-# KEYS: state.  ARGV: ttl_s, then field, value pairs.  Seeds only a state that is absent.
+# KEYS: state, nothing-saved mark.  ARGV: ttl_s, then field, value pairs.  Seeds only a
+# state that is absent; the (user, lesson) is then no longer one with nothing saved.
 _SEED_SCRIPT = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
 return 1
@@ -192,6 +199,14 @@ for _, m in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
   if string.sub(m, 1, string.len(ARGV[1]) + 1) == ARGV[1] .. '|' then claimed = 1 end
 end
 return {state, claimed}
+"""
+
+# KEYS: state, nothing-saved mark.  ARGV: ttl_s.  Marks a (user, lesson) without any saved
+# progress, unless a live state appeared meanwhile (a first beat seeds one and drops the mark).
+_NOTHING_SAVED_SCRIPT = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('SET', KEYS[2], '1', 'EX', tonumber(ARGV[1]), 'NX')
+return 1
 """
 
 _scripts: dict[str, Any] = {}
@@ -424,12 +439,42 @@ def snapshot_read(*, user_id: int, lesson_id: ObjectId) -> Snapshot | None:
     return snapshot_from_fields(member, fields) if fields else None
 
 
+def resume_fields(*, user_id: int, lesson_id: ObjectId) -> dict[str, Any] | None:
+    """What the resume position reads (`tracking.selectors`), in one round trip: the live
+    state's position, duration and completion shaped as the document's fields; {} when the
+    (user, lesson) is known to have no progress at all (`resume_nothing_saved`); None when
+    neither is known here (MongoDB answers)."""
+    member = member_of(user_id, lesson_id)
+    pipe = redis_client().pipeline(transaction=False)
+    pipe.hmget(STATE_PREFIX + member, "pos", "dur", "done")
+    pipe.exists(NOTHING_PREFIX + member)
+    (position, duration, done), nothing = pipe.execute()
+    if position is not None:
+        return {
+            "position_s": float(position),
+            "duration_s": float(duration or 0.0),
+            "completed_at": _moment(done),
+        }
+    return {} if nothing else None
+
+
+def resume_nothing_saved(*, user_id: int, lesson_id: ObjectId) -> None:
+    """MongoDB has no progress of the learner on the lesson: remember it for a while, unless
+    a live state appeared meanwhile. The first beat's seeding drops the mark."""
+    member = member_of(user_id, lesson_id)
+    _script("nothing-saved", _NOTHING_SAVED_SCRIPT)(
+        keys=[STATE_PREFIX + member, NOTHING_PREFIX + member], args=[NOTHING_SAVED_TTL_S]
+    )
+
+
 def _seed(state_key: str, *, user_id: int, lesson_id: ObjectId) -> None:
     document = LessonProgress._get_collection().find_one(
         {"user_id": user_id, "lesson_id": lesson_id}
     )
+    member = state_key[len(STATE_PREFIX) :]
     _script("seed", _SEED_SCRIPT)(
-        keys=[state_key], args=[settings.PROGRESS_LIVE_STATE_TTL_S, *_seed_fields(document)]
+        keys=[state_key, NOTHING_PREFIX + member],
+        args=[settings.PROGRESS_LIVE_STATE_TTL_S, *_seed_fields(document)],
     )
 
 

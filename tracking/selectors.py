@@ -8,12 +8,14 @@ because only lessons of that version are counted as completed.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
 from django.conf import settings
+from redis.exceptions import RedisError
 
 from accounts.roles import Viewer, user_id_of
 from catalog.access import course_is_staff
@@ -22,6 +24,8 @@ from catalog.enrollment_cache import enrollment_is_active
 from catalog.selectors import course_get_published_by_slug
 from learnstream.errors import PermissionDenied
 from learnstream.ids import is_object_id
+from learnstream.outages import outage_record
+from tracking import progress_buffer
 from tracking.documents import LessonProgress
 
 
@@ -102,13 +106,32 @@ def progress_get(*, user_id: int, lesson_id: str) -> ProgressState | None:
 
 
 def progress_resume_position(*, user_id: int, lesson_id: str) -> float:
-    """Where the player should start for this learner (0 when nothing is saved)."""
+    """Where the player should start for this learner (0 when nothing is saved).
+
+    The live state in Redis, when the learner has one for the lesson, is the newest
+    progress there is (MongoDB gets it from the flusher, a few seconds later): it is read
+    first, together with the mark of a learner known to have nothing saved on the lesson;
+    MongoDB answers when neither is there (or Redis is unreachable)."""
     if not is_object_id(str(lesson_id)):
         return 0.0
+    lesson_oid = ObjectId(str(lesson_id))
+    live = progress_buffer.enabled()
+    if live:
+        try:
+            fields = progress_buffer.resume_fields(user_id=int(user_id), lesson_id=lesson_oid)
+        except RedisError as exc:
+            if not outage_record(exc):
+                raise
+            fields, live = None, False
+        if fields is not None:
+            return _resume_from(fields)
     document = LessonProgress._get_collection().find_one(
-        {"user_id": int(user_id), "lesson_id": ObjectId(str(lesson_id))},
+        {"user_id": int(user_id), "lesson_id": lesson_oid},
         {"position_s": True, "duration_s": True, "completed_at": True},
     )
+    if document is None and live:
+        with contextlib.suppress(RedisError):
+            progress_buffer.resume_nothing_saved(user_id=int(user_id), lesson_id=lesson_oid)
     return _resume_from(document)
 
 

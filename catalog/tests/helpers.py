@@ -28,3 +28,28 @@ def catalogue_state(course_id: Any) -> dict[str, Any]:
             CourseVersion.objects(course_id=course_id).order_by("version").as_pymongo()
         ),
     }
+
+
+def cache_calls(monkeypatch: Any, names: tuple[str, ...] = ("get", "get_many", "set")) -> list[str]:
+    """From now on, the names of the cache methods called (the outermost ones only: locmem's
+    get_many calls get itself), in order."""
+    from django.core.cache import cache
+
+    calls: list[str] = []
+    depth = [0]
+
+    def counting(name: str, original: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if depth[0] == 0:
+                calls.append(name)
+            depth[0] += 1
+            try:
+                return original(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in names:
+        monkeypatch.setattr(cache, name, counting(name, getattr(cache, name)))
+    return calls

@@ -4,6 +4,7 @@ from catalog.access import lesson_get_for_viewer, lesson_get_watchable
 from catalog.documents import Lesson
 from catalog.services import enrollment_cancel, enrollment_create
 from catalog.tests.factories import CourseFactory, LessonFactory, published_course
+from catalog.tests.helpers import cache_calls
 from learnstream.errors import NotFound, PermissionDenied
 
 pytestmark = pytest.mark.django_db
@@ -57,29 +58,11 @@ def test_a_repeated_check_is_one_cache_round_trip_and_no_query(
 ):
     """After the first check in this process, the facts and the enrolment come back in one
     get_many; a cancelled enrolment is still seen at once (its entry is dropped)."""
-    from django.core.cache import cache
-
     course = published_course(owner=instructor)
     lesson = first_lesson(course)
     enrollment_create(user=student, course=course)
     lesson_get_watchable(user=student, lesson_id=str(lesson.id))  # learns the course hint
-    calls: list[str] = []
-    depth = [0]  # locmem's get_many calls get itself: count only the outermost calls
-
-    def counting(name, original):
-        def call(*args, **kwargs):
-            if depth[0] == 0:
-                calls.append(name)
-            depth[0] += 1
-            try:
-                return original(*args, **kwargs)
-            finally:
-                depth[0] -= 1
-
-        return call
-
-    for name in ("get", "get_many"):
-        monkeypatch.setattr(cache, name, counting(name, getattr(cache, name)))
+    calls = cache_calls(monkeypatch, ("get", "get_many"))
     with django_assert_num_queries(0):
         assert lesson_get_watchable(user=student, lesson_id=str(lesson.id)).can_watch is True
     assert calls == ["get_many"]

@@ -10,12 +10,13 @@ import pytest
 from rest_framework.renderers import JSONRenderer
 
 from catalog.apis import CourseDetailApi, EnrollmentSummarySerializer
-from catalog.catalog_cache import catalog_cache_bump
+from catalog.catalog_cache import catalog_cache_bump, catalog_cached
 from catalog.documents import Course
 from catalog.models import Enrollment
 from catalog.selectors import course_detail_for_viewer
-from catalog.services import enrollment_create
+from catalog.services import enrollment_cancel, enrollment_create
 from catalog.tests.factories import published_course
+from catalog.tests.helpers import cache_calls
 from devtools.clients import client_for
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +91,36 @@ def test_unknown_and_malformed_slugs_are_404_and_not_cached(instructor):
     catalog_cache_bump()
     assert client_for(None).get("/api/v1/courses/no-such-course").status_code == 200
     assert client_for(None).get("/api/v1/courses/Bad%20Slug!").status_code == 404
+
+
+def test_a_change_while_an_entry_is_computed_is_never_served():
+    """The catalogue changes after a request read it and before it stored what it read: the
+    entry it stores does not count, and the next request computes afresh."""
+
+    def compute_then_change() -> str:
+        catalog_cache_bump()  # a writer lands between the read and the fill
+        return "before the change"
+
+    assert catalog_cached("probe", {}, compute_then_change) == "before the change"
+    assert catalog_cached("probe", {}, lambda: "after the change") == "after the change"
+    assert catalog_cached("probe", {}, lambda: "not computed") == "after the change"
+
+
+def test_a_hit_is_one_cache_round_trip(instructor, monkeypatch):
+    published_course(owner=instructor, slug="one-trip")
+    assert client_for(None).get("/api/v1/courses/one-trip").status_code == 200
+    calls = cache_calls(monkeypatch)
+    assert client_for(None).get("/api/v1/courses/one-trip").status_code == 200
+    assert calls == ["get_many"]
+
+
+def test_the_viewers_enrolment_shows_its_change_at_once(instructor, student):
+    course = published_course(owner=instructor, slug="enrol-change")
+    url = "/api/v1/courses/enrol-change"
+    assert client_for(student).get(url).json()["enrollment"] is None
+    enrollment_create(user=student, course=course)
+    assert client_for(student).get(url).json()["enrollment"]["status"] == "active"
+    assert client_for(student).get(url).json()["enrollment"]["status"] == "active"  # cached
+    enrollment_cancel(user=student, course_id=str(course.id))
+    assert client_for(student).get(url).json()["enrollment"]["status"] == "cancelled"
+    assert client_for(None).get(url).json()["enrollment"] is None

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from catalog.documents import Lesson
 from catalog.lesson_video import LessonVideo, VideoGeneration, VideoState
+from playback.playback_source import playback_source_changed
 
 
 def sign(body: bytes, secret: str, timestamp: int | None = None) -> str:
@@ -86,7 +87,8 @@ def set_video(
     current: dict | None = None,
     pending: dict | None = None,
 ) -> Lesson:
-    """Put a lesson's video in a given state, as the webhooks would have left it."""
+    """Put a lesson's video in a given state, as the webhooks would have left it (and, as
+    their writer does, retire what playback requests serve from the cache)."""
     now = timezone.now()
 
     def generation(fields: dict | None) -> VideoGeneration | None:
@@ -98,6 +100,7 @@ def set_video(
     duration = (current or {}).get("duration_s") if (current or {}).get("state") else None
     lesson.duration_s = float(duration or 0)
     lesson.save()
+    playback_source_changed(lesson_oid=lesson.id)
     return lesson
 
 

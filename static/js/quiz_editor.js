@@ -6,7 +6,9 @@
 //   q-count follows, and each row's hidden position (q-<n>-order) is its place, so the
 //   server saves the questions in the order shown;
 // - "Move question N up/down" reorders the rows;
-// - "Add a choice to question N" opens a new line in the choices (one choice a line);
+// - a choice question's choices become one field each ("Add a choice to question N",
+//   "Remove choice K of question N", Enter in a choice adds the next one), written back
+//   one a line into the choices textarea the server reads;
 // - choices show for choice questions only, tolerance for numeric ones;
 // - "use the preview's current time" fills a question's at_s from the preview player.
 // Every change is announced in the polite status line, and focus goes where the work
@@ -43,6 +45,14 @@
       down: "Move question " + number + " down",
       remove: "Remove question " + number,
       addChoice: "Add a choice to question " + number,
+      choices: "Choices of question " + number,
+    };
+  }
+
+  function choiceLabels(choice, question) {
+    return {
+      label: "Choice " + choice,
+      remove: "Remove choice " + choice + " of question " + question,
     };
   }
 
@@ -51,11 +61,13 @@
     return { choices: WITH_CHOICES.indexOf(kind) !== -1, numeric: kind === "numeric" };
   }
 
-  // `text` with an empty last line for the next choice, and where the caret goes.
-  function withNewChoiceLine(text) {
-    var value = String(text).replace(/\s+$/, "");
-    value = value ? value + "\n" : "";
-    return { value: value, caret: value.length };
+  // The choices textarea's lines as one value a field: trailing empty lines dropped, and
+  // at least two fields to start from.
+  function splitChoices(text) {
+    var lines = String(text).replace(/\r/g, "").split("\n");
+    while (lines.length && !lines[lines.length - 1].trim()) lines.pop();
+    while (lines.length < 2) lines.push("");
+    return lines;
   }
 
   function byId(root, id) {
@@ -99,7 +111,7 @@
 
     function announce(text) {
       status.textContent = "";
-      // A fresh text node each time, so the same words twice are announced twice.
+      // Emptied, then filled a moment later: the same words twice are still read twice.
       window.setTimeout(function () {
         status.textContent = text;
       }, 50);
@@ -140,6 +152,7 @@
         row.querySelector("[data-quiz-remove]").textContent = labels.remove;
         var addChoice = row.querySelector("[data-quiz-add-choice]");
         if (addChoice) addChoice.textContent = labels.addChoice;
+        labelChoices(row, index + 1);
       });
       count.value = String(all.length);
       addButton.setAttribute("aria-disabled", all.length >= max ? "true" : "false");
@@ -150,8 +163,7 @@
       row.querySelectorAll("[data-quiz-order-row], [data-quiz-remove-row]").forEach(function (part) {
         part.hidden = true;
       });
-      var addChoice = row.querySelector("[data-quiz-add-choice]");
-      if (addChoice) addChoice.hidden = false;
+      buildChoices(row);
       showForKind(row);
     }
 
@@ -205,16 +217,97 @@
       announce("Question " + (from + 1) + " moved " + direction + ": it is now question " + (to + 1) + ".");
     }
 
-    function addChoice(row) {
-      var choices = row.querySelector("[data-quiz-choices]");
-      if (!choices) return;
-      var next = withNewChoiceLine(choices.value);
-      choices.value = next.value;
-      choices.rows = Math.max(2, next.value.split("\n").length + 1);
-      choices.focus();
-      choices.setSelectionRange(next.caret, next.caret);
+    // Choices, one field each, in place of the textarea (which stays the one submitted).
+    function buildChoices(row) {
+      var textarea = row.querySelector("[data-quiz-choices]");
+      var addChoice = row.querySelector("[data-quiz-add-choice]");
+      if (!textarea || !addChoice) return;
+      var list = document.createElement("ol");
+      list.className = "ls-quiz-choice-list";
+      list.setAttribute("data-quiz-choice-list", "");
+      splitChoices(textarea.value).forEach(function (value) {
+        list.appendChild(choiceItem(textarea, value));
+      });
+      textarea.parentNode.insertBefore(list, textarea);
+      textarea.hidden = true;
+      addChoice.hidden = false;
+      var help = row.querySelector("[data-quiz-for=choices] .help");
+      if (help) help.textContent = "Empty choices are left out.";
+    }
+
+    function choiceItem(textarea, value) {
+      var item = document.createElement("li");
+      item.setAttribute("data-quiz-choice", "");
+      var label = document.createElement("label");
+      var input = document.createElement("input");
+      input.type = "text";
+      input.size = 40;
+      input.value = value;
+      input.setAttribute("data-quiz-choice-input", "");
+      ["aria-describedby", "aria-invalid"].forEach(function (name) {
+        var given = textarea.getAttribute(name);
+        if (given) input.setAttribute(name, given);
+      });
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "button";
+      remove.setAttribute("data-quiz-remove-choice", "");
+      item.appendChild(label);
+      item.appendChild(input);
+      item.appendChild(remove);
+      return item;
+    }
+
+    function labelChoices(row, number) {
+      var list = row.querySelector("[data-quiz-choice-list]");
+      if (!list) return;
+      list.setAttribute("aria-label", rowLabels(number).choices);
+      var prefix = renumberValue("q-0-", number - 1);
+      list.querySelectorAll("[data-quiz-choice]").forEach(function (item, index) {
+        var labels = choiceLabels(index + 1, number);
+        var id = prefix + "choice-" + index;
+        var label = item.querySelector("label");
+        label.textContent = labels.label;
+        label.setAttribute("for", id);
+        item.querySelector("input").id = id;
+        item.querySelector("[data-quiz-remove-choice]").textContent = labels.remove;
+      });
+    }
+
+    function syncChoices(row) {
+      var textarea = row.querySelector("[data-quiz-choices]");
+      var values = Array.prototype.map.call(
+        row.querySelectorAll("[data-quiz-choice-input]"),
+        function (input) {
+          return input.value;
+        }
+      );
+      textarea.value = values.join("\n");
+    }
+
+    function addChoice(row, after) {
+      var list = row.querySelector("[data-quiz-choice-list]");
+      var item = choiceItem(row.querySelector("[data-quiz-choices]"), "");
+      list.insertBefore(item, after ? after.nextSibling : null);
       var number = rows().indexOf(row) + 1;
-      announce("New choice line in question " + number + ".");
+      labelChoices(row, number);
+      syncChoices(row);
+      item.querySelector("input").focus();
+      var place = Array.prototype.indexOf.call(list.children, item) + 1;
+      announce("Choice " + place + " added to question " + number + ".");
+    }
+
+    function removeChoice(row, item) {
+      var list = row.querySelector("[data-quiz-choice-list]");
+      var place = Array.prototype.indexOf.call(list.children, item);
+      var next = item.nextElementSibling;
+      item.remove();
+      var number = rows().indexOf(row) + 1;
+      labelChoices(row, number);
+      syncChoices(row);
+      if (next) next.querySelector("input").focus();
+      else row.querySelector("[data-quiz-add-choice]").focus();
+      announce("Choice " + (place + 1) + " removed from question " + number + ".");
     }
 
     form.addEventListener("click", function (event) {
@@ -228,8 +321,25 @@
       } else if (row && button.hasAttribute("data-quiz-move")) {
         move(row, button.getAttribute("data-quiz-move"), button);
       } else if (row && button.hasAttribute("data-quiz-add-choice")) {
-        addChoice(row);
+        addChoice(row, null);
+      } else if (row && button.hasAttribute("data-quiz-remove-choice")) {
+        removeChoice(row, button.closest("[data-quiz-choice]"));
       }
+    });
+    form.addEventListener("input", function (event) {
+      if (event.target.hasAttribute("data-quiz-choice-input")) {
+        syncChoices(event.target.closest("[data-quiz-question]"));
+      }
+    });
+    // Enter in a choice goes on to the next choice, empty, or adds one, rather than saving
+    // the quiz half-written.
+    form.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || !event.target.hasAttribute("data-quiz-choice-input")) return;
+      event.preventDefault();
+      var item = event.target.closest("li");
+      var next = item.nextElementSibling && item.nextElementSibling.querySelector("input");
+      if (next && !next.value) next.focus();
+      else addChoice(event.target.closest("[data-quiz-question]"), item);
     });
     form.addEventListener("change", function (event) {
       if (event.target.hasAttribute && event.target.hasAttribute("data-quiz-kind")) {
@@ -262,7 +372,8 @@
       moveTarget: moveTarget,
       rowLabels: rowLabels,
       kindUses: kindUses,
-      withNewChoiceLine: withNewChoiceLine,
+      splitChoices: splitChoices,
+      choiceLabels: choiceLabels,
       editor: editor,
     };
   }

@@ -68,6 +68,7 @@ test("each button names the question it acts on", () => {
     down: "Move question 2 down",
     remove: "Remove question 2",
     addChoice: "Add a choice to question 2",
+    choices: "Choices of question 2",
   });
 });
 
@@ -79,8 +80,25 @@ test("choices belong to choice questions, tolerance to numeric ones", () => {
   assert.deepEqual(editor.kindUses("numeric"), { choices: false, numeric: true });
 });
 
-test("a new choice opens an empty last line, with the caret on it", () => {
-  assert.deepEqual(editor.withNewChoiceLine("Paris\nLyon"), { value: "Paris\nLyon\n", caret: 11 });
-  assert.deepEqual(editor.withNewChoiceLine("Paris\n\n  "), { value: "Paris\n", caret: 6 });
-  assert.deepEqual(editor.withNewChoiceLine(""), { value: "", caret: 0 });
+test("the choices' lines become fields: trailing empty ones dropped, two at least", () => {
+  assert.deepEqual(editor.splitChoices("Paris\r\nLyon\n\n  \n"), ["Paris", "Lyon"]);
+  assert.deepEqual(editor.splitChoices("a\n\nb\nc"), ["a", "", "b", "c"]);
+  assert.deepEqual(editor.splitChoices("only"), ["only", ""]);
+  assert.deepEqual(editor.splitChoices(""), ["", ""]);
+});
+
+test("each choice is labelled with its place, its button with the question too", () => {
+  assert.deepEqual(editor.choiceLabels(3, 2), {
+    label: "Choice 3",
+    remove: "Remove choice 3 of question 2",
+  });
+});
+test("enhancing again (after a row is added) binds each button once", () => {
+  global.Event = class { constructor(name) { this.type = name; } };
+  const { root, button } = fakeRoot({ currentTime: 3 });
+  let bindings = 0;
+  button.addEventListener = () => { bindings += 1; };
+  editor.enhance(root);
+  editor.enhance(root);
+  assert.equal(bindings, 1);
 });
