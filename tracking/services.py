@@ -415,10 +415,14 @@ def progress_live_state_write_out(*, user_id: int, lesson_id: ObjectId) -> None:
     """Before a write that changes the learner's document of the lesson directly (an offline
     sync): write the live state's unwritten beats to MongoDB and take it out of Redis,
     waiting for a flusher that was writing it; the next beat seeds from the document. A
-    Redis outage is recorded and skipped (beats go to MongoDB directly then)."""
+    Redis outage is recorded and skipped (beats go to MongoDB directly then). The resume
+    read's "nothing saved" mark goes too: the document is what the next read must see."""
+    if not progress_buffer.enabled():
+        return
     try:
         if _live_state_settle(user_id=user_id, lesson_ids=[lesson_id], keep=True):
             _claims_wait(user_id=user_id, lesson_ids=[lesson_id])
+        progress_buffer.resume_mark_drop(user_id=user_id, lesson_id=lesson_id)
     except RedisError as exc:
         if not outage_record(exc):
             raise

@@ -529,3 +529,27 @@ def test_a_stale_offline_position_does_not_replace_a_newer_one(
     answer = sync(learner, [older], batch_id="batch-3")
     assert answer.json()["items"][0]["position_applied"] is False
     assert raw_progress()[0]["position_s"] == 70.0
+
+
+def test_the_player_resumes_where_the_offline_viewing_stopped(
+    clock, learner, course_lessons, settings
+):
+    settings.PROGRESS_LIVE_STATE = True
+    lesson_id = course_lessons[1][0]
+    grant = grant_for(learner, lesson_id, clock)
+    client = client_for(learner)
+    # Nothing saved yet: the resume read remembers that in Redis.
+    assert client.get(f"/api/v1/lessons/{lesson_id}/playback").json()["resume_position_s"] == 0.0
+    clock.advance(60)
+    item = {
+        "lesson_id": lesson_id,
+        "grant_id": grant,
+        "spans": spans((0, 40, 45), clock=clock),
+        "position_s": 40,
+        "position_at": at(clock, 45),
+    }
+    assert sync(learner, [item]).status_code == 200
+
+    playback = client.get(f"/api/v1/lessons/{lesson_id}/playback")
+
+    assert playback.json()["resume_position_s"] == 40.0
