@@ -17,7 +17,7 @@ from catalog.documents import Lesson
 from catalog.services import enrollment_create
 from catalog.tests.factories import published_course
 from devtools.clients import client_for
-from learnstream.errors import GrantInvalid
+from learnstream.errors import GrantInvalid, NotFound, UpstreamError
 from playback import mux_client, signing
 from playback.tests.helpers import ready_generation, set_video
 from tracking.offline_grants import offline_grant_check
@@ -195,3 +195,16 @@ def test_download_is_for_whoever_may_watch_the_lesson(
 def test_an_unknown_lesson_is_404(mp4_asset, student):
     response = _download(student, "0123456789abcdef01234567")
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+def test_the_simulator_answers_static_rendition_requests_as_the_sdk_expects(mux_sim, mp4_asset):
+    with pytest.raises(UpstreamError):  # it has the rendition already
+        mux_client.static_rendition_create(asset_id=mp4_asset["id"], resolution="highest")
+    with pytest.raises(UpstreamError):  # a resolution the simulator does not make (see its docs)
+        mux_client.static_rendition_create(asset_id=mp4_asset["id"], resolution="720p")
+    with pytest.raises(NotFound):
+        mux_client.static_rendition_create(asset_id="no-such-asset", resolution="highest")
+    asset = mux_client.asset_get(asset_id=mp4_asset["id"])
+    assert [(r.name, r.resolution, r.status) for r in asset.static_renditions] == [
+        ("highest.mp4", "highest", "ready")
+    ]

@@ -30,12 +30,6 @@ ALLOWANCE = 15.0
 RATE = 2.0
 
 
-@pytest.fixture(params=["live", "direct"])
-def path(request, settings):
-    settings.PROGRESS_LIVE_STATE = request.param == "live"
-    return request.param
-
-
 @pytest.fixture
 def clock(monkeypatch):
     """The server's wall time for playback, heartbeats and sync in these requests."""
