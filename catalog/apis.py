@@ -41,7 +41,7 @@ ARCHIVED = problem("conflict: the course is archived")
 
 def _cached_json(kind: str, params: dict[str, Any], build: Callable[[], Any]) -> bytes:
     """The JSON body exactly as DRF's renderer writes it, cached under the catalogue's
-    generation: a hit is two cache reads and no serializer, no encoder."""
+    generation: a hit is one cache round trip and no serializer, no encoder."""
     return catalog_cached(kind, params, lambda: JSONRenderer().render(build()))
 
 
