@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
@@ -84,17 +85,14 @@ def email_verification_token_make(*, user: User) -> str:
     return signing.dumps({"u": user.pk, "e": _email_digest(user.email)}, salt=VERIFY_SALT)
 
 
-def email_verification_token_read(token: str) -> VerificationClaim:
-    """Check the signature and age; raises `VerificationTokenExpired` or
-    `VerificationTokenInvalid`."""
+def _signed_payload_read(token: str, *, salt: str, max_age: timedelta, second: str) -> dict:
+    """The payload of a signed link token: a dict with the user id `u` and the string
+    `second`, signed no longer than `max_age` ago. Raises `VerificationTokenExpired` or
+    `VerificationTokenInvalid` (too long, bad signature, another shape)."""
     if not token or len(token) > TOKEN_MAX_LENGTH:
         raise VerificationTokenInvalid()
     try:
-        payload = signing.loads(
-            token,
-            salt=VERIFY_SALT,
-            max_age=settings.EMAIL_VERIFICATION_MAX_AGE,
-        )
+        payload = signing.loads(token, salt=salt, max_age=max_age)
     except signing.SignatureExpired as exc:
         raise VerificationTokenExpired() from exc
     except (signing.BadSignature, ValueError, UnicodeDecodeError) as exc:
@@ -102,9 +100,18 @@ def email_verification_token_read(token: str) -> VerificationClaim:
     if (
         not isinstance(payload, dict)
         or not isinstance(payload.get("u"), int)
-        or not isinstance(payload.get("e"), str)
+        or not isinstance(payload.get(second), str)
     ):
         raise VerificationTokenInvalid()
+    return payload
+
+
+def email_verification_token_read(token: str) -> VerificationClaim:
+    """Check the signature and age; raises `VerificationTokenExpired` or
+    `VerificationTokenInvalid`."""
+    payload = _signed_payload_read(
+        token, salt=VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE, second="e"
+    )
     return VerificationClaim(user_id=payload["u"], email_digest=payload["e"])
 
 
@@ -124,20 +131,7 @@ def two_factor_enrolment_token_make(*, user: User, binding: str) -> str:
 def two_factor_enrolment_token_read(token: str) -> EnrolmentClaim:
     """Check the signature and age; raises `VerificationTokenExpired` or
     `VerificationTokenInvalid`."""
-    if not token or len(token) > TOKEN_MAX_LENGTH:
-        raise VerificationTokenInvalid()
-    try:
-        payload = signing.loads(
-            token, salt=ENROL_SALT, max_age=settings.TWO_FACTOR_ENROL_LINK_MAX_AGE
-        )
-    except signing.SignatureExpired as exc:
-        raise VerificationTokenExpired() from exc
-    except (signing.BadSignature, ValueError, UnicodeDecodeError) as exc:
-        raise VerificationTokenInvalid() from exc
-    if (
-        not isinstance(payload, dict)
-        or not isinstance(payload.get("u"), int)
-        or not isinstance(payload.get("b"), str)
-    ):
-        raise VerificationTokenInvalid()
+    payload = _signed_payload_read(
+        token, salt=ENROL_SALT, max_age=settings.TWO_FACTOR_ENROL_LINK_MAX_AGE, second="b"
+    )
     return EnrolmentClaim(user_id=payload["u"], binding=payload["b"])

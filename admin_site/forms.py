@@ -10,49 +10,31 @@ from django import forms
 
 from accounts.managers import normalize_email
 from accounts.selectors import user_ids_by_emails
+from admin_site.form_fields import document_form_fields, text_field
 from catalog.completion import completion_policy_of
 from catalog.documents import (
     COURSE_EDITABLE_FIELDS,
     LESSON_COMPLETION_FIELDS,
+    LESSON_EDITABLE_FIELDS,
     LESSON_SNAPSHOT_FIELDS,
-    CourseLevel,
+    Course,
+    Lesson,
     ReadingMode,
 )
 from learnstream.errors import ValidationError
 
-# Tags are edited as one comma-separated text (see `course_fields`).
-COURSE_FIELDS = tuple(name for name in COURSE_EDITABLE_FIELDS if name != "tags")
 
-
-def _text(label: str, *, required: bool = False, help_text: str = "", rows: int = 0) -> Any:
-    widget = (
-        forms.Textarea(attrs={"rows": rows, "class": "vLargeTextField"})
-        if rows
-        else (forms.TextInput(attrs={"class": "vTextField"}))
-    )
-    return forms.CharField(
-        label=label, required=required, help_text=help_text, widget=widget, strip=True
-    )
-
-
+@document_form_fields(Course, COURSE_EDITABLE_FIELDS, rows={"description": 12})
 class CourseForm(forms.Form):
-    title = _text("Title", required=True)
-    slug = _text(
+    """The course's editable fields (`catalog.documents`), then its team and revision."""
+
+    # Optional here: the service makes one from the title.
+    slug = text_field(
         "Slug",
         help_text="Lower-case words joined by hyphens. Left empty: made from "
         "the title. Fixed once the course is published.",
     )
-    subtitle = _text("Subtitle")
-    description = _text(
-        "Description", rows=12, help_text="Markdown. Use “Preview” to see it rendered."
-    )
-    cover_url = _text("Cover image URL", help_text="An http(s) URL of a public image.")
-    level = forms.ChoiceField(
-        label="Level", choices=[(level, level.capitalize()) for level in CourseLevel.ALL]
-    )
-    language = _text("Language", required=True, help_text="A code such as en, fr or pt-BR.")
-    tags = _text("Tags", help_text="Separated by commas.")
-    co_instructors = _text(
+    co_instructors = text_field(
         "Co-instructors",
         help_text="E-mail addresses of instructors who may edit this course, separated by "
         "commas. Only the owner or an admin can change them.",
@@ -65,10 +47,6 @@ class CourseForm(forms.Form):
         if not can_edit_team:
             del self.fields["co_instructors"]
 
-    def clean_tags(self) -> list[str]:
-        raw = self.cleaned_data.get("tags") or ""
-        return [tag.strip() for tag in raw.split(",") if tag.strip()]
-
     def clean_co_instructors(self) -> list[str]:
         """The e-mails, split (the catalogue service checks they are instructors)."""
         raw = self.cleaned_data.get("co_instructors") or ""
@@ -77,23 +55,16 @@ class CourseForm(forms.Form):
     def course_fields(self) -> dict[str, Any]:
         """The cleaned values in the catalogue services' shape (an empty slug is left out
         so the service makes one from the title)."""
-        fields = {name: self.cleaned_data[name] for name in COURSE_FIELDS}
-        fields["tags"] = self.cleaned_data["tags"]
+        fields = {name: self.cleaned_data[name] for name in COURSE_EDITABLE_FIELDS}
         if not fields["slug"]:
             del fields["slug"]
         return fields
 
 
+@document_form_fields(Lesson, LESSON_EDITABLE_FIELDS, rows={"summary": 3, "body": 10})
 class LessonForm(forms.Form):
-    title = _text("Title", required=True)
-    section = _text("Section", help_text="Lessons with the same section are listed together.")
-    summary = _text("Summary", rows=3)
-    body = _text("Notes", rows=10, help_text="Markdown, shown under the video.")
-    is_preview = forms.BooleanField(
-        label="Free preview",
-        required=False,
-        help_text="Any signed-in visitor may watch a preview lesson without enrolling.",
-    )
+    """The lesson's content fields (`catalog.documents`), then its completion policy."""
+
     # The completion policy (`catalog.completion`): the share is edited as a percentage.
     completion_share = forms.FloatField(
         label="Share to watch (%)",

@@ -13,11 +13,11 @@ from django.views.decorators.http import require_http_methods
 from accounts.roles import Viewer, is_admin, user_id_of
 from accounts.selectors import user_emails_by_ids
 from admin_site import selectors as admin_selectors
-from admin_site.forms import COURSE_FIELDS, CourseForm, add_service_errors
+from admin_site.forms import CourseForm, add_service_errors
 from admin_site.site import refusals_as_404, render
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
-from catalog.documents import Course, CourseStatus
+from catalog.documents import COURSE_EDITABLE_FIELDS, Course, CourseStatus
 from catalog.markdown import render_markdown
 from catalog.video_state import lesson_video_state
 from learnstream.errors import Conflict, ValidationError
@@ -72,8 +72,7 @@ def _can_edit_team(user: Viewer, course: Course | None) -> bool:
 def _initial(course: Course) -> dict[str, Any]:
     emails = sorted(user_emails_by_ids(user_ids=course.co_instructor_ids).values())
     return {
-        **{name: getattr(course, name) for name in COURSE_FIELDS},
-        "tags": ", ".join(course.tags),
+        **{name: getattr(course, name) for name in COURSE_EDITABLE_FIELDS},
         "co_instructors": ", ".join(emails),
         "revision": course.revision,
     }

@@ -31,15 +31,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._harness import percentile  # noqa: E402
 from devtools import mongo_server  # noqa: E402
 
 PASSWORD = "bench passphrase for argon2 9"
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def timed(call) -> float:

@@ -17,18 +17,14 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnstream.settings.test")
+
+from bench._harness import percentile, stack_label, throwaway_stack
 
 COURSES = int(os.environ.get("BENCH_COURSES", "200"))
 LESSONS = int(os.environ.get("BENCH_LESSONS", "30"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "60"))
-
-
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def seed(instructors: list) -> list[str]:
@@ -152,36 +148,17 @@ def floor(slugs: list[str], rounds: int) -> dict[str, list[float]]:
 
 
 def main() -> int:
-    import django
+    with throwaway_stack(test_environment=True, indexes=True):
+        from django.test import Client
 
-    django.setup()
-    from django.conf import settings
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import setup_test_environment
-
-    from devtools import mongo_server
-
-    port = settings.MONGODB_TEST_SERVER_PORT
-    if port is None:
-        raise SystemExit("Unset TEST_MONGODB_URI: the benchmark starts its own SecantusDB.")
-    process = mongo_server.start(port, ":memory:")
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
         from accounts.tests.factories import UserFactory
-        from learnstream.mongo_documents import all_documents
 
-        for document in all_documents():
-            document.ensure_indexes()
         instructors = [UserFactory(role="instructor") for _ in range(10)]
         started = time.perf_counter()
         slugs = seed(instructors)
         print(
             f"seeded {COURSES} courses x {LESSONS} lessons in "
-            f"{time.perf_counter() - started:.1f}s (engine: {connection.vendor}, cache: "
-            f"{settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]})"
+            f"{time.perf_counter() - started:.1f}s ({stack_label()})"
         )
         client = Client()
         random.seed(7)
@@ -218,9 +195,6 @@ def main() -> int:
                 f"  {name:<18} p50 {percentile(samples, 0.5):6.1f}  "
                 f"p95 {percentile(samples, 0.95):6.1f}"
             )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        mongo_server.stop(process)
     return 0
 
 

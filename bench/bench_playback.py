@@ -18,20 +18,23 @@ next to a floor measured in the same run:
 from __future__ import annotations
 
 import argparse
-import base64
 import functools
 import json
 import os
 import statistics
 import sys
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnstream.settings.test")
+
+from bench._harness import (
+    floor_urlconf,
+    signing_key_settings,
+    throwaway_stack,
+    timed_ms,
+)
 
 
 def _stats(samples: list[float]) -> str:
@@ -40,38 +43,12 @@ def _stats(samples: list[float]) -> str:
     return f"median {statistics.median(ordered):7.2f} ms   p95 {p95:7.2f} ms   (n={len(ordered)})"
 
 
-def _timed(call: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    call()
-    return (time.perf_counter() - started) * 1000
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=300, help="requests per measurement")
     args = parser.parse_args()
-
-    from django.conf import settings
-
-    from devtools import mongo_server
-
-    port = settings.MONGODB_TEST_SERVER_PORT
-    if port is None:
-        raise SystemExit("Unset TEST_MONGODB_URI: the benchmark starts its own SecantusDB.")
-    mongo = mongo_server.start(port, ":memory:")
-    try:
-        import django
-
-        django.setup()
-        from django.db import connection
-
-        connection.creation.create_test_db(verbosity=0, autoclobber=True)
-        try:
-            run(args.n)
-        finally:
-            connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
-    finally:
-        mongo_server.stop(mongo)
+    with throwaway_stack():
+        run(args.n)
     return 0
 
 
@@ -79,19 +56,12 @@ def run(n: int) -> None:
     import logging
 
     logging.disable(logging.INFO)  # one access-log line per request would be measured too
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
     from django.conf import settings
     from django.test import Client
     from django.test.utils import override_settings
-    from django.urls import include, path
-    from rest_framework.response import Response
     from rest_framework.test import APIClient
-    from rest_framework.views import APIView
     from rest_framework_simplejwt.tokens import AccessToken
 
-    from accounts.permissions import IsSignedIn
-    from accounts.roles import user_id_of
     from accounts.tests.factories import UserFactory
     from catalog.documents import Lesson
     from catalog.lesson_video import VideoState
@@ -100,38 +70,9 @@ def run(n: int) -> None:
     from playback import signing
     from playback.tests.helpers import deliver, event, set_video, upload_data
 
-    # A signing key made here: token issue is local work, no Mux call is involved.
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
-
-    class WhoAmI(APIView):
-        """The floor: authentication, permission check and a JSON answer, nothing else."""
-
-        permission_classes = [IsSignedIn]
-
-        def get(self, request):
-            return Response({"id": user_id_of(request.user)})
-
-    urlconf = type(
-        "BenchUrls",
-        (),
-        {
-            "urlpatterns": [
-                path("bench/whoami", WhoAmI.as_view()),
-                path("", include(settings.ROOT_URLCONF)),
-            ]
-        },
-    )
     secret = "bench-webhook-secret"
     with override_settings(
-        ROOT_URLCONF=urlconf,
-        MUX_WEBHOOK_SECRET=secret,
-        MUX_SIGNING_KEY_ID="bench-key",
-        MUX_SIGNING_PRIVATE_KEY=base64.b64encode(pem).decode(),
+        ROOT_URLCONF=floor_urlconf(), MUX_WEBHOOK_SECRET=secret, **signing_key_settings()
     ):
         instructor = UserFactory(role="instructor")
         student = UserFactory(role="student")
@@ -165,12 +106,12 @@ def run(n: int) -> None:
         applied: list[float] = []
         for payload in events:
             body = json.dumps(payload).encode()
-            applied.append(_timed(functools.partial(deliver, web, body, secret=secret)))
+            applied.append(timed_ms(functools.partial(deliver, web, body, secret=secret)))
         replayed = [
-            _timed(functools.partial(deliver, web, payload, secret=secret)) for payload in events
+            timed_ms(functools.partial(deliver, web, payload, secret=secret)) for payload in events
         ]
         ignored = [
-            _timed(
+            timed_ms(
                 lambda: deliver(
                     web,
                     event("video.asset.track.ready", {"id": str(uuid.uuid4())}),
@@ -193,14 +134,14 @@ def run(n: int) -> None:
             assert api.get(url).status_code == 200
         bare, playback = [], []
         for _ in range(n):
-            bare.append(_timed(lambda: api.get("/bench/whoami")))
-            playback.append(_timed(lambda: api.get(playback_url)))
+            bare.append(timed_ms(lambda: api.get("/bench/whoami")))
+            playback.append(timed_ms(lambda: api.get(playback_url)))
         mongo_floor = [
-            _timed(lambda: Lesson._get_collection().find_one({"_id": lesson.id}, {"video": 1}))
+            timed_ms(lambda: Lesson._get_collection().find_one({"_id": lesson.id}, {"video": 1}))
             for _ in range(n)
         ]
         signing_only = [
-            _timed(lambda: signing.playback_tokens_issue(playback_id="pb", duration_s=600))
+            timed_ms(lambda: signing.playback_tokens_issue(playback_id="pb", duration_s=600))
             for _ in range(n)
         ]
 

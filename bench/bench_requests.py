@@ -19,7 +19,6 @@ Routes are interleaved so all of them see the same machine load.
 from __future__ import annotations
 
 import argparse
-import base64
 import io
 import json
 import os
@@ -30,9 +29,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnstream.settings.test")
+
+from bench._harness import floor_urlconf, signing_key_settings, throwaway_stack
 
 
 def _start_response(status: list[str]) -> Any:
@@ -50,28 +50,8 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=400, help="requests per route")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
-
-    from django.conf import settings
-
-    from devtools import mongo_server
-
-    port = settings.MONGODB_TEST_SERVER_PORT
-    if port is None:
-        raise SystemExit("Unset TEST_MONGODB_URI: the benchmark starts its own SecantusDB.")
-    mongo = mongo_server.start(port, ":memory:")
-    try:
-        import django
-
-        django.setup()
-        from django.db import connection
-
-        connection.creation.create_test_db(verbosity=0, autoclobber=True)
-        try:
-            figures = run(args.n)
-        finally:
-            connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
-    finally:
-        mongo_server.stop(mongo)
+    with throwaway_stack():
+        figures = run(args.n)
     print(json.dumps(figures, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1))
@@ -82,19 +62,11 @@ def run(n: int) -> dict:
     import logging
 
     logging.disable(logging.INFO)  # one access-log line per request would be measured too
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from django.conf import settings
     from django.core.cache import cache
     from django.core.handlers.wsgi import WSGIHandler
     from django.test.utils import override_settings
-    from django.urls import include, path
-    from rest_framework.response import Response
-    from rest_framework.views import APIView
     from rest_framework_simplejwt.tokens import AccessToken
 
-    from accounts.permissions import IsSignedIn
-    from accounts.roles import user_id_of
     from accounts.tests.factories import UserFactory
     from catalog.access import lesson_facts_get
     from catalog.documents import Lesson
@@ -103,34 +75,8 @@ def run(n: int) -> dict:
     from playback.tests.helpers import set_video
     from tracking.services import progress_record_heartbeat
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
-
-    class WhoAmI(APIView):
-        permission_classes = [IsSignedIn]
-
-        def get(self, request):
-            return Response({"id": user_id_of(request.user)})
-
-    urlconf = type(
-        "BenchUrls",
-        (),
-        {
-            "urlpatterns": [
-                path("bench/whoami", WhoAmI.as_view()),
-                path("", include(settings.ROOT_URLCONF)),
-            ]
-        },
-    )
     with override_settings(
-        ROOT_URLCONF=urlconf,
-        MUX_SIGNING_KEY_ID="bench-key",
-        MUX_SIGNING_PRIVATE_KEY=base64.b64encode(pem).decode(),
-        ALLOWED_HOSTS=["*"],
+        ROOT_URLCONF=floor_urlconf(), ALLOWED_HOSTS=["*"], **signing_key_settings()
     ):
         cache.clear()
         instructor = UserFactory(role="instructor")

@@ -17,9 +17,10 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnstream.settings.test")
+
+from bench._harness import percentile, stack_label, throwaway_stack
 
 HOURS = int(os.environ.get("BENCH_HOURS", "50"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
@@ -79,11 +80,6 @@ WORDS = [
 ]
 
 
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def seed(owner) -> str:
     from django.utils import timezone
 
@@ -136,32 +132,14 @@ def seed(owner) -> str:
 
 
 def main() -> int:
-    import django
+    with throwaway_stack(test_environment=True, indexes=True):
+        from rest_framework.test import APIClient
 
-    django.setup()
-    from django.conf import settings
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-    from rest_framework.test import APIClient
-
-    from devtools import mongo_server
-
-    port = settings.MONGODB_TEST_SERVER_PORT
-    if port is None:
-        raise SystemExit("Unset TEST_MONGODB_URI: the benchmark starts its own SecantusDB.")
-    process = mongo_server.start(port, ":memory:")
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
         from accounts.tests.factories import UserFactory
         from catalog.documents import Course
         from catalog.services import enrollment_create
-        from learnstream.mongo_documents import all_documents
         from playback.captions_search import search_index_invalidate
 
-        for document in all_documents():
-            document.ensure_indexes()
         owner = UserFactory(role="instructor")
         started = time.perf_counter()
         slug = seed(owner)
@@ -170,8 +148,7 @@ def main() -> int:
         enrollment_create(user=learner, course=course)
         print(
             f"seeded {HOURS} lessons x 1 h of captions ({HOURS * int(3600 / CUE_S)} cues) in "
-            f"{time.perf_counter() - started:.1f}s (engine: {connection.vendor}, cache: "
-            f"{settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]})"
+            f"{time.perf_counter() - started:.1f}s ({stack_label()})"
         )
         client = APIClient()
         client.force_authenticate(user=learner)
@@ -203,9 +180,6 @@ def main() -> int:
             f"first search after a caption change (index rebuilt from MongoDB): "
             f"{', '.join(f'{r:.0f}' for r in rebuilds)} ms"
         )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        mongo_server.stop(process)
     return 0
 
 

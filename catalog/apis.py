@@ -23,9 +23,20 @@ from rest_framework.views import APIView
 from accounts.permissions import IsInstructor, IsSignedIn
 from accounts.roles import user_id_of
 from catalog import selectors, services
+from catalog.api_fields import document_fields, input_field, output_field
 from catalog.catalog_cache import catalog_cached
 from catalog.completion import MAX_READING_S, completion_policy_of
-from catalog.documents import Course, CourseLevel, Lesson, ReadingMode
+from catalog.documents import (
+    COURSE_EDITABLE_FIELDS,
+    LESSON_COMPLETION_FIELDS,
+    LESSON_EDITABLE_FIELDS,
+    LESSON_SNAPSHOT_FIELDS,
+    Course,
+    CourseLevel,
+    Lesson,
+    ReadingMode,
+    stored_value,
+)
 from catalog.enrollment_cache import enrollment_rendered_cached
 from catalog.video_state import lesson_video_duration, lesson_video_state
 from learnstream.api_pages import list_of, list_response, numbered_links
@@ -145,16 +156,11 @@ class OutlineSectionSerializer(serializers.Serializer):
 class CourseDetailApi(APIView):
     permission_classes = [AllowAny]
 
+    @document_fields(Course, selectors.COURSE_PAGE_FIELDS, output_field, after=("id", "slug"))
     class OutputSerializer(serializers.Serializer):
         id = serializers.CharField()
         slug = serializers.CharField()
-        title = serializers.CharField()
-        subtitle = serializers.CharField(allow_blank=True)
         description_html = serializers.CharField(allow_blank=True)
-        level = serializers.CharField()
-        language = serializers.CharField()
-        tags = serializers.ListField(child=serializers.CharField())
-        cover_url = serializers.CharField(allow_blank=True)
         version = serializers.IntegerField()
         published_at = serializers.DateTimeField()
         lesson_count = serializers.IntegerField()
@@ -231,16 +237,9 @@ class InstructorLessonBriefSerializer(serializers.Serializer):
     video_state = serializers.CharField()
 
 
+@document_fields(Course, COURSE_EDITABLE_FIELDS, output_field, after=("id",))
 class InstructorCourseSerializer(serializers.Serializer):
     id = serializers.CharField()
-    slug = serializers.CharField()
-    title = serializers.CharField()
-    subtitle = serializers.CharField(allow_blank=True)
-    description = serializers.CharField(allow_blank=True)
-    level = serializers.CharField()
-    language = serializers.CharField()
-    tags = serializers.ListField(child=serializers.CharField())
-    cover_url = serializers.CharField(allow_blank=True)
     status = serializers.CharField()
     version = serializers.IntegerField()
     revision = serializers.IntegerField()
@@ -280,18 +279,10 @@ def _course_with_lessons(course: Course) -> dict[str, Any]:
     return _instructor_course(course, services.lessons_in_outline(course=course))
 
 
+@document_fields(Course, COURSE_EDITABLE_FIELDS, input_field)
 class CourseInputSerializer(StrictInputSerializer):
     """Types only; the rules (lengths, slug, level, tags) live in catalog.validation, which
     the services apply for every caller."""
-
-    title = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    slug = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    subtitle = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    cover_url = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    level = serializers.CharField(required=False)
-    language = serializers.CharField(required=False)
-    tags = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False)
 
 
 class InstructorCoursesApi(APIView):
@@ -464,15 +455,16 @@ class LessonCompletionFieldsSerializer(serializers.Serializer):
     )
 
 
+@document_fields(
+    Lesson,
+    LESSON_SNAPSHOT_FIELDS,
+    output_field,
+    after=(*LESSON_COMPLETION_FIELDS, "id", "course_id"),
+)
 class InstructorLessonSerializer(LessonCompletionFieldsSerializer):
     id = serializers.CharField()
     course_id = serializers.CharField()
-    title = serializers.CharField()
-    section = serializers.CharField(allow_blank=True)
-    summary = serializers.CharField(allow_blank=True)
-    body = serializers.CharField(allow_blank=True)
     position = serializers.IntegerField()
-    is_preview = serializers.BooleanField()
     video = inline_serializer(
         name="LessonVideoSummary",
         fields={"state": serializers.CharField(), "duration_s": serializers.FloatField()},
@@ -484,12 +476,8 @@ def _instructor_lesson(lesson: Lesson) -> dict[str, Any]:
         {
             "id": str(lesson.id),
             "course_id": str(lesson.course_id),
-            "title": lesson.title,
-            "section": lesson.section or "",
-            "summary": lesson.summary or "",
-            "body": lesson.body or "",
+            **{name: stored_value(lesson, name) for name in LESSON_SNAPSHOT_FIELDS},
             "position": lesson.position,
-            "is_preview": lesson.is_preview,
             "video": {
                 "state": lesson_video_state(lesson),
                 "duration_s": lesson_video_duration(lesson),
@@ -499,18 +487,11 @@ def _instructor_lesson(lesson: Lesson) -> dict[str, Any]:
     ).data
 
 
+# Types only: the rules are catalog.validation's and `catalog.completion`'s, applied by the
+# services.
+@document_fields(Lesson, LESSON_EDITABLE_FIELDS, input_field)
 class LessonInputSerializer(StrictInputSerializer):
-    title = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    section = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    summary = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    is_preview = serializers.BooleanField(required=False)
-    # Types only: the ranges are `catalog.completion`'s, applied by the services.
-    completion_share = serializers.FloatField(required=False, allow_null=True)
-    credits_start_s = serializers.FloatField(required=False, allow_null=True)
-    max_credited_rate = serializers.FloatField(required=False, allow_null=True)
-    reading_mode = serializers.CharField(required=False)
-    reading_min_s = serializers.IntegerField(required=False)
+    pass
 
 
 class LessonCreateApi(APIView):

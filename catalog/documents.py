@@ -6,6 +6,8 @@ Students always see the latest `CourseVersion` of a published course; instructor
 
 from __future__ import annotations
 
+from typing import Any
+
 import mongoengine as me
 from django.conf import settings
 from django.utils import timezone
@@ -57,6 +59,12 @@ class PublishedSummary(me.EmbeddedDocument):
     published_at = me.DateTimeField()
 
 
+# Course and lesson fields are declared once, on the documents below: type, limits, default,
+# and for the editing forms a `verbose_name` (when the name in words is not the label) and
+# a `help_text` (mongoengine keeps both as field metadata). The API serializers
+# (`catalog.api_fields`), the admin forms (`admin_site.form_fields`) and the validation
+# (`catalog.validation`) are made from them and from these tuples.
+#
 # The course fields a published version snapshots, in the order the publish page lists
 # them: the snapshot, the restore, the publish diff and the admin form iterate this tuple.
 COURSE_SNAPSHOT_FIELDS = (
@@ -92,6 +100,23 @@ class ReadingMode:
     ALL = (MARK_COMPLETE, TIME_ON_PAGE)
 
 
+def field_label(field: me.fields.BaseField) -> str:
+    """How forms name a field: its `verbose_name`, else its name in words."""
+    return getattr(field, "verbose_name", None) or field.name.replace("_", " ").capitalize()
+
+
+def stored_value(
+    document: me.Document, name: str, *, declared_by: type[me.Document] | None = None
+) -> Any:
+    """A field's value as readers expect it: text its declaration (`declared_by`, for a
+    snapshot: `Course`) defaults to empty is empty, not None (documents saved before the
+    field existed, snapshots of them)."""
+    value = getattr(document, name)
+    if value is None and (declared_by or type(document))._fields[name].default == "":
+        return ""
+    return value
+
+
 def max_lengths(document: type[me.Document], names: tuple[str, ...]) -> dict[str, int]:
     """The length limits of the text fields among `names`, read from the declaration."""
     limits = {}
@@ -106,13 +131,22 @@ class Course(me.Document):
     slug = me.StringField(required=True, max_length=80, regex=SLUG_REGEX)
     title = me.StringField(required=True, max_length=200)
     subtitle = me.StringField(max_length=300, default="")
-    description = me.StringField(max_length=20000, default="")  # Markdown
+    description = me.StringField(
+        max_length=20000, default="", help_text="Markdown. Use “Preview” to see it rendered."
+    )
     # `description` rendered when it was saved (None on documents saved before: rendered and
     # stored on first use).
     description_html = me.StringField()
-    cover_url = me.StringField(max_length=500, default="")
+    cover_url = me.StringField(
+        max_length=500,
+        default="",
+        verbose_name="Cover image URL",
+        help_text="An http(s) URL of a public image.",
+    )
     level = me.StringField(choices=CourseLevel.ALL, default=CourseLevel.BEGINNER)
-    language = me.StringField(max_length=16, default="en")
+    language = me.StringField(
+        max_length=16, default="en", help_text="A code such as en, fr or pt-BR."
+    )
     tags = me.ListField(me.StringField(max_length=40), max_length=20, default=list)
     owner_id = me.IntField(required=True)
     co_instructor_ids = me.ListField(me.IntField(), default=list)
@@ -143,13 +177,26 @@ class Course(me.Document):
 
 class Lesson(me.Document):
     course_id = me.ObjectIdField(required=True)
-    section = me.StringField(max_length=200, default="")
+    section = me.StringField(
+        max_length=200,
+        default="",
+        help_text="Lessons with the same section are listed together.",
+    )
     title = me.StringField(required=True, max_length=200)
     summary = me.StringField(max_length=2000, default="")
-    body = me.StringField(max_length=50000, default="")  # Markdown
+    body = me.StringField(
+        max_length=50000,
+        default="",
+        verbose_name="Notes",
+        help_text="Markdown, shown under the video.",
+    )
     body_html = me.StringField()  # `body` rendered when saved (None: not yet, see above)
     position = me.IntField(required=True, min_value=0)
-    is_preview = me.BooleanField(default=False)
+    is_preview = me.BooleanField(
+        default=False,
+        verbose_name="Free preview",
+        help_text="Any signed-in visitor may watch a preview lesson without enrolling.",
+    )
     duration_s = me.FloatField(default=0, min_value=0)
     video = me.EmbeddedDocumentField(LessonVideo, default=LessonVideo)
     # Completion policy (LESSON_COMPLETION_FIELDS); None: the site-wide setting.

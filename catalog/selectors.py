@@ -18,7 +18,15 @@ from accounts.models import User
 from accounts.roles import Viewer, is_admin, require_user_id, user_id_of
 from catalog.access import course_is_staff
 from catalog.catalog_cache import catalog_cached
-from catalog.documents import Course, CourseLevel, CourseStatus, CourseVersion, Lesson
+from catalog.documents import (
+    COURSE_SNAPSHOT_FIELDS,
+    Course,
+    CourseLevel,
+    CourseStatus,
+    CourseVersion,
+    Lesson,
+    stored_value,
+)
 from catalog.markdown import stored_or_rendered
 from catalog.models import Enrollment, EnrollmentStatus
 from catalog.pagination import Cursor, PageOf, cursor_decode, cursor_encode
@@ -294,6 +302,22 @@ class EnrollmentSummary:
     enrolled_at: datetime
 
 
+# The snapshot fields the course page shows, its description rendered.
+COURSE_PAGE_FIELDS = tuple(
+    "description_html" if name == "description" else name for name in COURSE_SNAPSHOT_FIELDS
+)
+
+
+def _page_fields(source: Course | CourseVersion, *, description_html: str) -> dict[str, Any]:
+    """`COURSE_PAGE_FIELDS` of a draft or a published version, as plain data (cached)."""
+    values = {
+        name: stored_value(source, name, declared_by=Course)
+        for name in COURSE_SNAPSHOT_FIELDS
+        if name != "description"
+    }
+    return {**values, "tags": tuple(values["tags"]), "description_html": description_html}
+
+
 @dataclass(frozen=True)
 class CourseDetail:
     """A course as students see it: the published version's fields and outline with live
@@ -380,13 +404,7 @@ def _public_detail(slug: str) -> CourseDetail:
     return CourseDetail(
         id=str(course.id),
         slug=course.slug,
-        title=snapshot.title,
-        subtitle=snapshot.subtitle or "",
-        description_html=snapshot.description_html or "",
-        level=snapshot.level,
-        language=snapshot.language,
-        tags=tuple(snapshot.tags),
-        cover_url=snapshot.cover_url or "",
+        **_page_fields(snapshot, description_html=snapshot.description_html or ""),
         version=snapshot.version,
         published_at=snapshot.published_at,
         instructor=_instructor_ref(course.owner_id),
@@ -638,13 +656,10 @@ def course_draft_detail(*, course: Course) -> CourseDraftDetail:
     return CourseDraftDetail(
         id=str(course.id),
         slug=course.slug,
-        title=course.title,
-        subtitle=course.subtitle or "",
-        description_html=stored_or_rendered(course.description_html, course.description),
-        level=course.level,
-        language=course.language,
-        tags=tuple(course.tags),
-        cover_url=course.cover_url or "",
+        **_page_fields(
+            course,
+            description_html=stored_or_rendered(course.description_html, course.description),
+        ),
         instructor=_instructor_ref(course.owner_id),
         lesson_count=len(items),
         duration_s=sum(item.duration_s for _, item in items),

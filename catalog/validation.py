@@ -25,10 +25,13 @@ _SLUG = re.compile(SLUG_REGEX)
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _TAG = re.compile(r"^[a-z0-9][a-z0-9+#.\- ]*$")
 
-# Slug, language and tags have their own rules below; the free-text limits come from the
-# document declarations.
-COURSE_LIMITS = max_lengths(Course, ("title", "subtitle", "description", "cover_url"))
-LESSON_LIMITS = max_lengths(Lesson, ("title", "section", "summary", "body"))
+# Slug and language have their own rules below (tags too, not being text); the other text
+# fields' limits come from the document declarations.
+_OWN_RULES = ("slug", "language")
+COURSE_LIMITS = max_lengths(
+    Course, tuple(name for name in COURSE_EDITABLE_FIELDS if name not in _OWN_RULES)
+)
+LESSON_LIMITS = max_lengths(Lesson, LESSON_EDITABLE_FIELDS)
 MAX_TAGS, TAG_MAX = 20, 40
 
 COURSE_FIELDS = frozenset(COURSE_EDITABLE_FIELDS)

@@ -88,6 +88,30 @@ def chromium() -> Iterator[Any]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+def session_cookie(live_server: Any, user: Any) -> dict:
+    """A signed-in session for `user` as a cookie Playwright can add to a browser context
+    (`context.add_cookies([...])`), so a journey starts signed in."""
+    from django.conf import settings  # settings are configured by the time a test runs
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": live_server.url,
+    }
+
+
+def wait_announced(page: Any, text: str) -> None:
+    """Wait (5 s at most) until the player's live region has announced `text`."""
+    page.wait_for_function(
+        "(text) => document.querySelector('[data-player-announce]').textContent.includes(text)",
+        arg=text,
+        timeout=5_000,
+    )
+
+
 def video_js(expression: str) -> str:
     """A page function over the lesson's <video data-player> element, named `v`."""
     return (

@@ -369,25 +369,37 @@ def progress_record_heartbeat(
         played_from_s=played_from_s,
         played_to_s=played_to_s,
     )
-    lesson_id = ObjectId(lesson.lesson_id)
+    accepted = _AcceptedBeat(
+        user_id=user_id,
+        lesson=lesson,
+        lesson_id=ObjectId(lesson.lesson_id),
+        beat=beat,
+        now=now,
+        view=view,
+        tag=tag,
+    )
     if progress_buffer.enabled():
         try:
-            return _record_live(
-                user_id=user_id,
-                lesson=lesson,
-                lesson_id=lesson_id,
-                beat=beat,
-                now=now,
-                view=view,
-                tag=tag,
-            )
+            return _record_live(accepted)
         except RedisError as exc:
             if not outage_record(exc):
                 raise
             logger.warning("live progress unavailable: beat written to MongoDB directly")
-    return _record_direct(
-        user_id=user_id, lesson=lesson, lesson_id=lesson_id, beat=beat, now=now, view=view, tag=tag
-    )
+    return _record_direct(accepted)
+
+
+@dataclass(frozen=True)
+class _AcceptedBeat:
+    """A validated beat on its way to storage: whose, of which lesson, and its viewing
+    session (`tag` is the view's "key:seq", the dedupe mark; None without a view)."""
+
+    user_id: int
+    lesson: LessonFacts
+    lesson_id: ObjectId
+    beat: Beat
+    now: datetime | None
+    view: viewing.View | None = None
+    tag: str | None = None
 
 
 def _completed_emit(*, user_id: int, lesson: LessonFacts) -> None:
@@ -410,23 +422,15 @@ def _needed_gap_s(beat: Beat, max_rate: float) -> float:
     return max(_heartbeat_interval_s(), (beat.span_s - settings.PROGRESS_SPAN_SLACK_S) / max_rate)
 
 
-def _record_live(
-    *,
-    user_id: int,
-    lesson: LessonFacts,
-    lesson_id: ObjectId,
-    beat: Beat,
-    now: datetime | None,
-    view: viewing.View | None = None,
-    tag: str | None = None,
-) -> ProgressState:
+def _record_live(accepted: _AcceptedBeat) -> ProgressState:
     """The beat judged and merged in Redis (one script), answered from that state; written
     to MongoDB by the flusher, or right now when it completes the lesson."""
+    beat, lesson = accepted.beat, accepted.lesson
     outcome = progress_buffer.beat_apply(
-        user_id=user_id,
-        lesson_id=lesson_id,
+        user_id=accepted.user_id,
+        lesson_id=accepted.lesson_id,
         course_id=ObjectId(lesson.course_id),
-        now=_now_ms(now) if now is not None else None,
+        now=_now_ms(accepted.now) if accepted.now is not None else None,
         gap_s=_needed_gap_s(beat, lesson.completion.max_rate),
         first_beat_allowed=beat.span_s <= settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S,
         position_s=beat.position_s,
@@ -436,8 +440,8 @@ def _record_live(
         buckets=_touched_buckets(beat),
         requirement=completion_requirement(policy=lesson.completion, duration_s=beat.duration_s),
         budget_rate=lesson.completion.max_rate,
-        budget_from=view.issued_at if view is not None else None,
-        seen_tag=tag,
+        budget_from=accepted.view.issued_at if accepted.view is not None else None,
+        seen_tag=accepted.tag,
     )
     if outcome.duplicate:
         assert outcome.state is not None
@@ -451,7 +455,9 @@ def _record_live(
         )
         raise Throttled(1, "Another heartbeat for this lesson was just recorded.")
     if outcome.completed_now or not progress_buffer.write_behind():
-        snapshot = progress_buffer.snapshot_read(user_id=user_id, lesson_id=lesson_id)
+        snapshot = progress_buffer.snapshot_read(
+            user_id=accepted.user_id, lesson_id=accepted.lesson_id
+        )
         if snapshot is not None:
             # A completion the learner is told about is in MongoDB before the answer.
             progress_buffer.snapshot_write(snapshot)
@@ -459,37 +465,34 @@ def _record_live(
         progress_buffer.flusher.ensure_running()
     assert outcome.state is not None
     if outcome.completed_now:
-        _completed_emit(user_id=user_id, lesson=lesson)
+        _completed_emit(user_id=accepted.user_id, lesson=lesson)
     return progress_state_from_document(outcome.state)
 
 
-def _record_direct(
-    *,
-    user_id: int,
-    lesson: LessonFacts,
-    lesson_id: ObjectId,
-    beat: Beat,
-    now: datetime | None,
-    view: viewing.View | None = None,
-    tag: str | None = None,
-) -> ProgressState:
+def _record_direct(accepted: _AcceptedBeat) -> ProgressState:
     """The beat as one conditional MongoDB upsert (no shared Redis); the (view, seq) dedupe
     is in the same update's filter (`seen`), so it is atomic too."""
-    moment = _now_ms(now)
+    beat, lesson = accepted.beat, accepted.lesson
+    moment = _now_ms(accepted.now)
     collection = LessonProgress._get_collection()
     pipeline = _merge_pipeline(
         beat=beat,
         course_id=ObjectId(lesson.course_id),
         now=moment,
         policy=lesson.completion,
-        view=view,
-        tag=tag,
+        view=accepted.view,
+        tag=accepted.tag,
     )
     max_rate = lesson.completion.max_rate
     query = _beat_filter(
-        user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment, max_rate=max_rate, tag=tag
+        user_id=accepted.user_id,
+        lesson_id=accepted.lesson_id,
+        beat=beat,
+        now=moment,
+        max_rate=max_rate,
+        tag=accepted.tag,
     )
-    key = {"user_id": user_id, "lesson_id": lesson_id}
+    key = {"user_id": accepted.user_id, "lesson_id": accepted.lesson_id}
     for _attempt in range(2):
         try:
             result = collection.update_one(
@@ -504,12 +507,18 @@ def _record_direct(
             state = _read_state(key)
             # `completed_at` is set once, to this beat's moment when this beat completed it.
             if state.completed_at is not None and _same_ms(state.completed_at, moment):
-                _completed_emit(user_id=user_id, lesson=lesson)
+                _completed_emit(user_id=accepted.user_id, lesson=lesson)
             return state
-        if tag is not None and collection.find_one({**key, "seen": tag}, {"_id": True}):
+        if accepted.tag is not None and collection.find_one(
+            {**key, "seen": accepted.tag}, {"_id": True}
+        ):
             return replace(_read_state(key), credited_s=0.0)  # a retry: nothing changes
         _explain_refusal(
-            user_id=user_id, lesson_id=lesson_id, beat=beat, now=moment, max_rate=max_rate
+            user_id=accepted.user_id,
+            lesson_id=accepted.lesson_id,
+            beat=beat,
+            now=moment,
+            max_rate=max_rate,
         )
     raise Throttled(1, "Another heartbeat for this lesson was just recorded.")
 

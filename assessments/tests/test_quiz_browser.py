@@ -11,9 +11,9 @@ from assessments.documents import QuizAttempt
 from assessments.services import quiz_put
 from catalog.services import course_publish, enrollment_create
 from catalog.tests.factories import CourseFactory, LessonFactory
-from devtools.browser import Journey, browser_marks, chromium, video_js
+from devtools.browser import Journey, browser_marks, chromium, session_cookie, video_js
 from devtools.live_stack import connect_simulator, upload_ready_video
-from learnstream.tests.test_accessibility import _session_cookie, axe_violations
+from learnstream.tests.test_accessibility import axe_violations
 
 pytestmark = browser_marks()
 
@@ -49,7 +49,7 @@ def test_in_video_question_pauses_then_the_attempt_is_graded(
     journey = Journey("quiz-in-video")
     with chromium() as browser:
         page = journey.new_page(browser, live_server.url)
-        page.context.add_cookies([_session_cookie(live_server, learner)])
+        page.context.add_cookies([session_cookie(live_server, learner)])
         page.goto(f"/courses/{course.slug}/lessons/{lesson.id}/")
         page.wait_for_function("() => window.LearnStreamQuiz !== undefined")
         assert page.evaluate("() => LearnStreamQuiz.questions") == [

@@ -14,9 +14,9 @@ from accounts.tests.factories import UserFactory
 from assessments.documents import Quiz
 from assessments.services import quiz_put
 from catalog.tests.factories import CourseFactory, LessonFactory
-from devtools.browser import Journey, browser_marks, chromium, video_js
+from devtools.browser import Journey, browser_marks, chromium, session_cookie, video_js
 from devtools.live_stack import connect_simulator, upload_ready_video
-from learnstream.tests.test_accessibility import _session_cookie, axe_violations
+from learnstream.tests.test_accessibility import axe_violations
 from learnstream.tests.test_admin_csp import LISTEN_SCRIPT
 
 pytestmark = browser_marks()
@@ -35,7 +35,7 @@ def test_keyboard_instructor_writes_an_in_video_question_from_the_preview_time(
     journey = Journey("quiz-editor")
     with chromium() as browser:
         page = journey.new_page(browser, live_server.url)
-        page.context.add_cookies([_session_cookie(live_server, instructor)])
+        page.context.add_cookies([session_cookie(live_server, instructor)])
         page.goto(f"/admin/catalog/courses/{course.id}/lessons/{lesson.id}/change/")
         use_time = page.locator("[data-quiz-use-time='q-0-at_s']")
         use_time.wait_for(state="visible")  # the preview player is there: JS shows it
@@ -126,7 +126,7 @@ def _editor_page(journey, browser, live_server, instructor, console: list[str], 
         "console",
         lambda msg: console.append(msg.text) if "Content Security Policy" in msg.text else None,
     )
-    page.context.add_cookies([_session_cookie(live_server, instructor)])
+    page.context.add_cookies([session_cookie(live_server, instructor)])
     page.goto(path)
     return page
 

@@ -23,7 +23,15 @@ from accounts.tests.mailbox import last_token
 from catalog.documents import Lesson
 from catalog.services import course_publish, enrollment_create
 from catalog.tests.factories import CourseFactory, LessonFactory
-from devtools.browser import PASSWORD, Journey, browser_marks, chromium, video_js
+from devtools.browser import (
+    PASSWORD,
+    Journey,
+    browser_marks,
+    chromium,
+    session_cookie,
+    video_js,
+    wait_announced,
+)
 from devtools.live_stack import connect_simulator, upload_demo_lesson
 from tracking.selectors import progress_get
 
@@ -56,18 +64,6 @@ def axe_violations(page) -> list[dict]:
         for violation in results["violations"]
         if violation["impact"] in BLOCKING
     ]
-
-
-def _session_cookie(live_server, user) -> dict:
-    from django.conf import settings
-
-    client = Client()
-    client.force_login(user)
-    return {
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }
 
 
 @pytest.fixture
@@ -107,9 +103,9 @@ def site(mux_sim, live_server, settings, tmp_path):
             "value": enrolling_browser.cookies[settings.SESSION_COOKIE_NAME].value,
             "url": live_server.url,
         },
-        "learner": _session_cookie(live_server, learner),
-        "instructor": _session_cookie(live_server, instructor),
-        "staff_with_2fa": _session_cookie(live_server, staff_with_2fa),
+        "learner": session_cookie(live_server, learner),
+        "instructor": session_cookie(live_server, instructor),
+        "staff_with_2fa": session_cookie(live_server, staff_with_2fa),
     }
     from accounts import recovery
 
@@ -229,14 +225,6 @@ def _tab_to(page, selector: str, limit: int = 60) -> None:
     raise AssertionError(f"Tab never reached {selector}")
 
 
-def _announced(page, text: str) -> None:
-    page.wait_for_function(
-        "(text) => document.querySelector('[data-player-announce]').textContent.includes(text)",
-        arg=text,
-        timeout=5_000,
-    )
-
-
 @pytest.mark.django_db(transaction=True)
 def test_keyboard_only_journey(site, live_server):
     """Tab, Enter and space only (and typing in form fields): register, verify, enrol,
@@ -289,7 +277,7 @@ def test_keyboard_only_journey(site, live_server):
         page.keyboard.press("Enter")
         assert page.evaluate(video_js("v.playbackRate")) == 1.5
         assert page.evaluate("() => document.activeElement.dataset.action") == "speed-menu"
-        _announced(page, "Speed 1.5")
+        wait_announced(page, "Speed 1.5")
 
         # Captions: the same with space.
         _tab_to(page, "[data-action=captions-menu]")
@@ -297,7 +285,7 @@ def test_keyboard_only_journey(site, live_server):
         _tab_to(page, "[data-player-captions-menu] button[data-value=en]", limit=5)
         page.keyboard.press(" ")
         assert page.evaluate(video_js("v.textTracks[0].mode")) == "showing"
-        _announced(page, "Captions on: English")
+        wait_announced(page, "Captions on: English")
         journey.shot(page, "playing-captions-on")
 
         # Watched to the end: the outline ticks the lesson and the percent moves, live.

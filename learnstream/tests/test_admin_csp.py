@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
@@ -22,7 +21,7 @@ from accounts.tests.factories import UserFactory
 from catalog.documents import Lesson
 from catalog.services import course_archive, course_publish, enrollment_create
 from catalog.tests.factories import CourseFactory, LessonFactory
-from devtools.browser import Journey, browser_marks, chromium
+from devtools.browser import Journey, browser_marks, chromium, session_cookie
 from devtools.live_stack import connect_simulator
 from playback.tests.helpers import ready_generation, set_video
 from playback.tests.test_captions import SRT, upload, wait_caption
@@ -44,18 +43,6 @@ CONTROLS = (
     "#content-main a:visible, #content-main input:not([type=hidden]):visible,"
     " #content-main button:visible, #content-main select:visible"
 )
-
-
-def _session_cookie(live_server, user) -> dict:
-    from django.conf import settings
-
-    client = Client()
-    client.force_login(user)
-    return {
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }
 
 
 @pytest.fixture
@@ -88,9 +75,9 @@ def world(mux_sim, ready_assets, live_server, settings):
         "reading_lesson": lessons[1],
         "learner": learner,
         "cookies": {
-            "instructor": _session_cookie(live_server, instructor),
-            "admin": _session_cookie(live_server, admin),
-            "staff_with_2fa": _session_cookie(live_server, staff_with_2fa),
+            "instructor": session_cookie(live_server, instructor),
+            "admin": session_cookie(live_server, admin),
+            "staff_with_2fa": session_cookie(live_server, staff_with_2fa),
         },
     }
 

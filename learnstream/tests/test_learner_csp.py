@@ -7,16 +7,14 @@ share (a `<progress>` element's value, no inline width)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from bson import ObjectId
 
 from assessments.services import quiz_put
 from catalog.services import course_publish
-from devtools.browser import Journey, browser_marks, chromium
-from learnstream.tests.test_admin_csp import LISTEN_SCRIPT, _session_cookie, world  # noqa: F401
-from tracking.documents import LessonProgress
+from devtools.browser import Journey, browser_marks, chromium, session_cookie
+from learnstream.tests.test_admin_csp import LISTEN_SCRIPT, world  # noqa: F401
+from tracking.tests.helpers import completed_progress_insert
 
 pytestmark = browser_marks()
 
@@ -37,17 +35,8 @@ def test_learner_pages_render_without_a_csp_violation(world, live_server):  # no
     )
     course_publish(course=course, user=instructor)
     learner = world["learner"]
-    at = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-    LessonProgress._get_collection().insert_one(
-        {
-            "user_id": learner.id,
-            "course_id": course.id,
-            "lesson_id": video.id,
-            "duration_s": 60.0,
-            "position_s": 60.0,
-            "completed_at": at,
-            "updated_at": at,
-        }
+    completed_progress_insert(
+        user_id=learner.id, course_id=course.id, lesson_id=video.id, duration_s=60.0
     )
     pages = {
         "catalogue": "/",
@@ -66,7 +55,7 @@ def test_learner_pages_render_without_a_csp_violation(world, live_server):  # no
         ctx = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
         ctx.set_default_timeout(30_000)
         ctx.add_init_script(script=LISTEN_SCRIPT)
-        ctx.add_cookies([_session_cookie(live_server, learner)])
+        ctx.add_cookies([session_cookie(live_server, learner)])
         page = journey.watch(ctx.new_page())
         console: list[str] = []
         page.on(

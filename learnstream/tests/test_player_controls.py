@@ -13,9 +13,15 @@ from accounts.tests.factories import UserFactory
 from catalog.documents import Lesson
 from catalog.services import course_publish, enrollment_create
 from catalog.tests.factories import CourseFactory, LessonFactory
-from devtools.browser import Journey, browser_marks, chromium, video_js
+from devtools.browser import (
+    Journey,
+    browser_marks,
+    chromium,
+    session_cookie,
+    video_js,
+    wait_announced,
+)
 from devtools.live_stack import connect_simulator, upload_demo_lesson
-from learnstream.tests.test_accessibility import _session_cookie
 from tracking.selectors import progress_get
 
 pytestmark = browser_marks()
@@ -54,21 +60,13 @@ def announced(page) -> str:
     return page.locator("[data-player-announce]").inner_text()
 
 
-def wait_announced(page, text: str) -> None:
-    page.wait_for_function(
-        "(text) => document.querySelector('[data-player-announce]').textContent.includes(text)",
-        arg=text,
-        timeout=5_000,
-    )
-
-
 @pytest.mark.django_db(transaction=True)
 def test_controls_speed_captions_shortcuts_and_live_progress(demo_course, live_server):
     learner, course, (first, second) = demo_course
     journey = Journey("player-controls")
     with chromium() as browser:
         page = journey.new_page(browser, live_server.url)
-        page.context.add_cookies([_session_cookie(live_server, learner)])
+        page.context.add_cookies([session_cookie(live_server, learner)])
         page.goto(f"/courses/{course.slug}/lessons/{first.id}/")
         page.wait_for_function("() => window.LearnStreamPlayer !== undefined")
         assert page.evaluate("() => LearnStreamPlayer.ready") is True

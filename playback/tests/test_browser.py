@@ -4,34 +4,17 @@ webhooks, an enrolled student opens the lesson page and the video plays (hls.js)
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from accounts.tests.factories import UserFactory
 from catalog.documents import Lesson
 from catalog.services import enrollment_create
 from catalog.tests.factories import published_course
+from devtools.browser import CHROMIUM, browser_marks, session_cookie
 
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium"),
-]
-
-
-def session_cookie(live_server, user) -> dict:
-    client = Client()
-    client.force_login(user)
-    return {
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }
+pytestmark = browser_marks()
 
 
 @pytest.mark.django_db(transaction=True)

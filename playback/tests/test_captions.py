@@ -304,6 +304,38 @@ def test_search_hides_non_preview_lessons_from_learners_not_enrolled(world):
     assert APIClient().get(f"/api/v1/courses/{slug}/search?q=x").status_code == 401
 
 
+def _processing_caption(
+    world,
+    *,
+    language: str,
+    label: str,
+    rev: str,
+    asset_id: str,
+    text: str,
+    track_id: str | None = None,
+) -> Caption:
+    """A saved caption whose revision `rev` (one cue, `text`) is at Mux, being processed."""
+    now = timezone.now()
+    pending = {
+        "rev": rev,
+        "asset_id": asset_id,
+        **({"track_id": track_id} if track_id else {}),
+        "state": "processing",
+        "vtt": f"WEBVTT\n\n00:00.000 --> 00:01.000\n{text}\n",
+        "created_at": now,
+        "updated_at": now,
+    }
+    caption = Caption(
+        lesson_id=world["lesson"].id,
+        course_id=world["course"].id,
+        language=language,
+        label=label,
+        pending=pending,
+    )
+    caption.save()
+    return caption
+
+
 def _track(caption: Caption, rev: str, track_id: str = "trk-1") -> dict:
     return {
         "id": track_id,
@@ -319,22 +351,9 @@ def _track(caption: Caption, rev: str, track_id: str = "trk-1") -> dict:
 
 @pytest.mark.django_db
 def test_track_events_replayed_or_out_of_order_move_state_forward_only(world, client):
-    now = timezone.now()
-    caption = Caption(
-        lesson_id=world["lesson"].id,
-        course_id=world["course"].id,
-        language="en",
-        label="English",
-        pending={
-            "rev": "r2",
-            "asset_id": "asset-x",
-            "state": "processing",
-            "vtt": "WEBVTT\n\n00:00.000 --> 00:01.000\nHi\n",
-            "created_at": now,
-            "updated_at": now,
-        },
+    caption = _processing_caption(
+        world, language="en", label="English", rev="r2", asset_id="asset-x", text="Hi"
     )
-    caption.save()
     ready = event("video.asset.track.ready", _track(caption, "r2"))
     errored = event("video.asset.track.errored", {**_track(caption, "r2"), "status": "errored"})
     created = event("video.asset.track.created", {**_track(caption, "r2"), "status": "preparing"})
@@ -426,23 +445,15 @@ def test_reconcile_applies_the_track_state_mux_has_when_its_webhook_was_lost(wor
     caption = Caption.objects.get(id=created.json()["id"])
     assert caption.pending.state == "processing" and caption.current is None  # nothing arrived
 
-    now = timezone.now()
-    lost = Caption(
-        lesson_id=world["lesson"].id,
-        course_id=world["course"].id,
+    lost = _processing_caption(
+        world,
         language="fr",
         label="Français",
-        pending={
-            "rev": "r1",
-            "asset_id": ready_assets[0]["id"],
-            "track_id": "no-such-track",
-            "state": "processing",
-            "vtt": "WEBVTT\n\n00:00.000 --> 00:01.000\nSalut\n",
-            "created_at": now,
-            "updated_at": now,
-        },
+        rev="r1",
+        asset_id=ready_assets[0]["id"],
+        text="Salut",
+        track_id="no-such-track",
     )
-    lost.save()
 
     # Within the threshold nothing is touched: the webhook may still come.
     assert "Repaired 0 caption track(s)." in run_command("reconcile_videos", "--minutes", "10")

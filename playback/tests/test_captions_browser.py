@@ -4,8 +4,6 @@ subtitle rendition) and clicking a transcript line seeks the video there."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -14,16 +12,11 @@ from accounts.tests.factories import UserFactory
 from catalog.documents import Lesson
 from catalog.services import enrollment_create
 from catalog.tests.factories import published_course
+from devtools.browser import CHROMIUM, browser_marks, session_cookie
 from playback.tests.helpers import ready_generation, set_video
-from playback.tests.test_browser import session_cookie
 from playback.tests.test_captions import SRT, upload, wait_caption
 
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium"),
-]
+pytestmark = browser_marks()
 
 
 @pytest.mark.django_db(transaction=True)

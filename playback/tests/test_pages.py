@@ -10,6 +10,7 @@ from catalog.documents import Course, Lesson
 from catalog.services import course_publish, enrollment_create
 from catalog.tests.factories import CourseFactory, LessonFactory, published_course
 from playback.tests.helpers import set_video
+from tracking.tests.helpers import completed_progress_insert
 
 pytestmark = pytest.mark.django_db
 
@@ -217,21 +218,8 @@ def test_instructor_upload_page_refuses_others(client, course, lessons):
 
 
 def _complete(student, course, lesson) -> None:
-    from datetime import UTC, datetime
-
-    from tracking.documents import LessonProgress
-
-    at = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-    LessonProgress._get_collection().insert_one(
-        {
-            "user_id": student.id,
-            "course_id": course.id,
-            "lesson_id": lesson.id,
-            "position_s": 4.0,
-            "duration_s": 4.0,
-            "completed_at": at,
-            "updated_at": at,
-        }
+    completed_progress_insert(
+        user_id=student.id, course_id=course.id, lesson_id=lesson.id, duration_s=4.0
     )
 
 

@@ -1,9 +1,12 @@
 """Shared set-up for the tracking tests: courses whose lessons have a known duration, a
-controllable clock, and a raw view of the progress collection."""
+controllable clock, a first heartbeat and its answer, and a raw view of the progress
+collection."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+
+from bson import ObjectId
 
 from catalog.access import LessonFacts, lesson_facts_get, lesson_facts_invalidate
 from catalog.documents import Lesson
@@ -11,6 +14,24 @@ from catalog.tests.factories import published_course
 from tracking.documents import LessonProgress
 
 T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
+
+# A first heartbeat on a 100 s video (`video_course`'s default) and the progress it answers.
+BEAT = {"position_s": 5.0, "duration_s": 100.0, "played_from_s": 0.0, "played_to_s": 5.0}
+FIRST_BEAT_PROGRESS = {
+    "position_s": 5.0,
+    "furthest_s": 5.0,
+    "coverage": 0.05,
+    "watch_time_s": 5.0,
+    "completed": False,
+    "completed_at": None,
+    "duration_s": 100.0,
+    "credited_s": 5.0,
+}
+
+
+def progress_url(lesson_id: str) -> str:
+    """The lesson's heartbeat route."""
+    return f"/api/v1/lessons/{lesson_id}/progress"
 
 
 class Clock:
@@ -35,6 +56,24 @@ def video_course(*, owner, lessons: int = 2, duration_s: float = 100.0, **fields
 
 def facts(lesson_id: str) -> LessonFacts:
     return lesson_facts_get(lesson_id=lesson_id)
+
+
+def completed_progress_insert(
+    *, user_id: int, course_id: ObjectId, lesson_id: ObjectId, duration_s: float, at: datetime = T0
+) -> None:
+    """A lesson watched to its end and completed at `at`, written as stored (for pages that
+    show progress, without driving heartbeats)."""
+    LessonProgress._get_collection().insert_one(
+        {
+            "user_id": user_id,
+            "course_id": course_id,
+            "lesson_id": lesson_id,
+            "position_s": duration_s,
+            "duration_s": duration_s,
+            "completed_at": at,
+            "updated_at": at,
+        }
+    )
 
 
 def raw_progress() -> list[dict]:

@@ -8,7 +8,13 @@ from catalog.documents import Lesson
 from catalog.lesson_video import LessonVideo, VideoGeneration, VideoState
 from catalog.services import enrollment_create
 from devtools.clients import client_for
-from tracking.tests.helpers import raw_progress, video_course
+from tracking.tests.helpers import (
+    BEAT,
+    FIRST_BEAT_PROGRESS,
+    progress_url,
+    raw_progress,
+    video_course,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,41 +30,25 @@ def enrolled(student, course_and_lessons):
     return student
 
 
-BEAT = {"position_s": 5.0, "duration_s": 100.0, "played_from_s": 0.0, "played_to_s": 5.0}
-
-
-def url(lesson_id: str) -> str:
-    return f"/api/v1/lessons/{lesson_id}/progress"
-
-
 def test_heartbeat_answers_the_progress_shape(enrolled, course_and_lessons):
     _course, lesson_ids = course_and_lessons
-    response = client_for(enrolled).post(url(lesson_ids[0]), BEAT, format="json")
+    response = client_for(enrolled).post(progress_url(lesson_ids[0]), BEAT, format="json")
     assert response.status_code == 200
-    assert response.json() == {
-        "position_s": 5.0,
-        "furthest_s": 5.0,
-        "coverage": 0.05,
-        "watch_time_s": 5.0,
-        "completed": False,
-        "completed_at": None,
-        "duration_s": 100.0,
-        "credited_s": 5.0,
-    }
+    assert response.json() == FIRST_BEAT_PROGRESS
     assert raw_progress()[0]["user_id"] == enrolled.id
 
 
 def test_unenrolled_beat_is_403_and_writes_nothing(student, course_and_lessons):
-    response = client_for(student).post(url(course_and_lessons[1][0]), BEAT, format="json")
+    response = client_for(student).post(progress_url(course_and_lessons[1][0]), BEAT, format="json")
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
     assert raw_progress() == []
 
 
 def test_anonymous_is_401_and_unknown_lesson_404(enrolled):
-    response = client_for(None).post(url("a" * 24), BEAT, format="json")
+    response = client_for(None).post(progress_url("a" * 24), BEAT, format="json")
     assert response.status_code == 401
-    response = client_for(enrolled).post(url("a" * 24), BEAT, format="json")
+    response = client_for(enrolled).post(progress_url("a" * 24), BEAT, format="json")
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
     assert raw_progress() == []
 
@@ -80,7 +70,7 @@ def test_anonymous_is_401_and_unknown_lesson_404(enrolled):
 )
 def test_invalid_beats_are_400_and_write_nothing(enrolled, course_and_lessons, body):
     response = client_for(enrolled).post(
-        url(course_and_lessons[1][0]), body, content_type="application/json"
+        progress_url(course_and_lessons[1][0]), body, content_type="application/json"
     )
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
@@ -93,17 +83,17 @@ def test_too_soon_is_429_but_invalid_and_forbidden_beats_never_are(
 ):
     lesson_id = course_and_lessons[1][0]
     client = client_for(enrolled)
-    assert client.post(url(lesson_id), BEAT, format="json").status_code == 200
+    assert client.post(progress_url(lesson_id), BEAT, format="json").status_code == 200
     before = raw_progress()
-    response = client.post(url(lesson_id), BEAT, format="json")
+    response = client.post(progress_url(lesson_id), BEAT, format="json")
     assert response.status_code == 429
     assert response.json()["code"] == "throttled"
     assert response["Retry-After"] in {"1", "2"}
     bad = '{"position_s": NaN, "duration_s": 100, "played_from_s": 0, "played_to_s": 5}'
-    response = client.post(url(lesson_id), bad, content_type="application/json")
+    response = client.post(progress_url(lesson_id), bad, content_type="application/json")
     assert response.status_code == 400
     outsider = client_for(other_instructor)
-    assert outsider.post(url(lesson_id), BEAT, format="json").status_code == 403
+    assert outsider.post(progress_url(lesson_id), BEAT, format="json").status_code == 403
     assert raw_progress() == before
 
 

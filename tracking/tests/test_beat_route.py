@@ -13,12 +13,16 @@ from django.utils.crypto import get_random_string
 from accounts.tests.factories import UserFactory
 from accounts.tokens import access_token_mint, access_tokens_revoke
 from catalog.services import enrollment_create
-from tracking.tests.helpers import raw_progress, video_course
+from tracking.tests.helpers import (
+    BEAT,
+    FIRST_BEAT_PROGRESS,
+    progress_url,
+    raw_progress,
+    video_course,
+)
 from tracking.viewing import view_issue
 
 pytestmark = pytest.mark.django_db
-
-BEAT = {"position_s": 5.0, "duration_s": 100.0, "played_from_s": 0.0, "played_to_s": 5.0}
 
 
 @pytest.fixture
@@ -30,7 +34,7 @@ def lesson_id(student, instructor):
 
 def _post(client: Client, lesson_id: str, body: object = BEAT, **extra):
     return client.post(
-        f"/api/v1/lessons/{lesson_id}/progress",
+        progress_url(lesson_id),
         json.dumps(body),
         content_type="application/json",
         **extra,
@@ -42,16 +46,7 @@ def test_bearer_beat_is_recorded_with_the_progress_shape(student, lesson_id):
     response = _post(Client(), lesson_id, HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {
-        "position_s": 5.0,
-        "furthest_s": 5.0,
-        "coverage": 0.05,
-        "watch_time_s": 5.0,
-        "completed": False,
-        "completed_at": None,
-        "duration_s": 100.0,
-        "credited_s": 5.0,
-    }
+    assert response.json() == FIRST_BEAT_PROGRESS
     assert raw_progress()[0]["user_id"] == student.id
     again = _post(Client(), lesson_id, HTTP_AUTHORIZATION=f"Bearer {token}")
     assert (again.status_code, again.json()["code"]) == (429, "throttled")
@@ -93,9 +88,7 @@ def test_session_beats_need_the_csrf_token(student, lesson_id):
 def test_unusual_requests_get_the_full_contract(student, lesson_id, extra, status, code):
     token, _exp = access_token_mint(user=student)
     kwargs = {"content_type": "application/json", "HTTP_AUTHORIZATION": f"Bearer {token}"}
-    response = Client().post(
-        f"/api/v1/lessons/{lesson_id}/progress", json.dumps(BEAT), **{**kwargs, **extra}
-    )
+    response = Client().post(progress_url(lesson_id), json.dumps(BEAT), **{**kwargs, **extra})
     assert (response.status_code, response.json()["code"]) == (status, code)
     assert raw_progress() == []
 

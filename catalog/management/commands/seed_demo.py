@@ -10,7 +10,7 @@ from django.db import transaction
 
 from accounts.models import User
 from catalog.demo_content import DEMO_COURSES, DEMO_PASSWORD, DEMO_USERS, Reading
-from catalog.documents import Course
+from catalog.documents import COURSE_EDITABLE_FIELDS, Course
 from catalog.services import course_create, course_publish, lesson_create
 
 
@@ -41,10 +41,7 @@ class Command(BaseCommand):
         for spec in DEMO_COURSES:
             if Course.objects(slug=spec["slug"]).only("id").first() is not None:
                 continue
-            fields = {
-                key: spec[key]
-                for key in ("slug", "title", "subtitle", "description", "level", "language", "tags")
-            }
+            fields = {key: spec[key] for key in COURSE_EDITABLE_FIELDS if key in spec}
             course = course_create(user=owner, **fields)
             for entry in spec["lessons"]:
                 if isinstance(entry, Reading):
