@@ -172,7 +172,7 @@ class CourseDetailApi(APIView):
     @extend_schema(responses=OutputSerializer)
     def get(self, request: Request, slug: str) -> HttpResponse:
         # The public part is cached as encoded JSON (every field but the last); the
-        # viewer's enrolment is encoded per request and closes the object.
+        # viewer's enrolment, cached per viewer and course, closes the object.
 
         def encode_public() -> tuple[str, bytes]:
             public = selectors.course_detail_public(slug=slug)
