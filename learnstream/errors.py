@@ -130,9 +130,15 @@ class DownloadPreparing(ApplicationError):
 
 
 class SyncConflict(Conflict):
-    """A batch id already used for a different batch, or one still being applied."""
+    """A batch id already used for a batch with other content."""
 
     code, title = "batch_conflict", "Batch id already used"
+
+
+class SyncInProgress(Conflict):
+    """The same batch is being applied by another request: retry after `Retry-After`."""
+
+    code, title = "sync_in_progress", "Batch is being applied"
 
 
 class Throttled(ApplicationError):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tracking import apis, beat_api
+from tracking import apis, beat_api, offline_apis
 
 urlpatterns = [
     path(
@@ -14,6 +14,11 @@ urlpatterns = [
         "lessons/<str:lesson_id>/complete",
         apis.LessonCompleteApi.as_view(),
         name="lesson-complete",
+    ),
+    path(
+        "progress/sync",
+        offline_apis.ProgressSyncApi.as_view(),
+        name="progress-sync",
     ),
     path(
         "courses/<str:slug>/progress",

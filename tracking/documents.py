@@ -40,3 +40,24 @@ class LessonProgress(me.Document):
         ],
         "auto_create_index": settings.MONGODB_AUTO_CREATE_INDEX,
     }
+
+
+class OfflineSyncBatch(me.Document):
+    """One applied (or being applied) offline sync batch of a learner (`tracking.offline_sync`):
+    a re-sent batch id is answered from `result` and changes nothing, even after the progress
+    it credited was reset. Kept when progress is reset; removed with the account."""
+
+    user_id = me.IntField(required=True)
+    batch_id = me.StringField(required=True)
+    device_id = me.StringField(required=True)
+    fingerprint = me.StringField(required=True)  # sha256 of the batch's canonical content
+    state = me.StringField(required=True, choices=("applying", "applied"))
+    result = me.DictField()
+    created_at = me.DateTimeField(required=True)
+    applied_at = me.DateTimeField()
+
+    meta = {
+        "collection": "offline_sync_batches",
+        "indexes": [{"fields": ["user_id", "batch_id"], "unique": True}],
+        "auto_create_index": settings.MONGODB_AUTO_CREATE_INDEX,
+    }

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from accounts.personal_data import PersonalDataHandler, personal_data_register
-from tracking.documents import LessonProgress
+from tracking.documents import LessonProgress, OfflineSyncBatch
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ def progress_export_for_user(*, user_id: int) -> list[ProgressRecord]:
 
 def progress_delete_for_user(*, user_id: int) -> int:
     """Erase the learner's progress documents (idempotent); returns how many went."""
+    OfflineSyncBatch._get_collection().delete_many({"user_id": user_id})
     return LessonProgress._get_collection().delete_many({"user_id": user_id}).deleted_count
 
 

@@ -468,6 +468,12 @@ def resume_nothing_saved(*, user_id: int, lesson_id: ObjectId) -> None:
     )
 
 
+def resume_mark_drop(*, user_id: int, lesson_id: ObjectId) -> None:
+    """A progress document was written without a live state (an offline sync): the
+    (user, lesson) is no longer one with nothing saved."""
+    redis_client().delete(NOTHING_PREFIX + member_of(user_id, lesson_id))
+
+
 def _seed(state_key: str, *, user_id: int, lesson_id: ObjectId) -> None:
     document = LessonProgress._get_collection().find_one(
         {"user_id": user_id, "lesson_id": lesson_id}

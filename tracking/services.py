@@ -77,7 +77,7 @@ class Beat:
         return self.played_to_s - self.played_from_s
 
 
-def _now_ms(now: datetime | None) -> datetime:
+def now_ms(now: datetime | None) -> datetime:
     """MongoDB stores milliseconds: round now so comparisons with stored times are exact."""
     moment = now or timezone.now()
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
@@ -146,7 +146,7 @@ def progress_validate_beat(
     )
 
 
-def _touched_buckets(beat: Beat) -> list[int]:
+def touched_buckets(beat: Beat) -> list[int]:
     """Indexes of the fixed 1% buckets a played span touches (a zero-length span: none)."""
     if beat.span_s <= 0:
         return []
@@ -190,7 +190,7 @@ def _merge_pipeline(
                 "buckets": {
                     "$setUnion": [
                         {"$ifNull": ["$buckets", []]},
-                        {"$literal": _touched_buckets(beat)},
+                        {"$literal": touched_buckets(beat)},
                     ]
                 },
                 "watch_time_s": {"$add": [{"$ifNull": ["$watch_time_s", 0.0]}, credit]},
@@ -204,33 +204,45 @@ def _merge_pipeline(
                 **_seen_update(tag),
             }
         },
-        {
-            "$set": {
-                "coverage": {
-                    "$max": [
-                        {"$ifNull": ["$coverage", 0.0]},
-                        {
-                            "$min": [
-                                {"$divide": [{"$size": "$buckets"}, settings.PROGRESS_BUCKETS]},
-                                {"$divide": ["$watch_time_s", beat.duration_s]},
-                                1.0,
-                            ]
-                        },
-                    ]
-                }
-            }
-        },
-        {
-            "$set": {
-                "completed_at": {
-                    "$ifNull": [
-                        "$completed_at",
-                        {"$cond": [completes, now, None]},
-                    ]
-                }
-            }
-        },
+        coverage_stage(duration_s=beat.duration_s),
+        completion_stage(completes=completes, now=now),
     ]
+
+
+def coverage_stage(*, duration_s: float) -> dict[str, Any]:
+    """The pipeline stage that recomputes `coverage` after buckets and watch time changed:
+    the share of buckets touched, capped by watch time / duration, never lowered."""
+    return {
+        "$set": {
+            "coverage": {
+                "$max": [
+                    {"$ifNull": ["$coverage", 0.0]},
+                    {
+                        "$min": [
+                            {"$divide": [{"$size": "$buckets"}, settings.PROGRESS_BUCKETS]},
+                            {"$divide": ["$watch_time_s", duration_s]},
+                            1.0,
+                        ]
+                    },
+                ]
+            }
+        }
+    }
+
+
+def completion_stage(*, completes: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The pipeline stage that sets `completed_at` to `now` once `completes` (the lesson's
+    `completion_expression`) holds; a completion already recorded stays."""
+    return {
+        "$set": {
+            "completed_at": {
+                "$ifNull": [
+                    "$completed_at",
+                    {"$cond": [completes, now, None]},
+                ]
+            }
+        }
+    }
 
 
 def _seen_update(tag: str | None) -> dict[str, Any]:
@@ -402,6 +414,32 @@ class _AcceptedBeat:
     tag: str | None = None
 
 
+def progress_completed_emit_if_now(
+    *, user_id: int, lesson: LessonFacts, state: ProgressState, moment: datetime
+) -> None:
+    """Emit LessonCompleted when the state's completion is the write made at `moment`
+    (`completed_at` is set once, to the moment of the write that completed it)."""
+    if state.completed_at is not None and _same_ms(state.completed_at, moment):
+        _completed_emit(user_id=user_id, lesson=lesson)
+
+
+def progress_live_state_write_out(*, user_id: int, lesson_id: ObjectId) -> None:
+    """Before a write that changes the learner's document of the lesson directly (an offline
+    sync): write the live state's unwritten beats to MongoDB and take it out of Redis,
+    waiting for a flusher that was writing it; the next beat seeds from the document. A
+    Redis outage is recorded and skipped (beats go to MongoDB directly then). The resume
+    read's "nothing saved" mark goes too: the document is what the next read must see."""
+    if not progress_buffer.enabled():
+        return
+    try:
+        if _live_state_settle(user_id=user_id, lesson_ids=[lesson_id], keep=True):
+            _claims_wait(user_id=user_id, lesson_ids=[lesson_id])
+        progress_buffer.resume_mark_drop(user_id=user_id, lesson_id=lesson_id)
+    except RedisError as exc:
+        if not outage_record(exc):
+            raise
+
+
 def _completed_emit(*, user_id: int, lesson: LessonFacts) -> None:
     """Tell the layers above that the lesson newly became complete (only then: a beat that
     completes nothing pays nothing for it)."""
@@ -430,14 +468,14 @@ def _record_live(accepted: _AcceptedBeat) -> ProgressState:
         user_id=accepted.user_id,
         lesson_id=accepted.lesson_id,
         course_id=ObjectId(lesson.course_id),
-        now=_now_ms(accepted.now) if accepted.now is not None else None,
+        now=now_ms(accepted.now) if accepted.now is not None else None,
         gap_s=_needed_gap_s(beat, lesson.completion.max_rate),
         first_beat_allowed=beat.span_s <= settings.PROGRESS_FIRST_BEAT_MAX_SPAN_S,
         position_s=beat.position_s,
         played_to_s=beat.played_to_s if beat.span_s > 0 else 0.0,
         span_s=beat.span_s,
         duration_s=beat.duration_s,
-        buckets=_touched_buckets(beat),
+        buckets=touched_buckets(beat),
         requirement=completion_requirement(policy=lesson.completion, duration_s=beat.duration_s),
         budget_rate=lesson.completion.max_rate,
         budget_from=accepted.view.issued_at if accepted.view is not None else None,
@@ -473,7 +511,7 @@ def _record_direct(accepted: _AcceptedBeat) -> ProgressState:
     """The beat as one conditional MongoDB upsert (no shared Redis); the (view, seq) dedupe
     is in the same update's filter (`seen`), so it is atomic too."""
     beat, lesson = accepted.beat, accepted.lesson
-    moment = _now_ms(accepted.now)
+    moment = now_ms(accepted.now)
     collection = LessonProgress._get_collection()
     pipeline = _merge_pipeline(
         beat=beat,
@@ -558,7 +596,7 @@ def progress_lesson_opened(
     later), from which `progress_mark_complete` counts. Other lessons: nothing is written."""
     if lesson.completion.reading_min_s <= 0 or lesson.video != VideoReadiness.NONE:
         return
-    moment = _now_ms(now)
+    moment = now_ms(now)
     key = {"user_id": user_id, "lesson_id": ObjectId(lesson.lesson_id)}
     update = {
         "$min": {"opened_at": moment},
@@ -615,7 +653,7 @@ def progress_mark_complete(
     """Complete a lesson without video (`progress_completion_allowed`, else 409, nothing
     written). Idempotent: the first completion time is kept."""
     progress_completion_allowed(lesson=lesson)
-    moment = _now_ms(now)
+    moment = now_ms(now)
     collection = LessonProgress._get_collection()
     key = {"user_id": user_id, "lesson_id": ObjectId(lesson.lesson_id)}
     _reading_time_check(key=key, lesson=lesson, now=moment)

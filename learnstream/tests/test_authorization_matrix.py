@@ -173,8 +173,9 @@ MATRIX: list[Row] = [
     row("POST",   A + "lessons/<str:lesson_id>/progress",  401,  200,  200,  200,  200,  200, target="preview", body=_beat),
     row("POST",   A + "lessons/<str:lesson_id>/complete",  401,  403,  409,  403,  409,  409),
     # offline viewing: downloads are off unless MUX_DOWNLOADS (404 downloads_disabled); a
-    # sync batch without items is refused whoever sends it (SYNC_ROW)
+    # sync batch without items is refused whoever sends it
     row("POST",   A + "lessons/<str:lesson_id>/download",  401,  404,  404,  404,  404,  404),
+    row("POST",   A + "progress/sync",                     401,  400,  400,  400,  400,  400, body=_fixed({"device_id": "d1", "batch_id": "b1", "items": []})),
     row("POST",   A + "lessons/<str:lesson_id>/complete",  401,  403,  200,  403,  200,  200, target="text"),
     row("GET",    A + "courses/<str:slug>/progress",       401,  403,  200,  403,  200,  200),
     row("GET",    A + "courses/<str:slug>/progress",       401,  404,  404,  404,  404,  404, target="draft"),

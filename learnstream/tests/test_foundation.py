@@ -80,4 +80,5 @@ def test_mongo_indexes_command_covers_every_document_in_a_fresh_process(tmp_path
         "quiz_standings",
         "completion_rules",
         "certificates",
+        "offline_sync_batches",
     }

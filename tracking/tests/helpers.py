@@ -54,6 +54,21 @@ def video_course(*, owner, lessons: int = 2, duration_s: float = 100.0, **fields
     return course, [str(lesson_id) for lesson_id in lesson_ids]
 
 
+def ready_video_course(*, owner, assets: list[dict], duration_s: float):
+    """A published course with one lesson per simulator asset, each playing it (ready, as
+    the webhooks would have left it) and lasting `duration_s`."""
+    # Imported here: only the tests that use the simulator's assets need playback's helpers.
+    from playback.tests.helpers import ready_generation, set_video
+
+    course = published_course(owner=owner, lessons=len(assets))
+    found = list(Lesson.objects(course_id=course.id).order_by("position"))
+    for lesson, asset in zip(found, assets, strict=True):
+        set_video(lesson, current=ready_generation(asset))
+    Lesson.objects(course_id=course.id).update(set__duration_s=duration_s)
+    lesson_facts_invalidate(lesson_ids=[lesson.id for lesson in found])
+    return course, [str(lesson.id) for lesson in found]
+
+
 def facts(lesson_id: str) -> LessonFacts:
     return lesson_facts_get(lesson_id=lesson_id)
 

@@ -10,15 +10,11 @@ from __future__ import annotations
 import pytest
 
 from accounts.tests.factories import UserFactory
-from catalog.access import lesson_facts_invalidate
-from catalog.documents import Lesson
 from catalog.services import enrollment_create
-from catalog.tests.factories import published_course
 from devtools.clients import client_for
 from playback import selectors as playback_selectors
-from playback.tests.helpers import ready_generation, set_video
 from tracking import apis as tracking_apis
-from tracking.tests.helpers import Clock, raw_progress
+from tracking.tests.helpers import Clock, raw_progress, ready_video_course
 from tracking.viewing import view_issue
 
 pytestmark = pytest.mark.django_db
@@ -54,13 +50,7 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def lesson_ids(instructor, ready_assets):
-    course = published_course(owner=instructor, lessons=2)
-    found = list(Lesson.objects(course_id=course.id).order_by("position"))
-    for lesson, asset in zip(found, ready_assets, strict=True):
-        set_video(lesson, current=ready_generation(asset))
-    Lesson.objects(course_id=course.id).update(set__duration_s=DURATION)
-    lesson_facts_invalidate(lesson_ids=[lesson.id for lesson in found])
-    return course, [str(lesson.id) for lesson in found]
+    return ready_video_course(owner=instructor, assets=ready_assets, duration_s=DURATION)
 
 
 @pytest.fixture
