@@ -37,7 +37,7 @@ def _client(request: HttpRequest) -> services.ClientInfo:
 
 
 def _account_home() -> str:
-    return reverse("accounts:account")
+    return reverse("account")
 
 
 def _two_factor_context(user) -> dict:

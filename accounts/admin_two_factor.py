@@ -93,7 +93,7 @@ class AdminPasswordChangeThroughService(AdminPasswordChangeForm):
 
 def two_factor_entry_url(request: HttpRequest, next_url: str) -> str:
     user = request.user
-    page = "accounts:2fa-verify" if totp_device_confirmed(user=user) else "accounts:2fa-setup"  # type: ignore[arg-type]
+    page = "2fa-verify" if totp_device_confirmed(user=user) else "2fa-setup"  # type: ignore[arg-type]
     return f"{reverse(page)}?{urlencode({'next': next_url})}"
 
 

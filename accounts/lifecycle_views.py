@@ -58,16 +58,14 @@ class PasswordResetConfirmView(View):
             title="This link does not work",
             text=recovery.RESET_LINK_INVALID,
             status=400,
-            link_url=reverse("accounts:password-reset"),
+            link_url=reverse("password-reset"),
             link_text="Request a new link",
         )
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
         if token != RESET_FORM_SLUG:
             request.session[RESET_SESSION_KEY] = token
-            return HttpResponseRedirect(
-                reverse("accounts:password-reset-confirm", args=[RESET_FORM_SLUG])
-            )
+            return HttpResponseRedirect(reverse("password-reset-confirm", args=[RESET_FORM_SLUG]))
         stored = request.session.get(RESET_SESSION_KEY, "")
         try:
             recovery.password_reset_token_validate(token=stored)
@@ -98,7 +96,7 @@ class PasswordResetConfirmView(View):
             title="Password changed",
             text="Your new password is set and every device that was signed in has been "
             "signed out.",
-            link_url=reverse("accounts:login"),
+            link_url=reverse("login"),
             link_text="Sign in",
         )
 

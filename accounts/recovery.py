@@ -38,7 +38,7 @@ _PLACEHOLDER = User(pk=2**31 - 1, email="nobody@invalid", password="!", name="")
 
 
 def password_reset_link(token: str) -> str:
-    return site_link(reverse("accounts:password-reset-confirm", args=[token]))
+    return site_link(reverse("password-reset-confirm", args=[token]))
 
 
 def password_reset_request(*, email: str, ip: str) -> None:

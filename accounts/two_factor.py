@@ -90,7 +90,7 @@ def _enrolment_binding(user: User) -> str:
 
 
 def two_factor_enrolment_link(token: str) -> str:
-    return site_link(reverse("accounts:2fa-enrol", args=[token]))
+    return site_link(reverse("2fa-enrol", args=[token]))
 
 
 def two_factor_enrolment_request(*, user: User) -> datetime:
@@ -297,8 +297,8 @@ def two_factor_notice_send(*, user_id: int, change: str) -> bool:
                 "name": user.name,
                 "email": user.email,
                 "when": timezone.now().strftime("%Y-%m-%d %H:%M UTC"),
-                "two_factor_link": site_link(reverse("accounts:2fa")),
-                "reset_link": site_link(reverse("accounts:password-reset")),
+                "two_factor_link": site_link(reverse("2fa")),
+                "reset_link": site_link(reverse("password-reset")),
             },
         )
     )

@@ -38,7 +38,7 @@ def _staff_page(view):
 
 
 def _next_url(request: HttpRequest) -> str:
-    return safe_next(request, default=reverse("accounts:2fa"))
+    return safe_next(request, default=reverse("2fa"))
 
 
 def _session_verified(request: HttpRequest) -> bool:
@@ -106,7 +106,7 @@ def setup_view(request: HttpRequest) -> HttpResponse:
     next_url = _next_url(request)
     if two_factor.totp_device_confirmed(user=user) is not None:  # type: ignore[arg-type]
         messages.info(request, "Two-factor authentication is already set up.")
-        return HttpResponseRedirect(reverse("accounts:2fa"))
+        return HttpResponseRedirect(reverse("2fa"))
     device = _pending_device(request)
     if device is None:
         return _email_step(request, next_url, status=200 if request.method == "GET" else 409)
@@ -130,7 +130,7 @@ def setup_view(request: HttpRequest) -> HttpResponse:
                 )
             except Conflict as error:
                 messages.error(request, error.detail)
-                return HttpResponseRedirect(reverse("accounts:2fa-setup"))
+                return HttpResponseRedirect(reverse("2fa-setup"))
             except ValidationError as error:
                 form.add_error("token", error.detail)
             else:
@@ -168,7 +168,7 @@ def enrol_request_view(request: HttpRequest) -> HttpResponse:
         two_factor.two_factor_enrolment_request(user=request.user)  # type: ignore[arg-type]
     except Conflict:
         messages.info(request, "Two-factor authentication is already set up.")
-        return HttpResponseRedirect(reverse("accounts:2fa"))
+        return HttpResponseRedirect(reverse("2fa"))
     except Throttled as error:
         messages.error(request, f"Too many links asked for. {error.detail}")
         response = _email_step(request, next_url, status=429)
@@ -179,7 +179,7 @@ def enrol_request_view(request: HttpRequest) -> HttpResponse:
         request,
         f"We mailed a link to {request.user.email}: open it in this browser to continue.",  # type: ignore[union-attr]
     )
-    return HttpResponseRedirect(f"{reverse('accounts:2fa-setup')}?{urlencode({'next': next_url})}")
+    return HttpResponseRedirect(f"{reverse('2fa-setup')}?{urlencode({'next': next_url})}")
 
 
 @_staff_page
@@ -195,7 +195,7 @@ def enrol_link_view(request: HttpRequest, token: str) -> HttpResponse:
         device = two_factor.two_factor_enrolment_redeem(user=request.user, token=token)  # type: ignore[arg-type]
     except Conflict:
         messages.info(request, "Two-factor authentication is already set up.")
-        return HttpResponseRedirect(reverse("accounts:2fa"))
+        return HttpResponseRedirect(reverse("2fa"))
     except ValidationError as error:
         return render(
             request,
@@ -203,14 +203,14 @@ def enrol_link_view(request: HttpRequest, token: str) -> HttpResponse:
             {
                 "title": "This link cannot be used",
                 "text": error.detail,
-                "link_url": reverse("accounts:2fa-setup"),
+                "link_url": reverse("2fa-setup"),
                 "link_text": "Ask for a new link",
             },
             status=400,
         )
     request.session[PENDING_DEVICE_SESSION_KEY] = device.pk
-    next_url = request.session.pop(SETUP_NEXT_SESSION_KEY, None) or reverse("accounts:2fa")
-    return HttpResponseRedirect(f"{reverse('accounts:2fa-setup')}?{urlencode({'next': next_url})}")
+    next_url = request.session.pop(SETUP_NEXT_SESSION_KEY, None) or reverse("2fa")
+    return HttpResponseRedirect(f"{reverse('2fa-setup')}?{urlencode({'next': next_url})}")
 
 
 @_staff_page
@@ -218,7 +218,7 @@ def enrol_link_view(request: HttpRequest, token: str) -> HttpResponse:
 def verify_view(request: HttpRequest) -> HttpResponse:
     next_url = _next_url(request)
     if two_factor.totp_device_confirmed(user=request.user) is None:  # type: ignore[arg-type]
-        return HttpResponseRedirect(f"{reverse('accounts:2fa-setup')}?next={next_url}")
+        return HttpResponseRedirect(f"{reverse('2fa-setup')}?next={next_url}")
     form = OtpCodeForm(request.POST or None)
     context = {
         "form": form,
@@ -246,9 +246,7 @@ def _verified_only(view):
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not _session_verified(request):
-            return HttpResponseRedirect(
-                f"{reverse('accounts:2fa-verify')}?next={reverse('accounts:2fa')}"
-            )
+            return HttpResponseRedirect(f"{reverse('2fa-verify')}?next={reverse('2fa')}")
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -259,7 +257,7 @@ def _verified_only(view):
 @_verified_only
 def recovery_codes_view(request: HttpRequest) -> HttpResponse:
     codes = two_factor.recovery_codes_regenerate(user=request.user)  # type: ignore[arg-type]
-    return _codes_page(request, codes, reverse("accounts:2fa"))
+    return _codes_page(request, codes, reverse("2fa"))
 
 
 @_staff_page
@@ -270,4 +268,4 @@ def disable_view(request: HttpRequest) -> HttpResponse:
     request.session.pop(django_otp.DEVICE_ID_SESSION_KEY, None)
     email = request.user.email  # type: ignore[union-attr]
     messages.success(request, f"Two-factor authentication is off. We mailed {email} about it.")
-    return HttpResponseRedirect(reverse("accounts:2fa"))
+    return HttpResponseRedirect(reverse("2fa"))

@@ -4,8 +4,6 @@ from django.urls import path
 
 from accounts import account_views, lifecycle_views, two_factor_views, views
 
-app_name = "accounts"
-
 urlpatterns = [
     path("", account_views.account_view, name="account"),
     path("profile/", account_views.profile_view, name="account-profile"),

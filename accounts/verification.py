@@ -28,7 +28,7 @@ VERIFY_LINK_STALE = (
 
 
 def email_verification_link(token: str) -> str:
-    return site_link(reverse("accounts:verify-email", args=[token]))
+    return site_link(reverse("verify-email", args=[token]))
 
 
 def email_verification_send(*, user_id: int) -> bool:

@@ -25,7 +25,7 @@ from learnstream.errors import InvalidCredentials, Throttled, ValidationError
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 # The account whose password was right and whose code is awaited: (user id, when).
-PENDING_SIGN_IN_KEY = "accounts:pending-sign-in"
+PENDING_SIGN_IN_KEY = "pending-sign-in"
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -76,9 +76,7 @@ def session_sign_in(request: HttpRequest, user: User, next_url: str) -> HttpResp
     account with an authenticator, ask for its code first (`LoginCodeView`)."""
     if services.factor_required(user=user):
         request.session[PENDING_SIGN_IN_KEY] = [user.pk, time.time()]
-        return HttpResponseRedirect(
-            f"{reverse('accounts:login-code')}?{urlencode({'next': next_url})}"
-        )
+        return HttpResponseRedirect(f"{reverse('login-code')}?{urlencode({'next': next_url})}")
     login(request, user, backend=BACKEND)
     return HttpResponseRedirect(next_url)
 
@@ -98,13 +96,13 @@ class LoginCodeView(View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         if _pending_user(request) is None:
-            return HttpResponseRedirect(reverse("accounts:login"))
+            return HttpResponseRedirect(reverse("login"))
         return render(request, self.template, {"form": OtpCodeForm(), "next": _safe_next(request)})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         user = _pending_user(request)
         if user is None:
-            return HttpResponseRedirect(reverse("accounts:login"))
+            return HttpResponseRedirect(reverse("login"))
         form = OtpCodeForm(request.POST)
         next_url = _safe_next(request)
         context: dict[str, Any] = {"form": form, "next": next_url}

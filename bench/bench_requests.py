@@ -10,7 +10,8 @@ MongoDB clients; not the servers) and the median wall time:
 
 - bare: a signed-in DRF view that only answers the caller's id (the floor);
 - course list and course detail, served from the cache (anonymous, and signed in + enrolled);
-- playback: GET /api/v1/lessons/{id}/playback (tokens reused while fresh).
+- playback: GET /api/v1/lessons/{id}/playback (tokens reused while fresh), for a learner who
+  has not watched the lesson yet and for one who has (one beat recorded: resuming).
 
 Routes are interleaved so all of them see the same machine load.
 """
@@ -67,10 +68,12 @@ def run(n: int) -> dict:
     from rest_framework_simplejwt.tokens import AccessToken
 
     from accounts.tests.factories import UserFactory
+    from catalog.access import lesson_facts_get
     from catalog.documents import Lesson
     from catalog.services import enrollment_create
     from catalog.tests.factories import published_course
     from playback.tests.helpers import set_video
+    from tracking.services import progress_record_heartbeat
 
     with override_settings(
         ROOT_URLCONF=floor_urlconf(), ALLOWED_HOSTS=["*"], **signing_key_settings()
@@ -78,16 +81,29 @@ def run(n: int) -> dict:
         cache.clear()
         instructor = UserFactory(role="instructor")
         student = UserFactory(role="student")
+        watching = UserFactory(role="student")
         courses = [published_course(owner=instructor, lessons=8) for _ in range(20)]
         course = courses[0]
         enrollment_create(user=student, course=course)
+        enrollment_create(user=watching, course=course)
         lesson = Lesson.objects(course_id=course.id).order_by("position").first()
         ready = {"asset_id": "a", "playback_id": "pb", "state": "ready", "duration_s": 600.0}
         set_video(lesson, current=ready)
-        token = str(AccessToken.for_user(student))
+        progress_record_heartbeat(
+            user_id=watching.id,
+            lesson=lesson_facts_get(lesson_id=lesson.id),
+            position_s=10.0,
+            duration_s=600.0,
+            played_from_s=0.0,
+            played_to_s=10.0,
+        )
+        tokens = {
+            "student": str(AccessToken.for_user(student)),
+            "watching": str(AccessToken.for_user(watching)),
+        }
         app = WSGIHandler()
 
-        def call(url: str, bearer: bool) -> int:
+        def call(url: str, who: str | None) -> int:
             environ = {
                 "REQUEST_METHOD": "GET",
                 "PATH_INFO": url,
@@ -102,8 +118,8 @@ def run(n: int) -> dict:
                 "wsgi.url_scheme": "http",
                 "wsgi.errors": sys.stderr,
             }
-            if bearer:
-                environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+            if who is not None:
+                environ["HTTP_AUTHORIZATION"] = f"Bearer {tokens[who]}"
             status: list[str] = []
             chunks = app(environ, _start_response(status))
             b"".join(chunks)
@@ -111,21 +127,22 @@ def run(n: int) -> dict:
                 chunks.close()
             return int(status[0].split()[0])
 
-        routes = {
-            "bare authenticated": ("/bench/whoami", True),
-            "course list (cached)": ("/api/v1/courses", False),
-            "course detail (cached, anonymous)": (f"/api/v1/courses/{course.slug}", False),
-            "course detail (cached, enrolled)": (f"/api/v1/courses/{course.slug}", True),
-            "playback": (f"/api/v1/lessons/{lesson.id}/playback", True),
+        routes: dict[str, tuple[str, str | None]] = {
+            "bare authenticated": ("/bench/whoami", "student"),
+            "course list (cached)": ("/api/v1/courses", None),
+            "course detail (cached, anonymous)": (f"/api/v1/courses/{course.slug}", None),
+            "course detail (cached, enrolled)": (f"/api/v1/courses/{course.slug}", "student"),
+            "playback": (f"/api/v1/lessons/{lesson.id}/playback", "student"),
+            "playback (resuming)": (f"/api/v1/lessons/{lesson.id}/playback", "watching"),
         }
-        for url, bearer in routes.values():  # warm every cache once
-            assert call(url, bearer) == 200, url
+        for url, who in routes.values():  # warm every cache once
+            assert call(url, who) == 200, url
         cpu = dict.fromkeys(routes, 0.0)
         wall: dict[str, list[float]] = {name: [] for name in routes}
         for _ in range(n):
-            for name, (url, bearer) in routes.items():
+            for name, (url, who) in routes.items():
                 started_cpu, started = time.process_time(), time.perf_counter()
-                call(url, bearer)
+                call(url, who)
                 cpu[name] += time.process_time() - started_cpu
                 wall[name].append((time.perf_counter() - started) * 1000)
     figures: dict[str, Any] = {
@@ -136,7 +153,8 @@ def run(n: int) -> dict:
         for name in routes
     }
     bare = figures["bare authenticated"]["cpu_ms_per_request"]
-    figures["playback / bare (cpu)"] = round(figures["playback"]["cpu_ms_per_request"] / bare, 2)
+    for name in ("playback", "playback (resuming)"):
+        figures[f"{name} / bare (cpu)"] = round(figures[name]["cpu_ms_per_request"] / bare, 2)
     figures["load average at end"] = os.getloadavg()[0]
     return figures
 

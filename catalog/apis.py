@@ -52,7 +52,7 @@ ARCHIVED = problem("conflict: the course is archived")
 
 def _cached_json(kind: str, params: dict[str, Any], build: Callable[[], Any]) -> bytes:
     """The JSON body exactly as DRF's renderer writes it, cached under the catalogue's
-    generation: a hit is two cache reads and no serializer, no encoder."""
+    generation: a hit is one cache round trip and no serializer, no encoder."""
     return catalog_cached(kind, params, lambda: JSONRenderer().render(build()))
 
 
@@ -172,7 +172,7 @@ class CourseDetailApi(APIView):
     @extend_schema(responses=OutputSerializer)
     def get(self, request: Request, slug: str) -> HttpResponse:
         # The public part is cached as encoded JSON (every field but the last); the
-        # viewer's enrolment is encoded per request and closes the object.
+        # viewer's enrolment, cached per viewer and course, closes the object.
 
         def encode_public() -> tuple[str, bytes]:
             public = selectors.course_detail_public(slug=slug)

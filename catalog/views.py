@@ -57,7 +57,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 
 def _login_redirect(request: HttpRequest, next_path: str) -> HttpResponse:
-    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_path})}")
+    return redirect(f"{reverse('login')}?{urlencode({'next': next_path})}")
 
 
 @require_POST

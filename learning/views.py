@@ -41,7 +41,7 @@ def course_page(request: HttpRequest, slug: str) -> HttpResponse:
             "enrolled": enrolled,
             "progress": progress,
             "completion": completion,
-            "login_url": f"{reverse('accounts:login')}?{urlencode({'next': request.path})}",
+            "login_url": f"{reverse('login')}?{urlencode({'next': request.path})}",
         },
     )
 

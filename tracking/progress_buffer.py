@@ -18,8 +18,9 @@ kept, and the position taken only from a snapshot whose last beat is not older t
 stored one. Writing a snapshot twice, or an older one after a newer one, changes nothing.
 
 MongoDB stays the source of truth: the state is seeded from the document the first time a
-(user, lesson) is seen (or after it expired from Redis), and every read elsewhere (resume,
-course progress, analytics, CSV) reads MongoDB. A beat that completes a lesson is written
+(user, lesson) is seen (or after it expired from Redis), and every read elsewhere (course
+progress, analytics, CSV) reads MongoDB; the resume position reads the live state first
+(`resume_fields`), the newest there is. A beat that completes a lesson is written
 through before it is answered. The durability contract is in docs/OPERATIONS.md.
 
 Keys share one hash tag, so on Redis Cluster the scripts' keys are on one slot.
