@@ -25,7 +25,7 @@ from pymongo import MongoClient  # noqa: E402
 from pymongo.errors import DuplicateKeyError  # noqa: E402
 from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
-from tracking.services import Beat, _beat_filter, _merge_pipeline, _now_ms  # noqa: E402
+from tracking.services import Beat, _beat_filter, _merge_pipeline, now_ms  # noqa: E402
 
 COURSE_ID = ObjectId(os.environ["FLOOR_COURSE_ID"])
 DURATION_S = float(os.environ["FLOOR_DURATION_S"])
@@ -66,7 +66,7 @@ def application(environ, start_response):
         played_to_s=float(body["played_to_s"]),
         duration_s=DURATION_S,
     )
-    now = _now_ms(timezone.now())
+    now = now_ms(timezone.now())
     key = {"user_id": user_id, "lesson_id": lesson_id}
     try:
         result = collection().update_one(

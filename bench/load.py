@@ -334,7 +334,7 @@ def raw_upsert_floor(seconds: float = 5.0, threads: int = 4) -> dict[str, float]
     from django.conf import settings
     from pymongo import MongoClient
 
-    from tracking.services import Beat, _beat_filter, _merge_pipeline, _now_ms
+    from tracking.services import Beat, _beat_filter, _merge_pipeline, now_ms
 
     collection: Any = MongoClient(settings.MONGODB_URI).get_default_database()["floor_upsert"]
     collection.create_index([("user_id", 1), ("lesson_id", 1)], unique=True)
@@ -346,7 +346,7 @@ def raw_upsert_floor(seconds: float = 5.0, threads: int = 4) -> dict[str, float]
     def work(slot: int) -> None:
         user = slot * 1_000_000
         while time.monotonic() < stop_at:
-            now = _now_ms(None)
+            now = now_ms(None)
             collection.update_one(
                 _beat_filter(user_id=user, lesson_id=lesson_id, beat=beat, now=now),
                 _merge_pipeline(beat=beat, course_id=course_id, now=now),
