@@ -44,6 +44,7 @@ from learnstream.errors import (
     SyncInProgress,
     VideoNotReady,
 )
+from learnstream.ratelimit import rate_limits_check
 from tracking.budget import budget_credit_expression, budget_start_expression
 from tracking.completion import completion_expression, completion_requirement
 from tracking.documents import LessonProgress, OfflineSyncBatch
@@ -337,8 +338,10 @@ def progress_offline_sync(
     *, user: Viewer, batch: SyncBatch, now: datetime | None = None
 ) -> SyncResult:
     """Apply an offline sync batch for the learner (see the module docstring); the answer,
-    also for a re-sent batch. Raises before writing anything when any item is refused."""
+    also for a re-sent batch. Raises before writing anything when any item is refused, and
+    `Throttled` when the learner sent more batches than the `progress_sync` limit allows."""
     user_id = require_user_id(user)
+    rate_limits_check(("progress_sync", str(user_id)))
     moment = now_ms(now)
     fingerprint = batch.fingerprint()
     collection = OfflineSyncBatch._get_collection()

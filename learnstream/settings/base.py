@@ -197,6 +197,8 @@ RATE_LIMITS = {
     "register_ip": (env.int("RATE_REGISTER_PER_IP", default=60), 60),
     "refresh_family": (env.int("RATE_REFRESH_PER_FAMILY", default=30), 60),
     "heartbeat": (1, env.int("HEARTBEAT_MIN_INTERVAL_S", default=2)),
+    # A device sends one batch when it comes back online (and re-sends it on a failure).
+    "progress_sync": (env.int("RATE_PROGRESS_SYNC_PER_USER", default=20), 60),
     **ACCOUNT_LIFECYCLE_RATE_LIMITS,  # noqa: F405 - from settings.accounts
 }
 

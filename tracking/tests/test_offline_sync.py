@@ -254,6 +254,25 @@ def test_a_batch_id_reused_for_other_content_is_409_and_changes_nothing(
     assert raw_progress() == stored
 
 
+def test_more_batches_than_the_limit_are_429_and_write_nothing(
+    path, clock, learner, course_lessons, settings
+):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "progress_sync": (2, 60)}
+    lesson_id = course_lessons[1][0]
+    grant = grant_for(learner, lesson_id, clock)
+    clock.advance(60)
+    item = {"lesson_id": lesson_id, "grant_id": grant, "spans": spans((0, 20, 30), clock=clock)}
+    assert sync(learner, [item], batch_id="b-1").status_code == 200
+    assert sync(learner, [item], batch_id="b-1").status_code == 200  # a retry counts too
+    stored, recorded = raw_progress(), batches()
+
+    refused = sync(learner, [{**item, "spans": spans((20, 40, 50), clock=clock)}], "b-2")
+
+    assert (refused.status_code, refused.json()["code"]) == (429, "throttled")
+    assert int(refused["Retry-After"]) > 0
+    assert raw_progress() == stored and batches() == recorded
+
+
 def test_batch_ids_are_per_learner(clock, course_lessons, learner, settings):
     settings.PROGRESS_LIVE_STATE = False
     lesson_id = course_lessons[1][0]
