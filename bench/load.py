@@ -18,7 +18,7 @@ Seeds courses whose lessons have ready videos (set directly in the documents), l
 enrolled in one course each with access tokens minted up front (so signing in is its own
 slice of the mix, not a cost of every learner), and a few accounts with real passwords for
 logins. Then, per level, drives the mix with asyncio + httpx for a warm-up and a measured
-window:
+window, from `--drivers` processes (2 by default) that each drive a share of the learners:
 
 - each learner watches: a playback-token request when it opens a lesson, then a heartbeat
   every 10 s whose played span is the wall time since the previous answer (never more than
@@ -45,6 +45,7 @@ import argparse
 import asyncio
 import functools
 import json
+import multiprocessing
 import os
 import random
 import signal
@@ -204,16 +205,17 @@ def redis_pid() -> int:
         return 0
 
 
-def cpu_snapshot(gunicorn_pid: int, mongo_pid: int) -> CpuSnapshot:
+def cpu_snapshot(gunicorn_pid: int, mongo_pid: int, driver_pids: list[int]) -> CpuSnapshot:
     workers = [gunicorn_pid, *_children_of(gunicorn_pid)]
     busy, total = _machine_ticks()
     times = os.times()
+    drivers = sum(_proc_ticks(pid) for pid in driver_pids) / CLK_TCK
     return CpuSnapshot(
         at=time.monotonic(),
         gunicorn=sum(_proc_ticks(pid) for pid in workers),
         mongo=_proc_ticks(mongo_pid),
         redis=_proc_ticks(REDIS_PID) if REDIS_PID else 0,
-        driver=times.user + times.system,
+        driver=times.user + times.system + drivers,
         machine_busy=busy,
         machine_total=total,
     )
@@ -376,10 +378,21 @@ class Sample:
 
 
 class Driver:
-    def __init__(self, base: str, data: Seed, learners: int, window: tuple[float, float]):
+    """Drives `learners` learners; with `part=(k, n)` only every n-th of them, starting at k
+    (the logins go with part 0), so n processes share one level."""
+
+    def __init__(
+        self,
+        base: str,
+        data: Seed,
+        learners: int,
+        window: tuple[float, float],
+        part: tuple[int, int] = (0, 1),
+    ):
         self.base = base
         self.data = data
         self.learners = learners
+        self.part = part
         self.window_start, self.stop_at = window
         self.samples: list[Sample] = []
         self.clients: list = []
@@ -419,7 +432,7 @@ class Driver:
 
     async def learner(self, number: int, start: float) -> None:
         rng = random.Random(number)
-        client = self.clients[number % len(self.clients)]
+        client = self.clients[(number // self.part[1]) % len(self.clients)]
         token = self.data.learner_tokens[number]
         course = self.data.courses[self.data.learner_course[number]]
         headers = {"Authorization": f"Bearer {token}"}
@@ -504,7 +517,9 @@ class Driver:
             max_keepalive_connections=LEARNERS_PER_CLIENT,
             keepalive_expiry=4.0,  # below gunicorn's keepalive (5 s): no stale connections
         )
-        groups = max(1, -(-self.learners // LEARNERS_PER_CLIENT))
+        index, parts = self.part
+        mine = range(index, self.learners, parts)
+        groups = max(1, -(-len(mine) // LEARNERS_PER_CLIENT))
         self.clients = [
             httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT_S, trust_env=False)
             for _ in range(groups)
@@ -512,9 +527,10 @@ class Driver:
         try:
             tasks = [
                 asyncio.create_task(self.learner(n, begin + (n / self.learners) * BEAT_INTERVAL_S))
-                for n in range(self.learners)
+                for n in mine
             ]
-            tasks.append(asyncio.create_task(self.logins(begin)))
+            if index == 0:
+                tasks.append(asyncio.create_task(self.logins(begin)))
             tasks.append(asyncio.create_task(self.watch_loop_lag()))
             await asyncio.gather(*tasks)
             pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
@@ -567,18 +583,39 @@ def summarise(samples: list[Sample], window: tuple[float, float]) -> dict:
     }
 
 
+def _drive_part(results, base: str, data: Seed, learners: int, window, begin: float, part):
+    """One driver process: its share of the learners; sends back its samples and loop lag."""
+    driver = Driver(base, data, learners, window, part)
+    asyncio.run(driver.run(begin))
+    results.send((driver.samples, driver.loop_lag))
+    results.close()
+
+
 def run_level(base: str, data: Seed, learners: int, args, pids: tuple[int, int]) -> dict:
     load_before = os.getloadavg()
-    begin = time.monotonic() + 0.5
+    begin = time.monotonic() + 0.5 + 0.2 * args.drivers  # the driver processes start first
     window = (begin + args.warmup, begin + args.warmup + args.duration)
-    driver = Driver(base, data, learners, window)
+    # One event loop drives a share of the learners: on a small machine one loop for them
+    # all wakes up late under load and its own lateness shows up as latency.
+    context = multiprocessing.get_context("fork")
+    parts = []
+    for index in range(args.drivers):
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(
+            target=_drive_part,
+            args=(sender, base, data, learners, window, begin, (index, args.drivers)),
+        )
+        process.start()
+        sender.close()
+        parts.append((process, receiver))
+    driver_pids = [process.pid for process, _ in parts if process.pid]
     cpu: dict[str, CpuSnapshot] = {}
 
     async def sample_cpu() -> None:
         await asyncio.sleep(max(window[0] - time.monotonic(), 0))
-        cpu["start"] = cpu_snapshot(*pids)
+        cpu["start"] = cpu_snapshot(*pids, driver_pids)
         await asyncio.sleep(max(window[1] - time.monotonic(), 0))
-        cpu["end"] = cpu_snapshot(*pids)
+        cpu["end"] = cpu_snapshot(*pids, driver_pids)
 
     flush_lags: list[float] = []
 
@@ -596,15 +633,18 @@ def run_level(base: str, data: Seed, learners: int, args, pids: tuple[int, int])
             await asyncio.sleep(0.5)
 
     async def main() -> None:
-        sampler = asyncio.create_task(sample_cpu())
-        flush_sampler = asyncio.create_task(sample_flush_lag())
-        await driver.run(begin)
-        await sampler
-        await flush_sampler
+        await asyncio.gather(sample_cpu(), sample_flush_lag())
 
     asyncio.run(main())
-    result = summarise(driver.samples, window)
-    lag = sorted(driver.loop_lag) or [0.0]
+    samples: list[Sample] = []
+    loop_lag: list[float] = []
+    for process, receiver in parts:
+        part_samples, part_lag = receiver.recv()
+        samples += part_samples
+        loop_lag += part_lag
+        process.join()
+    result = summarise(samples, window)
+    lag = sorted(loop_lag) or [0.0]
     flush = sorted(value for value in flush_lags if value == value) or [0.0]
     result.update(
         {
@@ -700,10 +740,15 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="measured seconds/level")
     parser.add_argument("--warmup", type=float, default=15.0, help="seconds before measuring")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--drivers", type=int, default=2, help="driver processes sharing the learners"
+    )
     args = parser.parse_args()
     levels = [int(value) for value in args.learners.split(",")]
     if not levels or min(levels) < 1 or max(levels) > 5000:
         parser.error("--learners: 1..5000 each")
+    if not 1 <= args.drivers <= 8:
+        parser.error("--drivers: 1..8")
     if not 5 <= args.duration <= 600 or not 0 <= args.warmup <= 120:
         parser.error("--duration 5..600, --warmup 0..120")
 
