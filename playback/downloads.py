@@ -16,15 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bson import ObjectId
 from django.conf import settings
 
 from accounts.roles import Viewer, require_user_id
-from catalog.access import lesson_get_watchable
-from catalog.video_state import lesson_has_ready_video, lesson_video_duration
-from learnstream.errors import DownloadPreparing, DownloadsDisabled, UpstreamError, VideoNotReady
+from learnstream.errors import DownloadPreparing, DownloadsDisabled, UpstreamError
 from playback import mux_client, signing
-from playback.selectors import _lesson_video
+from playback.selectors import lesson_playable_source
 from tracking.offline_grants import OfflineGrant, offline_grant_issue
 
 RENDITION_NAME = f"{mux_client.DOWNLOAD_RESOLUTION}.mp4"
@@ -79,21 +76,18 @@ def lesson_download_create(
     then 409 download_preparing while Mux makes the MP4."""
     if not settings.MUX_DOWNLOADS:
         raise DownloadsDisabled("Offline downloads are not available on this server.")
-    access = lesson_get_watchable(user=user, lesson_id=lesson_id)
+    access, source = lesson_playable_source(user=user, lesson_id=lesson_id)
     user_id = require_user_id(user)
-    lesson = _lesson_video(ObjectId(access.facts.lesson_id))
-    if not lesson_has_ready_video(lesson):
-        raise VideoNotReady("This lesson has no playable video yet.")
-    current = lesson.video.current
-    _rendition_ready(current.asset_id)
-    duration = lesson_video_duration(lesson)
-    tokens = signing.playback_tokens_issue(playback_id=current.playback_id, duration_s=duration)
+    _rendition_ready(source.asset_id)
+    tokens = signing.playback_tokens_issue(
+        playback_id=source.playback_id, duration_s=source.duration_s
+    )
     return LessonDownload(
         url=signing.static_rendition_url(
-            playback_id=current.playback_id, name=RENDITION_NAME, token=tokens.video
+            playback_id=source.playback_id, name=RENDITION_NAME, token=tokens.video
         ),
         url_expires_at=tokens.expires_at,
         rendition=RENDITION_NAME,
-        duration_s=duration,
+        duration_s=source.duration_s,
         grant=offline_grant_issue(user_id=user_id, lesson_id=access.facts.lesson_id, now=now),
     )

@@ -24,7 +24,7 @@ from learnstream.errors import NotFound, PermissionDenied, ServiceUnavailable, V
 from learnstream.ids import object_id_or_404
 from playback import signing
 from playback.captions_selectors import PlaybackCaption, playback_captions
-from playback.playback_source import playback_source_get, playback_source_keys
+from playback.playback_source import PlaybackSource, playback_source_get, playback_source_keys
 from tracking.selectors import CourseProgress, course_progress_of_version, progress_resume_position
 from tracking.viewing import view_issue
 
@@ -63,15 +63,22 @@ def _lesson_video(lesson_oid: ObjectId) -> Lesson:
     return lesson
 
 
-def lesson_playback_get(*, user: Viewer, lesson_id: Any) -> LessonPlayback:
-    """Signed playback for a viewer who may watch: 404, then 403 (no token), then 409."""
+def lesson_playable_source(*, user: Viewer, lesson_id: Any) -> tuple[LessonAccess, PlaybackSource]:
+    """The access check and what the lesson plays, for a viewer who may watch: 404, then 403,
+    then 409 video_not_ready. What students play is read in the access check's cache round
+    trip."""
     lesson_oid = object_id_or_404(lesson_id, "Lesson")
-    # What students play is read in the access check's cache round trip.
     keys = playback_source_keys(lesson_id=str(lesson_oid))
     access = lesson_get_watchable(user=user, lesson_id=lesson_oid, also=keys)
     source = playback_source_get(lesson_id=access.facts.lesson_id, cached=access.also)
     if source is None:
         raise VideoNotReady("This lesson has no playable video yet.")
+    return access, source
+
+
+def lesson_playback_get(*, user: Viewer, lesson_id: Any) -> LessonPlayback:
+    """Signed playback for a viewer who may watch: 404, then 403 (no token), then 409."""
+    access, source = lesson_playable_source(user=user, lesson_id=lesson_id)
     playback_id = source.playback_id
     tokens = signing.playback_tokens_issue(playback_id=playback_id, duration_s=source.duration_s)
     viewer_id = user_id_of(user)

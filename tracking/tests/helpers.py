@@ -34,6 +34,10 @@ def progress_url(lesson_id: str) -> str:
     return f"/api/v1/lessons/{lesson_id}/progress"
 
 
+# The video length of the lessons the shared `course_lessons` fixture makes.
+LESSON_DURATION_S = 100.0
+
+
 class Clock:
     """Server wall time for the service's `now=` parameter: tests advance it, never sleep."""
 

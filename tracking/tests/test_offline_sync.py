@@ -14,49 +14,17 @@ import pytest
 from accounts.tests.factories import UserFactory
 from catalog.services import enrollment_create
 from devtools.clients import client_for
-from playback import selectors as playback_selectors
-from tracking import apis as tracking_apis
-from tracking import events, offline_apis
+from tracking import events
 from tracking.documents import OfflineSyncBatch
 from tracking.offline_grants import offline_grant_issue
 from tracking.services import progress_reset
-from tracking.tests.helpers import Clock, raw_progress, ready_video_course
-from tracking.viewing import view_issue
+from tracking.tests.helpers import LESSON_DURATION_S, Clock, raw_progress
 
 pytestmark = pytest.mark.django_db
 
-DURATION = 100.0
+DURATION = LESSON_DURATION_S
 ALLOWANCE = 15.0
 RATE = 2.0
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The server's wall time for playback, heartbeats and sync in these requests."""
-    clock = Clock()
-    record, sync = tracking_apis.progress_record_heartbeat, offline_apis.progress_offline_sync
-    monkeypatch.setattr(
-        tracking_apis, "progress_record_heartbeat", lambda **kw: record(now=clock.now, **kw)
-    )
-    monkeypatch.setattr(
-        offline_apis, "progress_offline_sync", lambda **kw: sync(now=clock.now, **kw)
-    )
-    monkeypatch.setattr(
-        playback_selectors, "view_issue", lambda **kw: view_issue(now=clock.now, **kw)
-    )
-    return clock
-
-
-@pytest.fixture
-def course_lessons(instructor, ready_assets):
-    return ready_video_course(owner=instructor, assets=ready_assets, duration_s=DURATION)
-
-
-@pytest.fixture
-def learner(course_lessons):
-    student = UserFactory(role="student")
-    enrollment_create(user=student, course=course_lessons[0])
-    return student
 
 
 @pytest.fixture

@@ -12,46 +12,13 @@ import pytest
 from accounts.tests.factories import UserFactory
 from catalog.services import enrollment_create
 from devtools.clients import client_for
-from playback import selectors as playback_selectors
-from tracking import apis as tracking_apis
-from tracking.tests.helpers import Clock, raw_progress, ready_video_course
-from tracking.viewing import view_issue
+from tracking.tests.helpers import LESSON_DURATION_S, raw_progress
 
 pytestmark = pytest.mark.django_db
 
-DURATION = 100.0
+DURATION = LESSON_DURATION_S
 ALLOWANCE = 15.0
 RATE = 2.0
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The server's wall time for the playback and heartbeat services of these requests."""
-    clock = Clock()
-    record = tracking_apis.progress_record_heartbeat
-
-    def record_now(**kwargs):
-        return record(now=clock.now, **kwargs)
-
-    monkeypatch.setattr(tracking_apis, "progress_record_heartbeat", record_now)
-
-    def issue_now(**kwargs):
-        return view_issue(now=clock.now, **kwargs)
-
-    monkeypatch.setattr(playback_selectors, "view_issue", issue_now)
-    return clock
-
-
-@pytest.fixture
-def lesson_ids(instructor, ready_assets):
-    return ready_video_course(owner=instructor, assets=ready_assets, duration_s=DURATION)
-
-
-@pytest.fixture
-def learner(lesson_ids):
-    student = UserFactory(role="student")
-    enrollment_create(user=student, course=lesson_ids[0])
-    return student
 
 
 class Viewer:
@@ -93,8 +60,8 @@ def budget(elapsed_s: float) -> float:
 
 
 @pytest.mark.parametrize("speed", [1.0, 1.5, 2.0])
-def test_honest_viewing_completes_at_the_threshold(path, clock, learner, lesson_ids, speed):
-    viewer = Viewer(learner, lesson_ids[1][0])
+def test_honest_viewing_completes_at_the_threshold(path, clock, learner, course_lessons, speed):
+    viewer = Viewer(learner, course_lessons[1][0])
     clock.advance(2)  # the media loads
     position = 0.0
     while position < DURATION:
@@ -109,8 +76,8 @@ def test_honest_viewing_completes_at_the_threshold(path, clock, learner, lesson_
     assert 90.0 <= position < 90.0 + 4 * speed + 1e-9
 
 
-def test_seek_to_the_end_does_not_complete(path, clock, learner, lesson_ids):
-    viewer = Viewer(learner, lesson_ids[1][0])
+def test_seek_to_the_end_does_not_complete(path, clock, learner, course_lessons):
+    viewer = Viewer(learner, course_lessons[1][0])
     clock.advance(4)
     assert viewer.beat(0, 5).status_code == 200
     clock.advance(4)
@@ -123,9 +90,9 @@ def test_seek_to_the_end_does_not_complete(path, clock, learner, lesson_ids):
 
 @pytest.mark.parametrize("speed", [4.0, 16.0])
 def test_claimed_fast_speeds_credit_no_more_than_the_budget(
-    path, clock, learner, lesson_ids, speed
+    path, clock, learner, course_lessons, speed
 ):
-    viewer = Viewer(learner, lesson_ids[1][0])
+    viewer = Viewer(learner, course_lessons[1][0])
     start = clock.now
     position = 0.0
     for _ in range(12):
@@ -140,8 +107,8 @@ def test_claimed_fast_speeds_credit_no_more_than_the_budget(
     assert completed_documents() == 0
 
 
-def test_replayed_and_reordered_beats_change_nothing(path, clock, learner, lesson_ids):
-    viewer = Viewer(learner, lesson_ids[1][0])
+def test_replayed_and_reordered_beats_change_nothing(path, clock, learner, course_lessons):
+    viewer = Viewer(learner, course_lessons[1][0])
     clock.advance(4)
     first = viewer.beat(0, 8)
     assert first.status_code == 200
@@ -165,8 +132,8 @@ def test_replayed_and_reordered_beats_change_nothing(path, clock, learner, lesso
 
 
 @pytest.mark.parametrize("tabs", [2, 5])
-def test_parallel_views_share_one_budget(path, clock, learner, lesson_ids, tabs):
-    lesson_id = lesson_ids[1][0]
+def test_parallel_views_share_one_budget(path, clock, learner, course_lessons, tabs):
+    lesson_id = course_lessons[1][0]
     viewers = [Viewer(learner, lesson_id) for _ in range(tabs)]
     start = clock.now
     positions = [0.0] * tabs
@@ -183,11 +150,13 @@ def test_parallel_views_share_one_budget(path, clock, learner, lesson_ids, tabs)
     assert completed_documents() == 0
 
 
-def test_forged_foreign_and_expired_views_are_refused(path, clock, learner, lesson_ids, settings):
-    _course, ids = lesson_ids
+def test_forged_foreign_and_expired_views_are_refused(
+    path, clock, learner, course_lessons, settings
+):
+    _course, ids = course_lessons
     viewer = Viewer(learner, ids[0])
     other = UserFactory(role="student")
-    enrollment_create(user=other, course=lesson_ids[0])
+    enrollment_create(user=other, course=course_lessons[0])
     theirs = Viewer(other, ids[0])
     other_lesson = Viewer(learner, ids[1])
     clock.advance(4)
@@ -211,8 +180,8 @@ def test_forged_foreign_and_expired_views_are_refused(path, clock, learner, less
     assert raw_progress() == []
 
 
-def test_malformed_view_fields_are_400(path, clock, learner, lesson_ids):
-    viewer = Viewer(learner, lesson_ids[1][0])
+def test_malformed_view_fields_are_400(path, clock, learner, course_lessons):
+    viewer = Viewer(learner, course_lessons[1][0])
     clock.advance(4)
     for seq in [0, -1, "1", 1.5, True, 2**31]:
         answer = viewer.beat(0, 5, seq=seq)  # type: ignore[arg-type]
@@ -227,23 +196,23 @@ def test_malformed_view_fields_are_400(path, clock, learner, lesson_ids):
 
 
 def test_view_required_setting_refuses_beats_without_a_view(
-    path, clock, learner, lesson_ids, settings
+    path, clock, learner, course_lessons, settings
 ):
     settings.PROGRESS_REQUIRE_VIEW = True
     body = {"position_s": 5.0, "duration_s": DURATION, "played_from_s": 0.0, "played_to_s": 5.0}
     answer = client_for(learner).post(
-        f"/api/v1/lessons/{lesson_ids[1][0]}/progress", body, format="json"
+        f"/api/v1/lessons/{course_lessons[1][0]}/progress", body, format="json"
     )
     assert answer.status_code == 400
     assert answer.json()["code"] == "view_required"
     assert raw_progress() == []
 
 
-def test_a_client_that_never_loads_media_completes_nothing(path, clock, learner, lesson_ids):
+def test_a_client_that_never_loads_media_completes_nothing(path, clock, learner, course_lessons):
     """Playback requested, then beats claiming play at 2x from the first second, in every
     tab it can open: the budget holds them to what wall time allows, so no completion comes
     before 45 s of wall time have passed (90 s of media at 2x, less the allowance)."""
-    lesson_id = lesson_ids[1][0]
+    lesson_id = course_lessons[1][0]
     viewers = [Viewer(learner, lesson_id) for _ in range(3)]
     start = clock.now
     positions = [0.0, 0.0, 0.0]
@@ -257,10 +226,10 @@ def test_a_client_that_never_loads_media_completes_nothing(path, clock, learner,
     assert completed_documents() == 0
 
 
-def test_budget_counts_from_the_view_and_survives_a_flush(path, clock, learner, lesson_ids):
+def test_budget_counts_from_the_view_and_survives_a_flush(path, clock, learner, course_lessons):
     """The clock starts at the playback request: a first beat 30 s later may be credited
     what 30 s allow (within the span rule), and the start is stored with the progress."""
-    viewer = Viewer(learner, lesson_ids[1][0])
+    viewer = Viewer(learner, course_lessons[1][0])
     issued = clock.now
     clock.advance(30)
     assert viewer.beat(0, 10).status_code == 200
