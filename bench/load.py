@@ -17,8 +17,9 @@ reported apart from errors, like 429s.
 Seeds courses whose lessons have ready videos (set directly in the documents), learners
 enrolled in one course each with access tokens minted up front (so signing in is its own
 slice of the mix, not a cost of every learner), and a few accounts with real passwords for
-logins. Then, per level, drives the mix with asyncio + httpx for a warm-up and a measured
-window, from `--drivers` processes (2 by default) that each drive a share of the learners:
+logins. Then, per level, drives the mix with asyncio and a lean keep-alive HTTP client
+(`bench/lean_http.py`) for a warm-up and a measured window, from `--drivers` processes (2 by
+default) that each drive a share of the learners:
 
 - each learner watches: a playback-token request when it opens a lesson, then a heartbeat
   every 10 s whose played span is the wall time since the previous answer (never more than
@@ -63,6 +64,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import lean_http  # noqa: E402
 from devtools import mongo_server  # noqa: E402
 
 print = functools.partial(print, flush=True)
@@ -404,11 +406,10 @@ class Driver:
         headers["X-Request-Start"] = f"t={time.time():.3f}"  # what the proxy would stamp
         options["headers"] = headers
         try:
-            # A hard deadline for the whole exchange (httpx's timeouts are per phase).
-            response = await asyncio.wait_for(
-                client.request(method, self.base + path, **options), REQUEST_TIMEOUT_S
+            # A hard deadline for the whole exchange, connecting included.
+            status, _body = await asyncio.wait_for(
+                client.request(method, path, **options), REQUEST_TIMEOUT_S
             )
-            status = response.status_code
         except Exception:  # every failure is a counted error (status 0)
             status = 0
         self.samples.append(Sample(kind, started, time.monotonic() - started, status))
@@ -507,21 +508,19 @@ class Driver:
             moment += 1 / LOGIN_RATE_PER_S
 
     async def run(self, begin: float) -> None:
-        import httpx
-
-        # Many small pools, not one big one: httpcore's pool does work proportional to its
-        # connections on every request, which made one 400-connection pool the bottleneck.
-        # One client per LEARNERS_PER_CLIENT learners, one connection each.
-        limits = httpx.Limits(
-            max_connections=LEARNERS_PER_CLIENT,
-            max_keepalive_connections=LEARNERS_PER_CLIENT,
-            keepalive_expiry=4.0,  # below gunicorn's keepalive (5 s): no stale connections
-        )
+        # One pool per LEARNERS_PER_CLIENT learners, up to one connection per learner, as
+        # that many browsers behind one address would hold.
+        host, _, port = self.base.removeprefix("http://").partition(":")
         index, parts = self.part
         mine = range(index, self.learners, parts)
         groups = max(1, -(-len(mine) // LEARNERS_PER_CLIENT))
         self.clients = [
-            httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT_S, trust_env=False)
+            lean_http.Pool(
+                host,
+                int(port),
+                max_connections=LEARNERS_PER_CLIENT,
+                keepalive_expiry=4.0,  # below gunicorn's keepalive (5 s): no stale connections
+            )
             for _ in range(groups)
         ]
         try:
@@ -790,10 +789,6 @@ def main() -> int:
             import django
 
             django.setup()
-            import logging
-
-            for noisy in ("httpx", "httpcore"):  # one INFO line per request otherwise
-                logging.getLogger(noisy).setLevel(logging.WARNING)
             from django.core.cache import cache
             from django.core.management import call_command
 
