@@ -568,6 +568,7 @@ def summarise(samples: list[Sample], window: tuple[float, float]) -> dict:
             "p50_ms": round(percentile(ordered, 0.50) * 1000, 1),
             "p95_ms": round(percentile(ordered, 0.95) * 1000, 1),
             "p99_ms": round(percentile(ordered, 0.99) * 1000, 1),
+            "max_ms": round(ordered[-1] * 1000, 1) if ordered else 0.0,
             "mean_ms": round(statistics.fmean(ordered) * 1000, 1) if ordered else 0.0,
             "errors": errors,
             "error_pct": round(errors / len(group) * 100, 2) if group else 0.0,
@@ -669,16 +670,18 @@ def run_level(base: str, data: Seed, learners: int, args, pids: tuple[int, int])
 
 def markdown(results: list[dict], floor: dict) -> str:
     lines = [
-        "| learners | req/s | 2xx/s | p50 ms | p95 ms | p99 ms | errors | 429s | shed 503s "
+        "| learners | req/s | 2xx/s | p50 ms | p95 ms | p99 ms | max ms | errors | 429s "
+        "| shed 503s "
         "| gunicorn CPU | SecantusDB CPU | Redis CPU | driver CPU | driver lag p99 "
         "| flush lag p50 / p99 / max | machine busy | load 1m at start |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "---:|",
     ]
     for r in results:
         o, c = r["overall"], r["cpu"]
         lines.append(
             f"| {r['learners']} | {o['req_per_s']} | {o['ok_per_s']} | {o['p50_ms']} "
-            f"| {o['p95_ms']} | {o['p99_ms']} | {o['errors']} ({o['error_pct']}%) "
+            f"| {o['p95_ms']} | {o['p99_ms']} | {o['max_ms']} | {o['errors']} ({o['error_pct']}%) "
             f"| {o['throttled_429']} | {o['shed_503']} "
             f"| {c['gunicorn_cpu_pct']}% | {c['secantusdb_cpu_pct']}% | {c['redis_cpu_pct']}% "
             f"| {c['driver_cpu_pct']}% | {r['driver_loop_lag_p99_ms']} ms "
@@ -688,15 +691,16 @@ def markdown(results: list[dict], floor: dict) -> str:
         )
     lines += [
         "",
-        "| learners | kind | req/s | p50 ms | p95 ms | p99 ms | errors | 429s | non-2xx |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---|",
+        "| learners | kind | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | 429s | non-2xx |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         for kind, k in r["kinds"].items():
             codes = ", ".join(f"{code}: {n}" for code, n in sorted(k["non_2xx"].items())) or "-"
             lines.append(
                 f"| {r['learners']} | {kind} | {k['req_per_s']} | {k['p50_ms']} | {k['p95_ms']} "
-                f"| {k['p99_ms']} | {k['errors']} | {k['throttled_429']} | {codes} |"
+                f"| {k['p99_ms']} | {k['max_ms']} | {k['errors']} | {k['throttled_429']} "
+                f"| {codes} |"
             )
     lines += [
         "",
@@ -744,8 +748,8 @@ def main() -> int:
     )
     args = parser.parse_args()
     levels = [int(value) for value in args.learners.split(",")]
-    if not levels or min(levels) < 1 or max(levels) > 5000:
-        parser.error("--learners: 1..5000 each")
+    if not levels or min(levels) < 1 or max(levels) > 10000:
+        parser.error("--learners: 1..10000 each")
     if not 1 <= args.drivers <= 8:
         parser.error("--drivers: 1..8")
     if not 5 <= args.duration <= 600 or not 0 <= args.warmup <= 120:

@@ -4,6 +4,7 @@ NUL bytes; MongoDB would raise on a bad ObjectId)."""
 from __future__ import annotations
 
 import re
+import uuid
 
 from bson import ObjectId
 
@@ -14,6 +15,13 @@ BSON_INT_MAX = 2**63 - 1
 
 # fullmatch: `$` would also match before a trailing newline ("<24 hex>\n" is no id).
 _OBJECT_ID = re.compile(r"[0-9a-f]{24}")
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def request_id_for(incoming: str) -> str:
+    """A sane upstream X-Request-ID (so one id follows a request through the proxy), or a
+    new one."""
+    return incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
 
 
 def is_object_id(value: object) -> bool:

@@ -52,6 +52,11 @@ REQUEST_SECONDS = Histogram(
     ["route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+SHED = Counter(
+    "learnstream_http_requests_shed_total",
+    "Requests answered at once (503, heartbeats 429) for waiting past the queue budget.",
+    ["status"],
+)
 HEARTBEATS = Counter("learnstream_heartbeats_total", "Progress heartbeats by outcome.", ["outcome"])
 WEBHOOK_EVENTS = Counter(
     "learnstream_webhook_events_total",
@@ -76,6 +81,10 @@ UNMATCHED_ROUTE = "<unmatched>"
 def request_observe(*, route: str, method: str, status: int, duration_s: float) -> None:
     REQUESTS.labels(route=route, method=method, status=str(status)).inc()
     REQUEST_SECONDS.labels(route=route).observe(duration_s)
+
+
+def shed_count(*, status: int) -> None:
+    SHED.labels(status=str(status)).inc()
 
 
 def heartbeat_count(*, outcome: str) -> None:

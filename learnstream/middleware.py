@@ -4,9 +4,7 @@ refusals → the 404/403 pages."""
 from __future__ import annotations
 
 import logging
-import re
 import time
-import uuid
 from collections.abc import Callable
 
 from django.conf import settings
@@ -22,12 +20,12 @@ from learnstream.errors import (
     is_api_request,
     problem_response,
 )
+from learnstream.ids import request_id_for
 from learnstream.logging import request_id_var
 from learnstream.metrics import UNMATCHED_ROUTE, request_observe
 from learnstream.outages import outage_record
 
 access_logger = logging.getLogger("learnstream.access")
-_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # fullmatch: no trailing newline
 
 
 class RequestIdMiddleware:
@@ -37,8 +35,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request_id = request_id_for(request.headers.get("X-Request-ID", ""))
         request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
         started = time.perf_counter()

@@ -12,27 +12,40 @@ that waited longer than `REQUEST_QUEUE_BUDGET_S` is answered without running the
 - health checks (`/healthz`, `/readyz`) are never shed, so a busy server is not taken out of
   the load balancer for being busy.
 
-The decision is per server (each one judges only its own queue), needs no shared state, and
-runs first in the middleware chain so a shed request costs next to nothing. Without the
-header (no proxy, or a proxy that does not stamp) nothing is shed.
+The decision is per server (each one judges only its own queue) and needs no shared state.
+It wraps the WSGI application (`learnstream/wsgi.py`), in front of Django itself: under
+overload most requests are shed, so a shed request must cost next to nothing, or shedding
+takes the CPU that serving the others needs. Shed requests are counted
+(`learnstream_http_requests_shed_total`) and logged once a second per process, not one line
+each. Without the header (no proxy, or a proxy that does not stamp) nothing is shed.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import math
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
 
-from learnstream.errors import ServiceUnavailable, Throttled, is_api_request, problem_response
+from learnstream.errors import PROBLEM_CONTENT_TYPE, ServiceUnavailable, Throttled, problem_body
+from learnstream.ids import request_id_for
+from learnstream.metrics import shed_count
 
 logger = logging.getLogger(__name__)
 
 _NEVER_SHED = ("/healthz", "/readyz")
 _HEARTBEAT_SUFFIX = "/progress"
+_LOG_EVERY_S = 1.0
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def request_start_epoch_s(header: str) -> float | None:
@@ -53,36 +66,87 @@ def request_start_epoch_s(header: str) -> float | None:
     return value
 
 
-def _is_heartbeat(request: HttpRequest) -> bool:
-    return request.method == "POST" and request.path.endswith(_HEARTBEAT_SUFFIX)
+class _ShedLog:
+    """Counts shed requests and logs them at most once per interval."""
 
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+        self._since = time.monotonic()
 
-class LoadSheddingMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        budget_s = settings.REQUEST_QUEUE_BUDGET_S
-        header = request.META.get("HTTP_X_REQUEST_START")
-        if budget_s > 0 and header and request.path not in _NEVER_SHED:
-            started = request_start_epoch_s(header)
-            if started is not None and time.time() - started > budget_s:
-                return self._shed(request)
-        return self.get_response(request)
-
-    def _shed(self, request: HttpRequest) -> HttpResponse:
-        retry_after = settings.REQUEST_SHED_RETRY_AFTER_S
-        error = (
-            Throttled(retry_after, "The server is busy: send this heartbeat again later.")
-            if _is_heartbeat(request)
-            else ServiceUnavailable(
-                "The server is busy: try again shortly.",
-                headers={"Retry-After": str(retry_after)},
-            )
+    def note(self) -> None:
+        with self._lock:
+            self._count += 1
+            now = time.monotonic()
+            if now - self._since < _LOG_EVERY_S:
+                return
+            count, seconds = self._count, now - self._since
+            self._count, self._since = 0, now
+        logger.warning(
+            "Shed %d requests in %.1f s: they waited past the %.1f s queue budget",
+            count,
+            seconds,
+            settings.REQUEST_QUEUE_BUDGET_S,
         )
-        logger.info("Shed %s %s after waiting past the queue budget", request.method, error.status)
-        if is_api_request(request):
-            return problem_response(error)
-        response = HttpResponse(error.detail, status=error.status, content_type="text/plain")
-        response["Retry-After"] = str(retry_after)
-        return response
+
+
+class ShedOverdueRequests:
+    """WSGI middleware: answers at once the requests that waited past the queue budget."""
+
+    def __init__(self, application: WSGIApp) -> None:
+        self.application = application
+        self._log = _ShedLog()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        header = environ.get("HTTP_X_REQUEST_START")
+        if header:
+            budget_s = settings.REQUEST_QUEUE_BUDGET_S
+            path = environ.get("PATH_INFO", "")
+            if budget_s > 0 and path not in _NEVER_SHED:
+                started = request_start_epoch_s(header)
+                if started is not None and time.time() - started > budget_s:
+                    return self._shed(environ, start_response, path)
+        return self.application(environ, start_response)
+
+    def _shed(
+        self, environ: dict[str, Any], start_response: StartResponse, path: str
+    ) -> list[bytes]:
+        heartbeat = environ.get("REQUEST_METHOD") == "POST" and path.endswith(_HEARTBEAT_SUFFIX)
+        status, headers, body = _shed_answer(
+            heartbeat, path.startswith("/api/"), max(1, int(settings.REQUEST_SHED_RETRY_AFTER_S))
+        )
+        request_id = request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))
+        start_response(status, [*headers, ("X-Request-ID", request_id)])
+        shed_count(status=int(status[:3]))
+        self._log.note()
+        return [body]
+
+
+@functools.cache
+def _shed_answer(
+    heartbeat: bool, api: bool, retry_after: int
+) -> tuple[str, tuple[tuple[str, str], ...], bytes]:
+    """The status line, headers and body of a shed answer (built once: under overload most
+    requests get one)."""
+    error = (
+        Throttled(retry_after, "The server is busy: send this heartbeat again later.")
+        if heartbeat
+        else ServiceUnavailable("The server is busy: try again shortly.")
+    )
+    if api:
+        content_type = PROBLEM_CONTENT_TYPE
+        body = json.dumps(
+            problem_body(
+                status=error.status, code=error.code, title=error.title, detail=error.detail
+            )
+        ).encode()
+    else:
+        content_type, body = "text/plain; charset=utf-8", error.detail.encode()
+    headers = (
+        ("Content-Type", content_type),
+        ("Content-Length", str(len(body))),
+        ("Retry-After", str(retry_after)),
+        ("Cache-Control", "no-store"),
+        ("X-Content-Type-Options", "nosniff"),
+    )
+    return f"{error.status} {HTTPStatus(error.status).phrase}", headers, body

@@ -46,7 +46,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "learnstream.middleware.RequestIdMiddleware",
-    "learnstream.shedding.LoadSheddingMiddleware",
     "learnstream.security.SecurityHeadersMiddleware",
     "learnstream.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -1,54 +1,159 @@
-"""Overload shedding: a request that waited past the queue budget is answered at once."""
+"""Overload shedding: a request that waited past the queue budget is answered at once, in
+front of Django, through the WSGI application gunicorn serves."""
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import time
 
 import pytest
-from django.test import Client
 
-from learnstream.shedding import request_start_epoch_s
-
-pytestmark = pytest.mark.django_db
+from learnstream.metrics import SHED
+from learnstream.shedding import ShedOverdueRequests, request_start_epoch_s
+from learnstream.wsgi import application
 
 
 def _stamp(waited_s: float) -> str:
     return f"t={time.time() - waited_s:.3f}"
 
 
+def call(app, path: str, *, method: str = "GET", body: bytes = b"", **headers: str):
+    """One request through a WSGI application: (status code, headers, body)."""
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        **{f"HTTP_{name.upper()}": value for name, value in headers.items()},
+    }
+    answer: dict = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        answer["status"] = int(status.split(" ", 1)[0])
+        answer["headers"] = dict(response_headers)
+
+    chunks = app(environ, start_response)
+    try:
+        content = b"".join(chunks)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+    return answer["status"], answer["headers"], content
+
+
 def test_a_request_that_waited_too_long_is_answered_503_with_retry_after():
-    response = Client().get("/api/v1/courses", HTTP_X_REQUEST_START=_stamp(1.5))
-    assert response.status_code == 503
-    assert response.json()["code"] == "service_unavailable"
-    assert int(response["Retry-After"]) >= 1
+    status, headers, body = call(application, "/api/v1/courses", x_request_start=_stamp(1.5))
+    assert status == 503
+    assert headers["Content-Type"] == "application/problem+json"
+    problem = json.loads(body)
+    assert problem["code"] == "service_unavailable" and problem["status"] == 503
+    assert int(headers["Retry-After"]) >= 1
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["X-Request-ID"]
 
 
 def test_a_late_heartbeat_is_answered_429_with_retry_after():
     path = "/api/v1/lessons/0123456789abcdef01234567/progress"
-    response = Client().post(
-        path, {}, content_type="application/json", HTTP_X_REQUEST_START=_stamp(3)
+    status, headers, body = call(
+        application, path, method="POST", body=b"{}", x_request_start=_stamp(3)
     )
-    assert response.status_code == 429
-    assert response.json()["code"] == "throttled"
-    assert int(response["Retry-After"]) >= 1
+    assert status == 429
+    assert json.loads(body)["code"] == "throttled"
+    assert int(headers["Retry-After"]) >= 1
 
 
 def test_pages_are_shed_too():
-    response = Client().get("/courses/", HTTP_X_REQUEST_START=_stamp(2))
-    assert response.status_code == 503
-    assert "Retry-After" in response
+    status, headers, body = call(application, "/courses/", x_request_start=_stamp(2))
+    assert status == 503
+    assert headers["Content-Type"].startswith("text/plain")
+    assert "Retry-After" in headers and body
+
+
+def test_a_shed_request_never_reaches_django_and_keeps_its_request_id():
+    def django_must_not_run(environ, start_response):
+        raise AssertionError("the application ran for a shed request")
+
+    status, headers, _body = call(
+        ShedOverdueRequests(django_must_not_run),
+        "/api/v1/courses",
+        x_request_start=_stamp(5),
+        x_request_id="edge-1234",
+    )
+    assert status == 503 and headers["X-Request-ID"] == "edge-1234"
+    _status, headers, _body = call(
+        ShedOverdueRequests(django_must_not_run),
+        "/api/v1/courses",
+        x_request_start=_stamp(5),
+        x_request_id="bad id\n",
+    )
+    assert headers["X-Request-ID"] != "bad id\n" and len(headers["X-Request-ID"]) == 32
+
+
+def _served_by_the_application(**headers: str):
+    """Whether the wrapped application ran for the request, and the status it answered."""
+    ran = []
+
+    def inner(environ, start_response):
+        ran.append(environ["PATH_INFO"])
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"served"]
+
+    path = headers.pop("path", "/api/v1/courses")
+    status, _headers, _body = call(ShedOverdueRequests(inner), path, **headers)
+    return bool(ran), status
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
 def test_health_checks_are_never_shed(path):
-    response = Client().get(path, HTTP_X_REQUEST_START=_stamp(60))
-    assert response.status_code != 503
+    assert _served_by_the_application(path=path, x_request_start=_stamp(60)) == (True, 200)
 
 
 def test_requests_within_the_budget_or_without_a_stamp_are_served():
-    assert Client().get("/api/v1/courses", HTTP_X_REQUEST_START=_stamp(0.2)).status_code == 200
-    assert Client().get("/api/v1/courses").status_code == 200
-    assert Client().get("/api/v1/courses", HTTP_X_REQUEST_START="t=garbage").status_code == 200
+    assert _served_by_the_application(x_request_start=_stamp(0.2)) == (True, 200)
+    assert _served_by_the_application() == (True, 200)
+    assert _served_by_the_application(x_request_start="t=garbage") == (True, 200)
+
+
+def test_shedding_is_off_with_a_zero_budget(settings):
+    settings.REQUEST_QUEUE_BUDGET_S = 0
+    assert _served_by_the_application(x_request_start=_stamp(30)) == (True, 200)
+
+
+def test_the_served_application_is_django_behind_the_shedder():
+    from django.core.handlers.wsgi import WSGIHandler
+
+    assert isinstance(application, ShedOverdueRequests)
+    assert isinstance(application.application, WSGIHandler)
+
+
+def test_shed_requests_are_counted_and_logged_once_a_second_not_each(caplog):
+    shedder = ShedOverdueRequests(application)
+    counted = SHED.labels(status="503")._value.get()
+    with caplog.at_level(logging.WARNING, logger="learnstream.shedding"):
+        for _ in range(50):
+            assert call(shedder, "/api/v1/courses", x_request_start=_stamp(2))[0] == 503
+        assert SHED.labels(status="503")._value.get() == counted + 50
+        assert len([r for r in caplog.records if r.name == "learnstream.shedding"]) <= 1
+        caplog.clear()
+        shedder._log._since -= 2  # a second later: the next shed logs the summary
+        call(shedder, "/api/v1/courses", x_request_start=_stamp(2))
+    (summary,) = [r for r in caplog.records if r.name == "learnstream.shedding"]
+    assert summary.getMessage().startswith("Shed ") and "queue budget" in summary.getMessage()
 
 
 def test_request_start_formats():
