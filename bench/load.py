@@ -1,8 +1,8 @@
 """Load benchmark: the whole app under gunicorn with a realistic mix of learners.
 
-    .venv/bin/python bench/load.py                       # 1000, 2000, 3000 learners, 60 s each
+    .venv/bin/python bench/load.py                 # 1000, 2000, 3000, 9000 learners, 60 s each
     .venv/bin/python bench/load.py --learners 100 --duration 30 --warmup 5   # a smoke run
-    .venv/bin/python bench/load.py --learners 1000,2000,3000 --duration 60 --json out.json
+    .venv/bin/python bench/load.py --learners 1000,2000,3000,9000 --duration 60 --json out.json
 
 Starts everything itself, on free ports of 127.0.0.1, and stops it at the end:
 SecantusDB (in memory), the Mux simulator (a signing key is created through it), gunicorn
@@ -739,7 +739,7 @@ def ensure_database(url: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--learners", default="1000,2000,3000", help="comma-separated levels")
+    parser.add_argument("--learners", default="1000,2000,3000,9000", help="comma-separated levels")
     parser.add_argument("--duration", type=float, default=60.0, help="measured seconds/level")
     parser.add_argument("--warmup", type=float, default=15.0, help="seconds before measuring")
     parser.add_argument("--json", type=Path, help="also write the results here")

@@ -5,7 +5,11 @@ it up its client has often given up, and serving it anyway only makes the queue 
 everyone behind it. The proxy in front of the app stamps each request with the moment it
 arrived (`X-Request-Start: t=<epoch seconds>`, e.g. nginx `proxy_set_header X-Request-Start
 "t=${msec}";`; milliseconds or microseconds since the epoch are understood too). A request
-that waited longer than `REQUEST_QUEUE_BUDGET_S` is answered without running the view:
+that waited longer than its budget is answered without running the view. The budget is
+`REQUEST_QUEUE_BUDGET_S` (1 s), which lets a burst through; when the queue stands instead
+(every request of the last second waited longer than `REQUEST_QUEUE_TARGET_S`, 0.1 s), it
+drops to 3x the target until the queue drains, so what is served under sustained overload
+is served within a fraction of a second rather than after a full budget's wait:
 
 - heartbeats: 429 `throttled` with `Retry-After` (the player already backs off on it);
 - everything else: 503 `service_unavailable` with `Retry-After`;
@@ -74,7 +78,7 @@ class _ShedLog:
         self._count = 0
         self._since = time.monotonic()
 
-    def note(self) -> None:
+    def note(self, budget_s: float) -> None:
         with self._lock:
             self._count += 1
             now = time.monotonic()
@@ -83,11 +87,47 @@ class _ShedLog:
             count, seconds = self._count, now - self._since
             self._count, self._since = 0, now
         logger.warning(
-            "Shed %d requests in %.1f s: they waited past the %.1f s queue budget",
+            "Shed %d requests in %.1f s: they waited past the %.2f s queue budget",
             count,
             seconds,
-            settings.REQUEST_QUEUE_BUDGET_S,
+            budget_s,
         )
+
+
+class QueueWatch:
+    """Tells a burst from a standing queue, per process (CoDel's idea, for requests): if the
+    shortest wait seen over a whole interval stayed above the target, the queue is not
+    draining, and requests are held to a short budget (3x the target). The short budget stays
+    while it still turns requests away; an interval in which it turned none away and some
+    request waited less than the target ends it. A burst keeps the full budget."""
+
+    def __init__(self, interval_s: float = 1.0) -> None:
+        self.interval_s = interval_s
+        self._lock = threading.Lock()
+        self._interval_ends = 0.0
+        self._shortest = math.inf
+        self._short_budget_bit = False
+        self.standing = False
+
+    def budget_s(self, waited_s: float, now: float, *, budget_s: float, target_s: float) -> float:
+        """The budget for a request that waited `waited_s` (and is counted in the watch)."""
+        if target_s <= 0:
+            return budget_s
+        short_s = min(budget_s, 3 * target_s)
+        with self._lock:
+            if now >= self._interval_ends:
+                if self._interval_ends:
+                    self.standing = self._shortest > target_s or (
+                        self.standing and self._short_budget_bit
+                    )
+                self._interval_ends = now + self.interval_s
+                self._shortest = math.inf
+                self._short_budget_bit = False
+            self._shortest = min(self._shortest, waited_s)
+            if self.standing and waited_s > short_s:
+                self._short_budget_bit = True
+            standing = self.standing
+        return short_s if standing else budget_s
 
 
 class ShedOverdueRequests:
@@ -95,6 +135,7 @@ class ShedOverdueRequests:
 
     def __init__(self, application: WSGIApp) -> None:
         self.application = application
+        self.queue = QueueWatch()
         self._log = _ShedLog()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -104,12 +145,21 @@ class ShedOverdueRequests:
             path = environ.get("PATH_INFO", "")
             if budget_s > 0 and path not in _NEVER_SHED:
                 started = request_start_epoch_s(header)
-                if started is not None and time.time() - started > budget_s:
-                    return self._shed(environ, start_response, path)
+                if started is not None:
+                    now = time.time()
+                    waited_s = now - started
+                    budget_s = self.queue.budget_s(
+                        waited_s,
+                        time.monotonic(),
+                        budget_s=budget_s,
+                        target_s=settings.REQUEST_QUEUE_TARGET_S,
+                    )
+                    if waited_s > budget_s:
+                        return self._shed(environ, start_response, path, budget_s)
         return self.application(environ, start_response)
 
     def _shed(
-        self, environ: dict[str, Any], start_response: StartResponse, path: str
+        self, environ: dict[str, Any], start_response: StartResponse, path: str, budget_s: float
     ) -> list[bytes]:
         heartbeat = environ.get("REQUEST_METHOD") == "POST" and path.endswith(_HEARTBEAT_SUFFIX)
         status, headers, body = _shed_answer(
@@ -118,7 +168,7 @@ class ShedOverdueRequests:
         request_id = request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))
         start_response(status, [*headers, ("X-Request-ID", request_id)])
         shed_count(status=int(status[:3]))
-        self._log.note()
+        self._log.note(budget_s)
         return [body]
 
 

@@ -148,6 +148,9 @@ STORAGES = {
 # Requests that waited longer than this for a worker (per the proxy's X-Request-Start) are
 # answered at once with 503 / 429 and Retry-After instead of being served late; 0 disables.
 REQUEST_QUEUE_BUDGET_S = env.float("REQUEST_QUEUE_BUDGET_S", default=1.0)
+# A standing queue: when every request of the last second waited longer than this, the budget
+# drops to 3x this until the queue is gone (bursts keep the full budget); 0 disables.
+REQUEST_QUEUE_TARGET_S = env.float("REQUEST_QUEUE_TARGET_S", default=0.1)
 REQUEST_SHED_RETRY_AFTER_S = env.int("REQUEST_SHED_RETRY_AFTER_S", default=2)
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=1024 * 1024)
 CAPTION_UPLOAD_MAX_BODY_BYTES = env.int("CAPTION_UPLOAD_MAX_BODY_BYTES", default=4 * 1024 * 1024)

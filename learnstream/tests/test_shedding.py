@@ -11,7 +11,7 @@ import time
 import pytest
 
 from learnstream.metrics import SHED
-from learnstream.shedding import ShedOverdueRequests, request_start_epoch_s
+from learnstream.shedding import QueueWatch, ShedOverdueRequests, request_start_epoch_s
 from learnstream.wsgi import application
 
 
@@ -163,3 +163,43 @@ def test_request_start_formats():
         assert parsed is not None and abs(parsed - now) < 1
     assert request_start_epoch_s("t=nan") is None
     assert request_start_epoch_s("") is None
+
+
+def test_a_burst_keeps_the_full_budget_and_a_standing_queue_gets_a_short_one():
+    watch = QueueWatch(interval_s=1.0)
+    limits = {"budget_s": 1.0, "target_s": 0.1}
+    # A burst: long waits, but one request in the interval got through quickly.
+    for moment, waited in ((0.0, 0.8), (0.3, 0.05), (0.6, 0.9)):
+        assert watch.budget_s(waited, moment, **limits) == 1.0
+    # The next interval: every request waited past the target for the whole second...
+    for moment, waited in ((1.0, 0.6), (1.5, 0.4), (1.9, 0.7)):
+        assert watch.budget_s(waited, moment, **limits) == 1.0
+    # ...so the queue stands: the budget is 3x the target.
+    assert watch.budget_s(0.5, 2.0, **limits) == pytest.approx(0.3)
+    assert watch.budget_s(0.05, 2.5, **limits) == pytest.approx(0.3)
+    # The short budget turned a request away in that interval: it stays, short waits or not.
+    assert watch.budget_s(0.05, 3.0, **limits) == pytest.approx(0.3)
+    # An interval it turned none away and a wait under the target: the full budget is back.
+    assert watch.budget_s(0.2, 4.0, **limits) == 1.0
+    assert watch.budget_s(0.2, 4.5, **{**limits, "target_s": 0}) == 1.0
+
+
+def test_under_a_standing_queue_requests_past_the_short_budget_are_shed(settings):
+    settings.REQUEST_QUEUE_TARGET_S = 0.1
+    ran = []
+
+    def inner(environ, start_response):
+        ran.append(1)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"served"]
+
+    shedder = ShedOverdueRequests(inner)
+    shedder.queue.interval_s = 0.05
+    deadline = time.monotonic() + 0.2
+    while time.monotonic() < deadline:  # a queue that stands at 0.5 s
+        call(shedder, "/api/v1/courses", x_request_start=_stamp(0.5))
+    assert shedder.queue.standing
+    assert call(shedder, "/api/v1/courses", x_request_start=_stamp(0.5))[0] == 503
+    served_before = len(ran)
+    assert call(shedder, "/api/v1/courses", x_request_start=_stamp(0.2))[0] == 200
+    assert len(ran) == served_before + 1
