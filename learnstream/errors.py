@@ -313,5 +313,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     return response
 
 
+def is_api_path(path: str) -> bool:
+    return path.startswith("/api/")
+
+
 def is_api_request(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
+    return is_api_path(request.path)

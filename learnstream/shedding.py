@@ -38,7 +38,13 @@ from typing import Any
 
 from django.conf import settings
 
-from learnstream.errors import PROBLEM_CONTENT_TYPE, ServiceUnavailable, Throttled, problem_body
+from learnstream.errors import (
+    PROBLEM_CONTENT_TYPE,
+    ServiceUnavailable,
+    Throttled,
+    error_body,
+    is_api_path,
+)
 from learnstream.ids import request_id_for
 from learnstream.metrics import shed_count
 
@@ -146,8 +152,7 @@ class ShedOverdueRequests:
             if budget_s > 0 and path not in _NEVER_SHED:
                 started = request_start_epoch_s(header)
                 if started is not None:
-                    now = time.time()
-                    waited_s = now - started
+                    waited_s = time.time() - started
                     budget_s = self.queue.budget_s(
                         waited_s,
                         time.monotonic(),
@@ -163,7 +168,7 @@ class ShedOverdueRequests:
     ) -> list[bytes]:
         heartbeat = environ.get("REQUEST_METHOD") == "POST" and path.endswith(_HEARTBEAT_SUFFIX)
         status, headers, body = _shed_answer(
-            heartbeat, path.startswith("/api/"), max(1, int(settings.REQUEST_SHED_RETRY_AFTER_S))
+            heartbeat, is_api_path(path), max(1, int(settings.REQUEST_SHED_RETRY_AFTER_S))
         )
         request_id = request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))
         start_response(status, [*headers, ("X-Request-ID", request_id)])
@@ -185,11 +190,7 @@ def _shed_answer(
     )
     if api:
         content_type = PROBLEM_CONTENT_TYPE
-        body = json.dumps(
-            problem_body(
-                status=error.status, code=error.code, title=error.title, detail=error.detail
-            )
-        ).encode()
+        body = json.dumps(error_body(error)).encode()
     else:
         content_type, body = "text/plain; charset=utf-8", error.detail.encode()
     headers = (
